@@ -1,0 +1,88 @@
+"""The daily run and its simulator: one implementation.
+
+:func:`run_day` runs every registered daily step (see ``kyklos.core.registry``) for a
+date with the clock frozen on it. :func:`simulate` calls :func:`run_day` for each day
+of a range inside one transaction and rolls it back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import transaction
+
+from kyklos.automation.models import AutomationRun
+from kyklos.core import clock
+from kyklos.core.registry import registry
+from kyklos.lifecycle.daily import Context
+
+
+@dataclass
+class DayResult:
+    day: date
+    actions: dict[str, int] = field(default_factory=dict)
+    previous_run_at: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return sum(v for k, v in self.actions.items() if not k.endswith("_skipped"))
+
+    def as_dict(self) -> dict:
+        return {"date": self.day.isoformat(), "actions": self.actions,
+                "previous_run_at": self.previous_run_at, "seconds": round(self.seconds, 3)}
+
+
+def run_day(day: date, *, batch_size: int = 0) -> DayResult:
+    """Perform everything due on or before ``day`` that is not done yet."""
+    started = time.perf_counter()
+    with clock.frozen(day):
+        run, created = AutomationRun.objects.get_or_create(
+            day=day, defaults={"started_at": clock.now()}
+        )
+        previous = None if created else run.finished_at or run.started_at
+        if not created:
+            AutomationRun.objects.filter(pk=run.pk).update(attempts=run.attempts + 1)
+        ctx = Context(batch_size=batch_size)
+        actions: Counter[str] = Counter()
+        for step in registry.daily_steps():
+            for kind, count in step.func(day, ctx).items():
+                actions[kind] += count
+        summary = {k: v for k, v in sorted(actions.items()) if v}
+        if created or run.status != AutomationRun.Status.DONE:
+            AutomationRun.objects.filter(pk=run.pk).update(
+                status=AutomationRun.Status.DONE, finished_at=clock.now(), summary=summary
+            )
+    return DayResult(day, summary, previous.isoformat() if previous else None,
+                     time.perf_counter() - started)
+
+
+def run_range(first: date, last: date, *, batch_size: int = 0) -> list[DayResult]:
+    if last < first:
+        raise ValueError("the range ends before it starts")
+    return [run_day(first + timedelta(days=i), batch_size=batch_size)
+            for i in range((last - first).days + 1)]
+
+
+class _Rollback(Exception):
+    pass
+
+
+def simulate(start: date, days: int, *, batch_size: int = 0) -> list[DayResult]:
+    """What the daily runs from ``start`` for ``days`` days would do if nobody paid.
+
+    Runs the real steps inside a transaction that is always rolled back.
+    """
+    if days < 1:
+        raise ValueError("simulate at least one day")
+    results: list[DayResult] = []
+    try:
+        with transaction.atomic():
+            results = run_range(start, start + timedelta(days=days - 1), batch_size=batch_size)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return results

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="portal:dashboard", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("api/", include("kyklos.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("portal/", include("kyklos.portal.urls")),
+]

@@ -1,0 +1,22 @@
+import sqlite3
+
+from django.apps import AppConfig
+from django.db.backends.signals import connection_created
+
+#: SQLite has allowed 32766 bound variables per statement since 3.32; Django 5.2 still
+#: assumes 999, which splits every bulk insert of more than a few dozen rows.
+SQLITE_MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
+
+
+def _tune_sqlite(sender, connection, **kwargs) -> None:
+    if connection.vendor == "sqlite":
+        connection.features.max_query_params = SQLITE_MAX_VARIABLES
+
+
+class CoreConfig(AppConfig):
+    name = "kyklos.core"
+    label = "core"
+    verbose_name = "Kyklos core"
+
+    def ready(self) -> None:
+        connection_created.connect(_tune_sqlite, dispatch_uid="kyklos.tune_sqlite")

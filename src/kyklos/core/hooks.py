@@ -1,0 +1,18 @@
+"""Facts that a lower app announces and a higher app acts on.
+
+Imports point one way (core ← customers, catalog ← billing, payments ← lifecycle …).
+When billing must make lifecycle act — a paid proforma renews a service — billing sends
+a hook defined here and lifecycle subscribes to it in its ``AppConfig.ready``. Receivers
+run inside the sender's transaction, so the fact and its consequences commit together.
+"""
+
+from django.dispatch import Signal
+
+#: A proforma or invoice has been paid in full.
+#: kwargs: ``invoice`` (billing.Invoice), ``tax_document`` (the invoice/receipt issued
+#: for it, or None), ``actor`` (User or None).
+invoice_paid = Signal()
+
+#: A customer asked for a renewal proforma now ("renew now" in the portal).
+#: kwargs: ``service_id``, ``actor``; receivers return the proforma.
+renewal_requested = Signal()

@@ -1,0 +1,125 @@
+"""Turning service periods into proformas: one path for orders, renewals (batch or
+"renew now") and restores. Prices come from the price list in force on the day the
+document is issued (R2.3); coupons only ever reach an order's first period (R2.4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from kyklos.billing.models import DocumentKind, Invoice
+from kyklos.billing.services import DocumentSpec, LineSpec, issue_documents
+from kyklos.core.money import ZERO
+from kyklos.lifecycle.models import Renewal, Service
+from kyklos.notifications import services as notices
+from kyklos.notifications.models import Event
+
+
+@dataclass
+class Charge:
+    """A period of a service to bill, with its add-ons' periods and any extra lines."""
+
+    service: Service
+    start: date
+    end: date
+    amount: Decimal
+    kind: str = Renewal.Kind.RENEWAL
+    discount: Decimal = ZERO
+    extra_lines: list[LineSpec] = field(default_factory=list)
+    addons: list[tuple[Service, Decimal]] = field(default_factory=list)
+
+
+def describe(service: Service, start: date, end: date, language: str) -> str:
+    with override(language):
+        name = service.product.name
+        if service.label:
+            name = f"{name} — {service.label}"
+        if end > start:
+            return _("%(name)s, %(start)s to %(end)s") % {
+                "name": name, "start": start.isoformat(), "end": end.isoformat()}
+        return name
+
+
+def _line(service: Service, start: date, end: date, amount: Decimal, language: str,
+          discount=ZERO) -> LineSpec:
+    return LineSpec(
+        description=describe(service, start, end, language),
+        unit_price=amount,
+        discount=discount,
+        product_code=service.product.code,
+        period_start=start,
+        period_end=end,
+    )
+
+
+def issue_for_charges(
+    charges: list[Charge], *, day: date, event: str = Event.RENEWAL_INVOICE, actor=None
+) -> list[Invoice]:
+    """Issue one proforma per charge, record the billed periods and queue the notices.
+
+    A constant number of statements per call (documents, lines, periods, notices, audit).
+    """
+    specs = []
+    for charge in charges:
+        language = charge.service.customer.language
+        lines = [_line(charge.service, charge.start, charge.end, charge.amount, language,
+                       charge.discount)]
+        lines += [_line(addon, charge.start, charge.end, amount, language)
+                  for addon, amount in charge.addons]
+        lines += charge.extra_lines
+        specs.append(
+            DocumentSpec(
+                customer=charge.service.customer,
+                kind=DocumentKind.PROFORMA,
+                lines=lines,
+                issued_on=day,
+                due_on=charge.start if charge.start > day else day,
+            )
+        )
+    invoices = issue_documents(specs, actor=actor)
+
+    renewals, rows = [], []
+    for charge, invoice in zip(charges, invoices, strict=True):
+        service = charge.service
+        renewals.append(
+            Renewal(service=service, invoice=invoice, period_start=charge.start,
+                    period_end=charge.end, amount=charge.amount, kind=charge.kind)
+        )
+        renewals += [
+            Renewal(service=addon, invoice=invoice, period_start=charge.start,
+                    period_end=charge.end, amount=amount, kind=charge.kind)
+            for addon, amount in charge.addons
+        ]
+        customer = service.customer
+        rows.append(
+            notices.build_notice(
+                event=event,
+                customer_id=customer.pk,
+                language=customer.language,
+                to_email=notices.recipient(event, customer),
+                for_date=day,
+                service_id=service.pk,
+                invoice_id=invoice.pk,
+                anchor_date=charge.start if event == Event.RENEWAL_INVOICE else None,
+                context={
+                    "customer_name": customer.display_name,
+                    "service_label": service.display_label,
+                    "product_name": service.product.name,
+                    "expires_on": charge.start.isoformat(),
+                    "period_start": charge.start.isoformat(),
+                    "period_end": charge.end.isoformat(),
+                    "invoice_number": invoice.number,
+                    "total": str(invoice.total),
+                    "currency": invoice.currency,
+                    "due_on": invoice.due_on.isoformat(),
+                },
+            )
+        )
+    Renewal.objects.bulk_create(renewals, batch_size=2000)
+    notices.queue_notices(rows)
+    return invoices

@@ -1,0 +1,274 @@
+"""What staff, customers and the API do to services: order, renew now, cancel, restore,
+and what a paid proforma does to them.
+
+The daily run's batch steps are in :mod:`kyklos.lifecycle.daily`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kyklos.billing.models import Invoice
+from kyklos.billing.services import LineSpec, cancel_proformas
+from kyklos.catalog import selectors as catalog
+from kyklos.catalog import services as catalog_services
+from kyklos.catalog.models import Coupon, Cycle, Product
+from kyklos.core import clock
+from kyklos.core.audit import log_action
+from kyklos.core.money import ZERO, round_money
+from kyklos.customers.models import Customer
+from kyklos.lifecycle import schedule
+from kyklos.lifecycle.billing import Charge, issue_for_charges
+from kyklos.lifecycle.models import FINAL_STATES, LIVE_STATES, Renewal, Service, State
+from kyklos.lifecycle.transitions import transition, transition_many
+from kyklos.notifications import services as notices
+from kyklos.notifications.models import Event
+
+
+def _price(service: Service, day: date) -> Decimal:
+    if service.agreed_price is not None:
+        return service.agreed_price
+    return catalog.price_on(service.product, service.cycle, day).amount
+
+
+@transaction.atomic
+def order_service(
+    *,
+    customer: Customer,
+    product: Product,
+    cycle: str,
+    start_date: date | None = None,
+    label: str = "",
+    coupon: Coupon | None = None,
+    parent: Service | None = None,
+    actor=None,
+) -> Service:
+    """Order a service: it stays pending until the first proforma is paid.
+
+    The customer pays the list price in force at order time (R2.3), plus the setup fee;
+    a coupon applies to this first purchase only (R2.4). An add-on takes its parent's
+    cycle and runs until the parent's expiry, priced pro rata (R2.5).
+    """
+    day = start_date or clock.today()
+    if customer.status != Customer.Status.ACTIVE:
+        raise ValidationError({"customer": _("This account is locked; it cannot order.")})
+    if not product.is_active:
+        raise ValidationError({"product": _("%(p)s is no longer sold.") % {"p": product.name}})
+    if cycle not in Cycle.values:
+        raise ValidationError({"cycle": _("Unknown billing cycle “%(c)s”.") % {"c": cycle}})
+    if product.is_addon:
+        if parent is None or parent.customer_id != customer.pk or parent.state not in LIVE_STATES:
+            raise ValidationError({"parent": _("An add-on needs a live service of the customer.")})
+        if not product.addon_for.filter(pk=parent.product_id).exists():
+            raise ValidationError({"parent": _("This add-on does not fit that service.")})
+        cycle = parent.cycle
+    elif parent is not None:
+        raise ValidationError({"parent": _("Only add-ons attach to another service.")})
+
+    price = catalog.price_on(product, cycle, day)
+    end = schedule.period_end(day, cycle)
+    amount = price.amount
+    if parent is not None and parent.expires_on:
+        end = parent.expires_on
+        full = (schedule.period_end(day, cycle) - day).days or 1
+        amount = round_money(price.amount * Decimal((end - day).days) / full, price.currency)
+    discount = ZERO
+    if coupon is not None:
+        discount = catalog_services.coupon_discount(
+            coupon, product=product, amount=amount, day=day, is_first_purchase=True
+        )
+        catalog_services.redeem_coupon(coupon)
+
+    service = Service.objects.create(
+        customer=customer, product=product, parent=parent, label=label[:200], cycle=cycle,
+        state=State.PENDING, state_changed_on=day, ordered_on=day, coupon=coupon,
+    )
+    service.customer, service.product = customer, product
+    log_action(service, "service.ordered", actor=actor,
+               data={"product": product.code, "cycle": cycle, "coupon": coupon and coupon.code})
+    extra = []
+    if price.setup_fee:
+        extra.append(LineSpec(description=_("Setup fee"), unit_price=price.setup_fee,
+                              product_code=product.code))
+    issue_for_charges(
+        [Charge(service=service, start=day, end=end, amount=amount, kind=Renewal.Kind.ORDER,
+                discount=discount, extra_lines=extra)],
+        day=clock.today(), event=Event.INVOICE_ISSUED, actor=actor,
+    )
+    return service
+
+
+def open_renewal(service: Service) -> Renewal | None:
+    """The unpaid proforma for the service's next period, if one was issued."""
+    return (
+        Renewal.objects.filter(service=service, status=Renewal.Status.OPEN)
+        .select_related("invoice").order_by("-period_start").first()
+    )
+
+
+@transaction.atomic
+def renew_now(service: Service, *, actor=None) -> Invoice:
+    """Issue the next period's proforma at once ("renew now"); idempotent."""
+    service = Service.objects.select_for_update().select_related("customer", "product").get(
+        pk=service.pk
+    )
+    if service.state not in LIVE_STATES or service.parent_id or service.cycle == Cycle.ONE_OFF:
+        raise ValidationError(_("Only an active or suspended subscription can be renewed."))
+    existing = open_renewal(service)
+    if existing is not None:
+        return existing.invoice
+    day = clock.today()
+    start = service.expires_on
+    addons = list(service.addons.filter(state__in=LIVE_STATES).select_related("product"))
+    charge = Charge(
+        service=service, start=start, end=schedule.period_end(start, service.cycle,
+                                                              service.started_on.day),
+        amount=_price(service, day), addons=[(a, _price(a, day)) for a in addons],
+    )
+    (invoice,) = issue_for_charges([charge], day=day, actor=actor)
+    return invoice
+
+
+@transaction.atomic
+def request_cancellation(
+    service: Service, *, when: str = "end_of_period", reason: str = "", actor=None
+) -> date:
+    """Ask to stop a service (R3.8): ``immediate`` or at the ``end_of_period``.
+
+    Products with a written-notice rule (R3.7) run to the end of the month the rule
+    allows, and what renews until then is owed. Returns the first day without service.
+    """
+    if when not in {"immediate", "end_of_period"}:
+        raise ValidationError({"when": _("Say “immediate” or “end_of_period”.")})
+    service = Service.objects.select_for_update().select_related(
+        "product__policy", "customer").get(pk=service.pk)
+    if service.state in FINAL_STATES:
+        raise ValidationError(_("This service has already ended."))
+    if service.parent_id:
+        raise ValidationError(_("Cancel the main service; its add-ons end with it."))
+    today = clock.today()
+    wanted = today if when == "immediate" or not service.expires_on else service.expires_on
+    effective = schedule.cancellation_effective(service.product.policy, today, wanted)
+    Service.objects.filter(pk=service.pk).update(
+        cancel_requested_on=today, cancel_effective_on=effective, cancel_reason=reason[:300]
+    )
+    service.cancel_requested_on, service.cancel_effective_on = today, effective
+    log_action(service, "service.cancellation_requested", actor=actor,
+               data={"effective_on": effective.isoformat(), "when": when, "reason": reason})
+    notices.queue_notice(
+        event=Event.SERVICE_CANCELLED, customer=service.customer, service_id=service.pk,
+        for_date=today,
+        context={"customer_name": service.customer.display_name, "service_label": service.display_label,
+                 "product_name": service.product.name, "terminate_on": effective.isoformat()},
+    )
+    if effective <= today:
+        end_services([service.pk], State.CANCELLED, day=today, reason="cancellation", actor=actor)
+    return effective
+
+
+def with_addons(ids: list[int]) -> list[int]:
+    """``ids`` and the add-ons attached to them that have not ended (R2.5)."""
+    addon_ids = Service.objects.filter(parent_id__in=ids).exclude(state__in=FINAL_STATES)
+    return ids + list(addon_ids.values_list("pk", flat=True))
+
+
+def end_services(ids: list[int], to: str, *, day: date, reason: str, actor=None) -> list[int]:
+    """Cancel or terminate services and their add-ons; void their unpaid proformas."""
+    moved = transition_many(with_addons(ids), to, day=day, reason=reason, actor=actor)
+    open_renewals = Renewal.objects.filter(service_id__in=moved, status=Renewal.Status.OPEN)
+    invoice_ids = list(open_renewals.values_list("invoice_id", flat=True).distinct())
+    open_renewals.update(status=Renewal.Status.VOID)
+    cancel_proformas(invoice_ids, reason=f"service {to}", actor=actor)
+    return moved
+
+
+@transaction.atomic
+def restore_service(service: Service, *, actor) -> Invoice:
+    """Staff restore a terminated service (R3.6): a new period from today plus the
+    product's restore fee; the service comes back when that proforma is paid."""
+    service = Service.objects.select_related("customer", "product__policy").get(pk=service.pk)
+    if service.state != State.TERMINATED:
+        raise ValidationError(_("Only a terminated service can be restored."))
+    day = clock.today()
+    policy = service.product.policy
+    extra = []
+    if policy.restore_fee:
+        extra.append(LineSpec(description=_("Restore fee"), unit_price=policy.restore_fee,
+                              product_code=service.product.code))
+    (invoice,) = issue_for_charges(
+        [Charge(service=service, start=day, end=schedule.period_end(day, service.cycle),
+                amount=_price(service, day), kind=Renewal.Kind.RESTORE, extra_lines=extra)],
+        day=day, event=Event.INVOICE_ISSUED, actor=actor,
+    )
+    log_action(service, "service.restore_requested", actor=actor, data={"invoice": invoice.number})
+    return invoice
+
+
+def apply_paid_renewals(invoice: Invoice, *, actor=None) -> None:
+    """A proforma was paid: start, extend, reactivate or restore its services.
+
+    Renewals extend from the previous expiry, not from the payment date (R3.6).
+    """
+    renewals = list(
+        Renewal.objects.filter(invoice=invoice, status=Renewal.Status.OPEN)
+        .select_related("service__product__policy", "service__customer")
+        .order_by("service__parent_id", "service_id")
+    )
+    day = clock.today()
+    for renewal in renewals:
+        _apply(renewal, day, actor)
+    Renewal.objects.filter(pk__in=[r.pk for r in renewals]).update(status=Renewal.Status.PAID)
+
+
+def _apply(renewal: Renewal, day: date, actor) -> None:
+    service = renewal.service
+    one_off = service.cycle == Cycle.ONE_OFF
+    expires = None if one_off else renewal.period_end
+    if renewal.kind == Renewal.Kind.ORDER or renewal.kind == Renewal.Kind.RESTORE:
+        if service.state not in (State.PENDING, State.TERMINATED):
+            return
+        Service.objects.filter(pk=service.pk).update(
+            started_on=renewal.period_start, expires_on=expires
+        )
+        transition(service, State.ACTIVE, day=day, reason=renewal.kind, actor=actor)
+        return
+    if service.state in FINAL_STATES:
+        log_action(service, "service.paid_after_end", actor=actor,
+                   data={"invoice": renewal.invoice_id})
+        return
+    new_expiry = max(service.expires_on or renewal.period_end, renewal.period_end)
+    Service.objects.filter(pk=service.pk).update(expires_on=new_expiry)
+    log_action(service, "service.renewed", actor=actor,
+               data={"from": renewal.period_start.isoformat(), "to": new_expiry.isoformat()})
+    event = Event.SERVICE_RENEWED
+    if service.state == State.SUSPENDED:
+        if not service.product.policy.auto_reactivate:
+            return
+        transition(service, State.ACTIVE, day=day, reason="paid", actor=actor)
+        event = Event.SERVICE_REACTIVATED
+    if service.parent_id is None:
+        notices.queue_notice(
+            event=event, customer=service.customer, service_id=service.pk, for_date=day,
+            context={"customer_name": service.customer.display_name,
+                     "service_label": service.display_label, "product_name": service.product.name,
+                     "expires_on": new_expiry.isoformat(),
+                     "period_start": renewal.period_start.isoformat(),
+                     "period_end": renewal.period_end.isoformat()},
+        )
+
+
+def days_to_expiry(service: Service, today: date | None = None) -> int | None:
+    if service.expires_on is None:
+        return None
+    return (service.expires_on - (today or clock.today())).days
+
+
+def grace_end(service: Service) -> date | None:
+    if service.expires_on is None:
+        return None
+    return service.expires_on + timedelta(days=service.product.policy.terminate_after_days)

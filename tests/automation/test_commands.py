@@ -1,0 +1,114 @@
+"""``kyklos automate``, ``simulate`` and ``forecast`` as a user runs them."""
+
+import json
+import subprocess
+import sys
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from kyklos.automation.models import AutomationRun
+from kyklos.billing.models import Invoice
+from kyklos.core import clock
+from kyklos.lifecycle.models import Service, State
+from kyklos.notifications.models import Outbox
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def service():
+    return factories.active_service(factories.customer(), factories.product("shared_hosting"),
+                                    started_on=date(2027, 1, 10), expires_on=date(2028, 1, 10))
+
+
+def test_automate_prints_a_summary_and_then_says_it_already_ran(service):
+    first = run("automate", "--date", "2027-12-11")
+    again = run("automate", "--date", "2027-12-11")
+
+    assert "2027-12-11: 2 actions" in first
+    assert "renewal_invoice" in first and "expiry_warning" in first
+    assert again.startswith("2027-12-11: nothing to do — already ran at")
+    assert AutomationRun.objects.get(day=date(2027, 12, 11)).attempts == 2
+
+
+def test_automate_a_range_runs_each_day_in_order_as_json(service):
+    data = json.loads(run("automate", "--from", "2028-01-09", "--to", "2028-01-11", "--json"))
+    assert [d["date"] for d in data] == ["2028-01-09", "2028-01-10", "2028-01-11"]
+    assert data[1]["actions"]["service_suspended"] == 1
+
+
+def test_simulate_runs_the_real_steps_and_keeps_nothing(service):
+    data = json.loads(run("simulate", "--start", "2027-12-01", "--days", "80", "--json"))
+
+    by_day = {d["date"]: d["actions"] for d in data if d["actions"]}
+    assert by_day["2027-12-11"] == {"renewal_invoice": 1, "expiry_warning": 1}
+    assert by_day["2028-01-10"] == {"payment_reminder": 1, "service_suspended": 1}
+    assert by_day["2028-02-09"] == {"service_terminated": 1}
+    # rolled back: nothing kept
+    service.refresh_from_db()
+    assert service.state == State.ACTIVE
+    assert not Invoice.objects.exists() and not Outbox.objects.exists()
+    assert not AutomationRun.objects.exists()
+
+
+def test_simulation_predicts_what_automation_then_does(service):
+    predicted = json.loads(run("simulate", "--start", "2027-12-01", "--days", "75", "--json"))
+    done = json.loads(run("automate", "--from", "2027-12-01", "--to", "2028-02-13", "--json"))
+    assert [d["actions"] for d in predicted] == [d["actions"] for d in done]
+
+
+def test_forecast_lists_the_dated_events_ahead(service):
+    with clock.frozen(date(2027, 12, 1)):
+        data = json.loads(run("forecast", "--service", str(service.pk), "--days", "80",
+                              "--json"))
+    assert [(e["date"], e["event"]) for e in data] == [
+        ("2027-12-11", "renewal_invoice"),
+        ("2027-12-11", "expiry_warning"),
+        ("2028-01-03", "payment_reminder"),
+        ("2028-01-03", "expiry_warning"),
+        ("2028-01-09", "payment_reminder"),
+        ("2028-01-10", "payment_reminder"),
+        ("2028-01-10", "suspend"),
+        ("2028-02-09", "terminate"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["automate", "--date", "10/01/2028"], "--date: “10/01/2028” is not a date"),
+        (["automate", "--from", "2028-01-10"], "--from and --to go together"),
+        (["automate", "--from", "2028-01-10", "--to", "2028-01-01"], "--to is before --from"),
+        (["simulate", "--days", "0"], "--days must be a positive whole number"),
+        (["forecast", "--service", "999999"], "no service with id 999999"),
+        (["forecast", "--customer", "999999"], "no customer with id 999999"),
+    ],
+)
+def test_bad_arguments_fail_with_status_2_and_one_line(args, message):
+    with pytest.raises(CommandError, match=message) as error:
+        call_command(*args)
+    assert error.value.returncode == 2
+    assert "\n" not in str(error.value)
+    assert not Service.objects.exists() and not AutomationRun.objects.exists()
+
+
+def test_the_kyklos_console_command_exits_2_on_a_bad_date(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "kyklos", "automate", "--date", "tomorrow"],
+        capture_output=True, text=True, env={"KYKLOS_HOME": str(tmp_path), "PATH": ""},
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "CommandError: --date: “tomorrow” is not a date; use YYYY-MM-DD."]
