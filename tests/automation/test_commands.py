@@ -28,8 +28,12 @@ def run(*args) -> str:
 
 @pytest.fixture
 def service():
-    return factories.active_service(factories.customer(), factories.product("shared_hosting"),
-                                    started_on=date(2027, 1, 10), expires_on=date(2028, 1, 10))
+    return factories.active_service(
+        factories.customer(),
+        factories.product("shared_hosting"),
+        started_on=date(2027, 1, 10),
+        expires_on=date(2028, 1, 10),
+    )
 
 
 def test_automate_prints_a_summary_and_then_says_it_already_ran(service):
@@ -70,8 +74,7 @@ def test_simulation_predicts_what_automation_then_does(service):
 
 def test_forecast_lists_the_dated_events_ahead(service):
     with clock.frozen(date(2027, 12, 1)):
-        data = json.loads(run("forecast", "--service", str(service.pk), "--days", "80",
-                              "--json"))
+        data = json.loads(run("forecast", "--service", str(service.pk), "--days", "80", "--json"))
     assert [(e["date"], e["event"]) for e in data] == [
         ("2027-12-11", "renewal_invoice"),
         ("2027-12-11", "expiry_warning"),
@@ -106,9 +109,12 @@ def test_bad_arguments_fail_with_status_2_and_one_line(args, message):
 def test_the_kyklos_console_command_exits_2_on_a_bad_date(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "kyklos", "automate", "--date", "tomorrow"],
-        capture_output=True, text=True, env={"KYKLOS_HOME": str(tmp_path), "PATH": ""},
+        capture_output=True,
+        text=True,
+        env={"KYKLOS_HOME": str(tmp_path), "PATH": ""},
         check=False,
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "CommandError: --date: “tomorrow” is not a date; use YYYY-MM-DD."]
+        "CommandError: --date: “tomorrow” is not a date; use YYYY-MM-DD."
+    ]

@@ -71,8 +71,13 @@ def test_dedicated_server_needs_thirty_days_before_month_end(
     customer, requested_on, effective_on, billed_periods
 ):
     server = factories.product("dedicated_server", prices={"monthly": "89.00"})
-    service = factories.active_service(customer, server, cycle="monthly",
-                                       started_on=date(2027, 2, 15), expires_on=date(2027, 3, 15))
+    service = factories.active_service(
+        customer,
+        server,
+        cycle="monthly",
+        started_on=date(2027, 2, 15),
+        expires_on=date(2027, 3, 15),
+    )
     with clock.frozen(requested_on):
         assert services.request_cancellation(service, when="immediate") == effective_on
     service.refresh_from_db()
@@ -89,20 +94,31 @@ def test_dedicated_server_needs_thirty_days_before_month_end(
 
     service.refresh_from_db()
     assert (service.state, service.state_changed_on) == (State.CANCELLED, effective_on)
-    assert list(Renewal.objects.filter(service=service).values_list("period_start", flat=True)
-                .order_by("period_start")) == billed_periods
+    assert (
+        list(
+            Renewal.objects.filter(service=service)
+            .values_list("period_start", flat=True)
+            .order_by("period_start")
+        )
+        == billed_periods
+    )
 
 
 def test_an_ended_service_cannot_be_cancelled_again(customer):
-    service = factories.active_service(customer, factories.product("shared_hosting"),
-                                       expires_on=date(2028, 1, 10), state=State.TERMINATED)
+    service = factories.active_service(
+        customer,
+        factories.product("shared_hosting"),
+        expires_on=date(2028, 1, 10),
+        state=State.TERMINATED,
+    )
     with clock.frozen(date(2028, 3, 1)), pytest.raises(ValidationError, match="already ended"):
         services.request_cancellation(service, when="immediate")
 
 
 def test_unknown_cancellation_mode_is_refused_and_changes_nothing(customer):
-    service = factories.active_service(customer, factories.product("shared_hosting"),
-                                       expires_on=date(2028, 1, 10))
+    service = factories.active_service(
+        customer, factories.product("shared_hosting"), expires_on=date(2028, 1, 10)
+    )
     with clock.frozen(date(2027, 6, 1)), pytest.raises(ValidationError):
         services.request_cancellation(service, when="tomorrow")
     service.refresh_from_db()

@@ -24,7 +24,7 @@ def populate(per_kind: int) -> None:
     NumberSeries.objects.get_or_create(kind="proforma", year=DAY.year, defaults={"prefix": "PRO"})
     hosting = factories.product("shared_hosting", code=f"hosting-{per_kind}")
     storage = factories.product("addon", code=f"storage-{per_kind}", prices={"annual": "10.00"})
-    for i in range(per_kind):
+    for _i in range(per_kind):
         cust = factories.customer()
         # proforma + 30-day warning
         parent = factories.active_service(cust, hosting, expires_on=DAY + timedelta(days=30))
@@ -34,11 +34,13 @@ def populate(per_kind: int) -> None:
         # suspension today
         factories.active_service(cust, hosting, expires_on=DAY)
         # termination today
-        factories.active_service(cust, hosting, expires_on=DAY - timedelta(days=30),
-                                 state=State.SUSPENDED)
+        factories.active_service(
+            cust, hosting, expires_on=DAY - timedelta(days=30), state=State.SUSPENDED
+        )
         # an immediate cancellation falling due
-        factories.active_service(cust, hosting, expires_on=DAY + timedelta(days=200),
-                                 cancel_effective_on=DAY)
+        factories.active_service(
+            cust, hosting, expires_on=DAY + timedelta(days=200), cancel_effective_on=DAY
+        )
 
 
 def statements(per_kind: int) -> tuple[int, dict]:

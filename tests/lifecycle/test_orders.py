@@ -25,8 +25,9 @@ def customer():
 
 def test_order_is_billed_at_order_time_price_and_renewal_at_renewal_time_price(customer):
     hosting = factories.product("shared_hosting", prices={"annual": "100.00"})
-    Price.objects.create(product=hosting, cycle="annual", amount=Decimal("110.00"),
-                         valid_from=date(2027, 6, 1))
+    Price.objects.create(
+        product=hosting, cycle="annual", amount=Decimal("110.00"), valid_from=date(2027, 6, 1)
+    )
     with clock.frozen(date(2027, 1, 10)):
         service = services.order_service(customer=customer, product=hosting, cycle="annual")
     order = service.renewals.get().invoice
@@ -43,16 +44,21 @@ def test_order_is_billed_at_order_time_price_and_renewal_at_renewal_time_price(c
 
 def test_coupon_applies_to_the_first_purchase_only(customer):
     hosting = factories.product("shared_hosting", prices={"annual": "100.00"})
-    coupon = Coupon.objects.create(code="WELCOME20", percent_off=Decimal("20"),
-                                   valid_from=date(2027, 1, 1))
+    coupon = Coupon.objects.create(
+        code="WELCOME20", percent_off=Decimal("20"), valid_from=date(2027, 1, 1)
+    )
     with clock.frozen(date(2027, 1, 10)):
-        service = services.order_service(customer=customer, product=hosting, cycle="annual",
-                                         coupon=coupon)
+        service = services.order_service(
+            customer=customer, product=hosting, cycle="annual", coupon=coupon
+        )
         order = service.renewals.get().invoice
         record_payment(order, amount=order.total, method="card")
     line = order.lines.get()
     assert (line.discount, line.net, order.total) == (
-        Decimal("20.00"), Decimal("80.00"), Decimal("99.20"))
+        Decimal("20.00"),
+        Decimal("80.00"),
+        Decimal("99.20"),
+    )
 
     run_range(date(2027, 12, 11), date(2027, 12, 11))
 
@@ -63,14 +69,17 @@ def test_coupon_applies_to_the_first_purchase_only(customer):
 
 def test_addon_shares_the_parent_cycle_and_is_renewed_on_its_proforma(customer):
     hosting = factories.product("shared_hosting", prices={"annual": "120.00"})
-    storage = factories.product("addon", prices={"annual": "24.00", "monthly": "2.00"},
-                                name="Extra 10 GB")
+    storage = factories.product(
+        "addon", prices={"annual": "24.00", "monthly": "2.00"}, name="Extra 10 GB"
+    )
     storage.addon_for.add(hosting)
-    parent = factories.active_service(customer, hosting, started_on=date(2027, 1, 10),
-                                      expires_on=date(2028, 1, 10))
+    parent = factories.active_service(
+        customer, hosting, started_on=date(2027, 1, 10), expires_on=date(2028, 1, 10)
+    )
     with clock.frozen(date(2027, 7, 10)):
-        addon = services.order_service(customer=customer, product=storage, cycle="monthly",
-                                       parent=parent)
+        addon = services.order_service(
+            customer=customer, product=storage, cycle="monthly", parent=parent
+        )
     assert addon.cycle == "annual"  # R2.5
     first = addon.renewals.get()
     # 24.00 pro rata until the parent's expiry: 184 of the 366 days of a year from 10 July
@@ -101,8 +110,9 @@ def test_addon_needs_a_matching_live_parent(customer):
 
 def test_renew_now_issues_the_proforma_at_once_and_only_once(customer):
     hosting = factories.product("shared_hosting", prices={"annual": "120.00"})
-    service = factories.active_service(customer, hosting, started_on=date(2027, 1, 10),
-                                       expires_on=date(2028, 1, 10))
+    service = factories.active_service(
+        customer, hosting, started_on=date(2027, 1, 10), expires_on=date(2028, 1, 10)
+    )
     with clock.frozen(date(2027, 9, 1)):
         first = services.renew_now(service)
         second = services.renew_now(service)
@@ -115,8 +125,9 @@ def test_renew_now_issues_the_proforma_at_once_and_only_once(customer):
 
 def test_terminated_service_cannot_be_paid_back_but_staff_can_restore_it(customer):
     hosting = factories.product("shared_hosting", prices={"annual": "120.00"})
-    service = factories.active_service(customer, hosting, started_on=date(2027, 1, 10),
-                                       expires_on=date(2028, 1, 10))
+    service = factories.active_service(
+        customer, hosting, started_on=date(2027, 1, 10), expires_on=date(2028, 1, 10)
+    )
     run_range(date(2027, 12, 11), date(2028, 2, 9))
     old = service.renewals.get().invoice
     with clock.frozen(date(2028, 2, 10)), pytest.raises(ValidationError, match="cancelled"):

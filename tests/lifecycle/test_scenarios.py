@@ -13,7 +13,7 @@ from kyklos.billing.models import Invoice
 from kyklos.core import clock
 from kyklos.core.models import AuditEvent
 from kyklos.lifecycle import services
-from kyklos.lifecycle.models import Renewal, Service, State
+from kyklos.lifecycle.models import Renewal, State
 from kyklos.notifications.models import Outbox
 from kyklos.payments.services import record_payment
 from tests import factories
@@ -30,8 +30,9 @@ def notices(service):
 
 def pay(invoice, on):
     with clock.frozen(on):
-        return record_payment(invoice, amount=invoice.total, method="bank_transfer",
-                              reference="bank ref")
+        return record_payment(
+            invoice, amount=invoice.total, method="bank_transfer", reference="bank ref"
+        )
 
 
 @pytest.fixture
@@ -46,18 +47,25 @@ def eleni():
 
 def test_annual_hosting_from_order_to_termination(eleni, hosting):
     with clock.frozen(date(2027, 1, 10)):
-        service = services.order_service(customer=eleni, product=hosting, cycle="annual",
-                                         label="eleni.gr")
+        service = services.order_service(
+            customer=eleni, product=hosting, cycle="annual", label="eleni.gr"
+        )
     assert service.state == State.PENDING
     order = Invoice.objects.get(renewals__service=service)
     # 120.00 + 24 % Greek VAT
-    assert (order.kind, order.number, order.total) == ("proforma", "PRO-2027-000001",
-                                                       Decimal("148.80"))
+    assert (order.kind, order.number, order.total) == (
+        "proforma",
+        "PRO-2027-000001",
+        Decimal("148.80"),
+    )
 
     pay(order, date(2027, 1, 12))
     service.refresh_from_db()
     assert (service.state, service.started_on, service.expires_on) == (
-        State.ACTIVE, date(2027, 1, 10), date(2028, 1, 10))
+        State.ACTIVE,
+        date(2027, 1, 10),
+        date(2028, 1, 10),
+    )
     receipt = Invoice.objects.get(related=order)
     assert (receipt.kind, receipt.number, receipt.status) == ("receipt", "RCP-2027-000001", "paid")
 
@@ -68,9 +76,15 @@ def test_annual_hosting_from_order_to_termination(eleni, hosting):
     assert service.state_changed_on == date(2028, 2, 9)  # 30 days after expiry (R3.5)
     renewal = Renewal.objects.get(service=service, kind=Renewal.Kind.RENEWAL)
     assert (renewal.period_start, renewal.period_end, renewal.status) == (
-        date(2028, 1, 10), date(2029, 1, 10), Renewal.Status.VOID)
+        date(2028, 1, 10),
+        date(2029, 1, 10),
+        Renewal.Status.VOID,
+    )
     assert (renewal.invoice.number, renewal.invoice.issued_on, renewal.invoice.status) == (
-        "PRO-2027-000002", date(2027, 12, 11), Invoice.Status.CANCELLED)
+        "PRO-2027-000002",
+        date(2027, 12, 11),
+        Invoice.Status.CANCELLED,
+    )
     assert notices(service) == [
         ("invoice_issued", "2027-01-10", 0, "queued"),
         ("renewal_invoice", "2027-12-11", 0, "queued"),  # 30 days ahead (R3.2)
@@ -84,20 +98,29 @@ def test_annual_hosting_from_order_to_termination(eleni, hosting):
     ]
     actions = list(
         AuditEvent.objects.filter(object_type="lifecycle.service", object_id=str(service.pk))
-        .order_by("id").values_list("action", flat=True)
+        .order_by("id")
+        .values_list("action", flat=True)
     )
-    assert actions == ["service.ordered", "service.active", "service.suspended",
-                       "service.terminated"]
+    assert actions == [
+        "service.ordered",
+        "service.active",
+        "service.suspended",
+        "service.terminated",
+    ]
 
 
 def test_monthly_service_gets_its_proforma_five_days_ahead(eleni, hosting):
-    service = factories.active_service(eleni, hosting, cycle="monthly",
-                                       started_on=date(2027, 2, 15), expires_on=date(2027, 3, 15))
+    service = factories.active_service(
+        eleni, hosting, cycle="monthly", started_on=date(2027, 2, 15), expires_on=date(2027, 3, 15)
+    )
     run_range(date(2027, 3, 8), date(2027, 4, 20))
 
     renewal = Renewal.objects.get(service=service)
     assert (renewal.invoice.issued_on, renewal.period_start, renewal.period_end) == (
-        date(2027, 3, 10), date(2027, 3, 15), date(2027, 4, 15))
+        date(2027, 3, 10),
+        date(2027, 3, 15),
+        date(2027, 4, 15),
+    )
     assert renewal.invoice.total == Decimal("14.88")  # 12.00 + 24 %
     assert notices(service) == [
         ("expiry_warning", "2027-03-08", 30, "skipped"),  # its moment passed on 03-08
@@ -112,8 +135,9 @@ def test_monthly_service_gets_its_proforma_five_days_ahead(eleni, hosting):
 
 
 def test_payment_before_expiry_renews_from_the_previous_expiry(eleni, hosting):
-    service = factories.active_service(eleni, hosting, started_on=date(2027, 1, 10),
-                                       expires_on=date(2028, 1, 10))
+    service = factories.active_service(
+        eleni, hosting, started_on=date(2027, 1, 10), expires_on=date(2028, 1, 10)
+    )
     run_range(date(2027, 12, 11), date(2027, 12, 11))
     proforma = Renewal.objects.get(service=service).invoice
 
@@ -124,7 +148,10 @@ def test_payment_before_expiry_renews_from_the_previous_expiry(eleni, hosting):
     assert service.state == State.ACTIVE
     receipt = Invoice.objects.get(related=proforma)
     assert (receipt.kind, receipt.issued_on, receipt.total) == (
-        "receipt", date(2027, 12, 20), Decimal("148.80"))
+        "receipt",
+        date(2027, 12, 20),
+        Decimal("148.80"),
+    )
     run_range(date(2027, 12, 21), date(2028, 1, 20))
     service.refresh_from_db()
     assert service.state == State.ACTIVE
@@ -136,8 +163,9 @@ def test_payment_before_expiry_renews_from_the_previous_expiry(eleni, hosting):
 
 
 def test_payment_after_suspension_reactivates(eleni, hosting):
-    service = factories.active_service(eleni, hosting, started_on=date(2027, 1, 10),
-                                       expires_on=date(2028, 1, 10))
+    service = factories.active_service(
+        eleni, hosting, started_on=date(2027, 1, 10), expires_on=date(2028, 1, 10)
+    )
     run_range(date(2027, 12, 11), date(2028, 1, 12))
     service.refresh_from_db()
     assert service.state == State.SUSPENDED
@@ -176,8 +204,12 @@ def test_a_run_after_missed_days_catches_up_and_skips_stale_notices(eleni, hosti
         ("expiry_warning", "2028-01-05", 30, "skipped"),
         ("expiry_warning", "2028-01-05", 7, "queued"),
     ]
-    assert result.actions == {"renewal_invoice": 1, "payment_reminder": 1, "expiry_warning": 1,
-                              "expiry_warning_skipped": 1}
+    assert result.actions == {
+        "renewal_invoice": 1,
+        "payment_reminder": 1,
+        "expiry_warning": 1,
+        "expiry_warning_skipped": 1,
+    }
 
 
 def test_a_run_long_after_expiry_terminates_without_stale_mail(eleni, hosting, run_day):

@@ -32,8 +32,12 @@ class DayResult:
         return sum(v for k, v in self.actions.items() if not k.endswith("_skipped"))
 
     def as_dict(self) -> dict:
-        return {"date": self.day.isoformat(), "actions": self.actions,
-                "previous_run_at": self.previous_run_at, "seconds": round(self.seconds, 3)}
+        return {
+            "date": self.day.isoformat(),
+            "actions": self.actions,
+            "previous_run_at": self.previous_run_at,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 def run_day(day: date, *, batch_size: int = 0) -> DayResult:
@@ -56,15 +60,18 @@ def run_day(day: date, *, batch_size: int = 0) -> DayResult:
             AutomationRun.objects.filter(pk=run.pk).update(
                 status=AutomationRun.Status.DONE, finished_at=clock.now(), summary=summary
             )
-    return DayResult(day, summary, previous.isoformat() if previous else None,
-                     time.perf_counter() - started)
+    return DayResult(
+        day, summary, previous.isoformat() if previous else None, time.perf_counter() - started
+    )
 
 
 def run_range(first: date, last: date, *, batch_size: int = 0) -> list[DayResult]:
     if last < first:
         raise ValueError("the range ends before it starts")
-    return [run_day(first + timedelta(days=i), batch_size=batch_size)
-            for i in range((last - first).days + 1)]
+    return [
+        run_day(first + timedelta(days=i), batch_size=batch_size)
+        for i in range((last - first).days + 1)
+    ]
 
 
 class _Rollback(Exception):

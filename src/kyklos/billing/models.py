@@ -61,7 +61,11 @@ class Invoice(models.Model):
         "customers.Customer", on_delete=models.PROTECT, related_name="invoices"
     )
     related = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="derived",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="derived",
         help_text=_("The proforma a tax document settles, or the invoice a credit note corrects."),
     )
     issued_on = models.DateField()

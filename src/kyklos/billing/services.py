@@ -206,9 +206,7 @@ def settle(invoice: Invoice, *, paid_on: date, actor=None) -> Invoice | None:
             ),
             actor=actor,
         )
-    hooks.invoice_paid.send(
-        sender=Invoice, invoice=invoice, tax_document=tax_document, actor=actor
-    )
+    hooks.invoice_paid.send(sender=Invoice, invoice=invoice, tax_document=tax_document, actor=actor)
     return tax_document
 
 

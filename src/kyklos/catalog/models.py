@@ -74,11 +74,15 @@ class LifecyclePolicy(models.Model):
     terminate_after_days = models.PositiveSmallIntegerField(default=30)
     # R3.5/R3.6 fees.
     restore_fee = models.DecimalField(
-        max_digits=10, decimal_places=2, default=Decimal("0"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0"),
         help_text=_("Charged when staff restore a terminated service."),
     )
     reactivation_fee = models.DecimalField(
-        max_digits=10, decimal_places=2, default=Decimal("0"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0"),
         help_text=_("Charged when a suspended service is reactivated (e.g. a new setup fee)."),
     )
     auto_reactivate = models.BooleanField(
@@ -118,7 +122,10 @@ class Product(models.Model):
         default=False, help_text=_("Eligible for the 30-day money-back guarantee (R6.9).")
     )
     addon_for = models.ManyToManyField(
-        "self", symmetrical=False, blank=True, related_name="addons",
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="addons",
         help_text=_("For add-ons: the products they can attach to (R2.5)."),
     )
 
@@ -145,7 +152,9 @@ class Price(models.Model):
         max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
     setup_fee = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
     currency = models.CharField(max_length=3, default="EUR")
@@ -160,7 +169,9 @@ class Price(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.product.code} {self.cycle} {self.amount} {self.currency} from {self.valid_from}"
+        return (
+            f"{self.product.code} {self.cycle} {self.amount} {self.currency} from {self.valid_from}"
+        )
 
 
 class Coupon(models.Model):
@@ -168,16 +179,20 @@ class Coupon(models.Model):
 
     code = models.CharField(max_length=40, unique=True)
     percent_off = models.DecimalField(
-        max_digits=5, decimal_places=2, null=True, blank=True,
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
     amount_off = models.DecimalField(
-        max_digits=12, decimal_places=2, null=True, blank=True,
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
-    products = models.ManyToManyField(
-        Product, blank=True, help_text=_("Empty: every product.")
-    )
+    products = models.ManyToManyField(Product, blank=True, help_text=_("Empty: every product."))
     valid_from = models.DateField()
     valid_until = models.DateField(null=True, blank=True)
     max_uses = models.PositiveIntegerField(null=True, blank=True)

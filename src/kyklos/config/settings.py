@@ -142,6 +142,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 EMAIL_CONFIG = env.email_url("KYKLOS_EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+EMAIL_TIMEOUT = env.int("KYKLOS_EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("KYKLOS_FROM_EMAIL", default="Kyklos <noreply@kyklos.localhost>")
 
 TASKS = {"default": {"BACKEND": env.str(

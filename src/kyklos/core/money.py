@@ -60,8 +60,8 @@ class Money:
 
 def format_money(amount: Decimal, currency: str, locale: str = "en") -> str:
     """Locale-aware display, e.g. ``€1,234.50`` (en) or ``1.234,50 €`` (el)."""
-    return format_currency(amount, currency, locale=_babel_locale(locale))
+    return format_currency(amount, currency, locale=babel_locale(locale))
 
 
-def _babel_locale(language: str) -> str:
+def babel_locale(language: str) -> str:
     return {"el": "el_GR", "en": "en_IE", "pl": "pl_PL"}.get(language, language)

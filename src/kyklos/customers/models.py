@@ -46,9 +46,7 @@ class Customer(models.Model):
         _("billing e-mail"), blank=True, help_text=_("Receives invoices")
     )
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.GREEK)
-    adult_confirmed_at = models.DateTimeField(
-        _("confirmed 18 or older at"), null=True, blank=True
-    )
+    adult_confirmed_at = models.DateTimeField(_("confirmed 18 or older at"), null=True, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -67,7 +65,9 @@ class Customer(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.company_name if self.kind == self.Kind.COMPANY and self.company_name else self.name
+        return (
+            self.company_name if self.kind == self.Kind.COMPANY and self.company_name else self.name
+        )
 
     @property
     def audit_customer_id(self) -> int:
@@ -105,6 +105,9 @@ class ParticularsChange(models.Model):
 
     class Meta:
         ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value} → {self.new_value}"
 
 
 def change_document_path(instance: "ChangeRequest", filename: str) -> str:
@@ -164,3 +167,6 @@ class TermsAcceptance(models.Model):
 
     class Meta:
         ordering = ["-accepted_at"]
+
+    def __str__(self) -> str:
+        return f"terms {self.version} ({self.channel})"

@@ -41,12 +41,16 @@ def describe(service: Service, start: date, end: date, language: str) -> str:
             name = f"{name} — {service.label}"
         if end > start:
             return _("%(name)s, %(start)s to %(end)s") % {
-                "name": name, "start": start.isoformat(), "end": end.isoformat()}
+                "name": name,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+            }
         return name
 
 
-def _line(service: Service, start: date, end: date, amount: Decimal, language: str,
-          discount=ZERO) -> LineSpec:
+def _line(
+    service: Service, start: date, end: date, amount: Decimal, language: str, discount=ZERO
+) -> LineSpec:
     return LineSpec(
         description=describe(service, start, end, language),
         unit_price=amount,
@@ -67,10 +71,15 @@ def issue_for_charges(
     specs = []
     for charge in charges:
         language = charge.service.customer.language
-        lines = [_line(charge.service, charge.start, charge.end, charge.amount, language,
-                       charge.discount)]
-        lines += [_line(addon, charge.start, charge.end, amount, language)
-                  for addon, amount in charge.addons]
+        lines = [
+            _line(
+                charge.service, charge.start, charge.end, charge.amount, language, charge.discount
+            )
+        ]
+        lines += [
+            _line(addon, charge.start, charge.end, amount, language)
+            for addon, amount in charge.addons
+        ]
         lines += charge.extra_lines
         specs.append(
             DocumentSpec(
@@ -87,12 +96,24 @@ def issue_for_charges(
     for charge, invoice in zip(charges, invoices, strict=True):
         service = charge.service
         renewals.append(
-            Renewal(service=service, invoice=invoice, period_start=charge.start,
-                    period_end=charge.end, amount=charge.amount, kind=charge.kind)
+            Renewal(
+                service=service,
+                invoice=invoice,
+                period_start=charge.start,
+                period_end=charge.end,
+                amount=charge.amount,
+                kind=charge.kind,
+            )
         )
         renewals += [
-            Renewal(service=addon, invoice=invoice, period_start=charge.start,
-                    period_end=charge.end, amount=amount, kind=charge.kind)
+            Renewal(
+                service=addon,
+                invoice=invoice,
+                period_start=charge.start,
+                period_end=charge.end,
+                amount=amount,
+                kind=charge.kind,
+            )
             for addon, amount in charge.addons
         ]
         customer = service.customer

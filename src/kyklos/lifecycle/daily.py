@@ -83,14 +83,28 @@ def _context(service: Service, **extra) -> dict:
     }
 
 
-def _notice(service: Service, event: str, day: date, *, offset=0, status=Outbox.Status.QUEUED,
-            invoice_id=None, **extra) -> Outbox:
+def _notice(
+    service: Service,
+    event: str,
+    day: date,
+    *,
+    offset=0,
+    status=Outbox.Status.QUEUED,
+    invoice_id=None,
+    **extra,
+) -> Outbox:
     customer = service.customer
     return notices.build_notice(
-        event=event, customer_id=customer.pk, language=customer.language,
+        event=event,
+        customer_id=customer.pk,
+        language=customer.language,
         to_email=notices.recipient(event, customer),
-        for_date=day, service_id=service.pk, invoice_id=invoice_id,
-        anchor_date=service.expires_on, offset_days=offset, status=status,
+        for_date=day,
+        service_id=service.pk,
+        invoice_id=invoice_id,
+        anchor_date=service.expires_on,
+        offset_days=offset,
+        status=status,
         context=_context(service, days=offset, **extra),
     )
 
@@ -106,14 +120,22 @@ def _main_services() -> QuerySet[Service]:
 
 def apply_cancellations(day: date, ctx: Context) -> dict[str, int]:
     due = Service.objects.filter(
-        cancel_effective_on__lte=day, parent__isnull=True,
+        cancel_effective_on__lte=day,
+        parent__isnull=True,
         state__in=(State.PENDING, State.ACTIVE, State.SUSPENDED),
     )
     done = 0
     for batch in batches(due.only("pk"), ctx.batch_size):
         with transaction.atomic():
-            done += len(end_services([s.pk for s in batch], State.CANCELLED, day=day,
-                                     reason="cancellation", actor=ACTOR))
+            done += len(
+                end_services(
+                    [s.pk for s in batch],
+                    State.CANCELLED,
+                    day=day,
+                    reason="cancellation",
+                    actor=ACTOR,
+                )
+            )
     return {"service_cancelled": done}
 
 
@@ -128,11 +150,14 @@ def issue_renewal_proformas(day: date, ctx: Context) -> dict[str, int]:
             continue
         groups = _grouped(policies, lambda p, c=cycle: (p.lead_days(c), p.terminate_after_days))
         for (lead, grace), ids in groups.items():
-            conditions.append(Q(
-                cycle=cycle, product__policy_id__in=ids,
-                expires_on__lte=day + timedelta(days=lead),
-                expires_on__gt=day - timedelta(days=grace),
-            ))
+            conditions.append(
+                Q(
+                    cycle=cycle,
+                    product__policy_id__in=ids,
+                    expires_on__lte=day + timedelta(days=lead),
+                    expires_on__gt=day - timedelta(days=grace),
+                )
+            )
     billed = Renewal.objects.filter(service=OuterRef("pk"), period_start=OuterRef("expires_on"))
     due = (
         _main_services()
@@ -157,8 +182,15 @@ def issue_renewal_proformas(day: date, ctx: Context) -> dict[str, int]:
             start = service.expires_on
             end = schedule.period_end(start, service.cycle, (service.started_on or start).day)
             extra = [(a, _amount(a, prices)) for a in addons[service.pk]]
-            charges.append(Charge(service=service, start=start, end=end, amount=amount,
-                                  addons=[(a, x) for a, x in extra if x is not None]))
+            charges.append(
+                Charge(
+                    service=service,
+                    start=start,
+                    end=end,
+                    amount=amount,
+                    addons=[(a, x) for a, x in extra if x is not None],
+                )
+            )
         with transaction.atomic():
             issued += len(issue_for_charges(charges, day=day, actor=ACTOR))
     result = {"renewal_invoice": issued}
@@ -177,8 +209,9 @@ def _amount(service: Service, prices: dict):
 # --- reminders and "expires soon" warnings (R3.3) ------------------------------------
 
 
-def _queue_notices(day: date, ctx: Context, *, event: str, offsets_of, base: QuerySet,
-                   with_invoice: bool) -> dict[str, int]:
+def _queue_notices(
+    day: date, ctx: Context, *, event: str, offsets_of, base: QuerySet, with_invoice: bool
+) -> dict[str, int]:
     groups: dict[tuple[int, int | None], list[int]] = defaultdict(list)
     for policy in _policies():
         for pair in schedule.notice_pairs(offsets_of(policy)):
@@ -186,7 +219,9 @@ def _queue_notices(day: date, ctx: Context, *, event: str, offsets_of, base: Que
     sent = skipped = 0
     for (offset, next_offset), policy_ids in sorted(groups.items(), reverse=True):
         queued = Outbox.objects.filter(
-            event=event, service_id=OuterRef("pk"), anchor_date=OuterRef("expires_on"),
+            event=event,
+            service_id=OuterRef("pk"),
+            anchor_date=OuterRef("expires_on"),
             offset_days=offset,
         )
         due = base.filter(
@@ -206,22 +241,31 @@ def _queue_notices(day: date, ctx: Context, *, event: str, offsets_of, base: Que
                 skipped += not live
                 extra = {}
                 if with_invoice:
-                    extra = {"invoice_id": service.invoice_id,
-                             "invoice_number": service.invoice_number,
-                             "total": str(service.invoice_total),
-                             "currency": settings.KYKLOS_CURRENCY}
-                rows.append(_notice(
-                    service, event, day, offset=offset,
-                    status=Outbox.Status.QUEUED if live else Outbox.Status.SKIPPED,
-                    late_fee_warning=service.product.type == "domain", **extra))
+                    extra = {
+                        "invoice_id": service.invoice_id,
+                        "invoice_number": service.invoice_number,
+                        "total": str(service.invoice_total),
+                        "currency": settings.KYKLOS_CURRENCY,
+                    }
+                rows.append(
+                    _notice(
+                        service,
+                        event,
+                        day,
+                        offset=offset,
+                        status=Outbox.Status.QUEUED if live else Outbox.Status.SKIPPED,
+                        late_fee_warning=service.product.type == "domain",
+                        **extra,
+                    )
+                )
             with transaction.atomic():
                 notices.queue_notices(rows)
     return {event: sent, f"{event}_skipped": skipped}
 
 
-def _open_renewal(service_ref=OuterRef("pk")) -> QuerySet[Renewal]:
+def _open_renewal() -> QuerySet[Renewal]:
     return Renewal.objects.filter(
-        service=service_ref, period_start=OuterRef("expires_on"), status=Renewal.Status.OPEN
+        service=OuterRef("pk"), period_start=OuterRef("expires_on"), status=Renewal.Status.OPEN
     )
 
 
@@ -231,21 +275,40 @@ def _open_renewal_field(name: str) -> Subquery:
 
 def send_payment_reminders(day: date, ctx: Context) -> dict[str, int]:
     base = _main_services().filter(state=State.ACTIVE).filter(Exists(_open_renewal()))
-    return _queue_notices(day, ctx, event=Event.PAYMENT_REMINDER,
-                          offsets_of=lambda p: p.reminder_offsets, base=base, with_invoice=True)
+    return _queue_notices(
+        day,
+        ctx,
+        event=Event.PAYMENT_REMINDER,
+        offsets_of=lambda p: p.reminder_offsets,
+        base=base,
+        with_invoice=True,
+    )
 
 
 def send_expiry_warnings(day: date, ctx: Context) -> dict[str, int]:
     base = _main_services().filter(state=State.ACTIVE, cancel_effective_on__isnull=True)
-    return _queue_notices(day, ctx, event=Event.EXPIRY_WARNING,
-                          offsets_of=lambda p: p.warning_offsets, base=base, with_invoice=False)
+    return _queue_notices(
+        day,
+        ctx,
+        event=Event.EXPIRY_WARNING,
+        offsets_of=lambda p: p.warning_offsets,
+        base=base,
+        with_invoice=False,
+    )
 
 
 # --- suspension and termination (R3.5) -----------------------------------------------
 
 
-def _state_step(day: date, ctx: Context, *, from_state: str, to_state: str, event: str,
-                after_days: Callable[[LifecyclePolicy], int]) -> dict[str, int]:
+def _state_step(
+    day: date,
+    ctx: Context,
+    *,
+    from_state: str,
+    to_state: str,
+    event: str,
+    after_days: Callable[[LifecyclePolicy], int],
+) -> dict[str, int]:
     policies = _policies()
     terminate_after = {p.pk: p.terminate_after_days for p in policies}
     conditions = [
@@ -260,40 +323,65 @@ def _state_step(day: date, ctx: Context, *, from_state: str, to_state: str, even
             if to_state == State.TERMINATED:
                 ids = end_services(list(by_id), to_state, day=day, reason="unpaid", actor=ACTOR)
             else:
-                ids = transition_many(with_addons(list(by_id)), to_state, day=day,
-                                      reason="unpaid", actor=ACTOR)
+                ids = transition_many(
+                    with_addons(list(by_id)), to_state, day=day, reason="unpaid", actor=ACTOR
+                )
             rows = []
             for pk in ids:
                 service = by_id.get(pk)
                 if service is None:  # an add-on, which follows its parent silently
                     continue
                 ends = service.expires_on + timedelta(
-                    days=terminate_after[service.product.policy_id])
+                    days=terminate_after[service.product.policy_id]
+                )
                 # A suspension notice for a service terminated in the same run is stale.
                 stale = to_state == State.SUSPENDED and day >= ends
-                rows.append(_notice(service, event, day, terminate_on=ends.isoformat(),
-                                    status=Outbox.Status.SKIPPED if stale
-                                    else Outbox.Status.QUEUED))
+                rows.append(
+                    _notice(
+                        service,
+                        event,
+                        day,
+                        terminate_on=ends.isoformat(),
+                        status=Outbox.Status.SKIPPED if stale else Outbox.Status.QUEUED,
+                    )
+                )
                 moved += 1
             notices.queue_notices(rows)
     return {event: moved}
 
 
 def suspend_expired(day: date, ctx: Context) -> dict[str, int]:
-    return _state_step(day, ctx, from_state=State.ACTIVE, to_state=State.SUSPENDED,
-                       event=Event.SERVICE_SUSPENDED, after_days=lambda p: p.suspend_after_days)
+    return _state_step(
+        day,
+        ctx,
+        from_state=State.ACTIVE,
+        to_state=State.SUSPENDED,
+        event=Event.SERVICE_SUSPENDED,
+        after_days=lambda p: p.suspend_after_days,
+    )
 
 
 def terminate_expired(day: date, ctx: Context) -> dict[str, int]:
-    return _state_step(day, ctx, from_state=State.SUSPENDED, to_state=State.TERMINATED,
-                       event=Event.SERVICE_TERMINATED,
-                       after_days=lambda p: p.terminate_after_days)
+    return _state_step(
+        day,
+        ctx,
+        from_state=State.SUSPENDED,
+        to_state=State.TERMINATED,
+        event=Event.SERVICE_TERMINATED,
+        after_days=lambda p: p.terminate_after_days,
+    )
 
 
 def register() -> None:
     for order, func in enumerate(
-        (apply_cancellations, issue_renewal_proformas, send_payment_reminders,
-         send_expiry_warnings, suspend_expired, terminate_expired),
+        (
+            apply_cancellations,
+            issue_renewal_proformas,
+            send_payment_reminders,
+            send_expiry_warnings,
+            suspend_expired,
+            terminate_expired,
+        ),
         start=1,
     ):
         registry.register_daily_step(f"lifecycle.{func.__name__}", order * 10, func)

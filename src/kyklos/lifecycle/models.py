@@ -33,7 +33,11 @@ class Service(models.Model):
     )
     product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="addons",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="addons",
         help_text=_("For add-ons: the service they attach to and share a cycle with (R2.5)."),
     )
     label = models.CharField(
@@ -50,7 +54,10 @@ class Service(models.Model):
         "catalog.Coupon", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     agreed_price = models.DecimalField(
-        max_digits=12, decimal_places=2, null=True, blank=True,
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text=_("Overrides the list price on renewals when set."),
     )
     cancel_requested_on = models.DateField(null=True, blank=True)

@@ -25,8 +25,9 @@ def forecast(service: Service, *, today: date, days: int = 90) -> list[dict]:
     horizon = today + timedelta(days=days)
     events: list[dict] = []
     if service.cancel_effective_on and service.state in (State.PENDING, *LIVE_STATES):
-        events.append({"date": service.cancel_effective_on.isoformat(), "event": "cancel",
-                       "offset_days": 0})
+        events.append(
+            {"date": service.cancel_effective_on.isoformat(), "event": "cancel", "offset_days": 0}
+        )
     if service.state not in LIVE_STATES or service.expires_on is None or service.parent_id:
         return [e for e in events if today <= date.fromisoformat(e["date"]) <= horizon]
     policy = service.product.policy

@@ -85,20 +85,45 @@ def order_service(
         catalog_services.redeem_coupon(coupon)
 
     service = Service.objects.create(
-        customer=customer, product=product, parent=parent, label=label[:200], cycle=cycle,
-        state=State.PENDING, state_changed_on=day, ordered_on=day, coupon=coupon,
+        customer=customer,
+        product=product,
+        parent=parent,
+        label=label[:200],
+        cycle=cycle,
+        state=State.PENDING,
+        state_changed_on=day,
+        ordered_on=day,
+        coupon=coupon,
     )
     service.customer, service.product = customer, product
-    log_action(service, "service.ordered", actor=actor,
-               data={"product": product.code, "cycle": cycle, "coupon": coupon and coupon.code})
+    log_action(
+        service,
+        "service.ordered",
+        actor=actor,
+        data={"product": product.code, "cycle": cycle, "coupon": coupon and coupon.code},
+    )
     extra = []
     if price.setup_fee:
-        extra.append(LineSpec(description=_("Setup fee"), unit_price=price.setup_fee,
-                              product_code=product.code))
+        extra.append(
+            LineSpec(
+                description=_("Setup fee"), unit_price=price.setup_fee, product_code=product.code
+            )
+        )
     issue_for_charges(
-        [Charge(service=service, start=day, end=end, amount=amount, kind=Renewal.Kind.ORDER,
-                discount=discount, extra_lines=extra)],
-        day=clock.today(), event=Event.INVOICE_ISSUED, actor=actor,
+        [
+            Charge(
+                service=service,
+                start=day,
+                end=end,
+                amount=amount,
+                kind=Renewal.Kind.ORDER,
+                discount=discount,
+                extra_lines=extra,
+            )
+        ],
+        day=clock.today(),
+        event=Event.INVOICE_ISSUED,
+        actor=actor,
     )
     return service
 
@@ -107,15 +132,17 @@ def open_renewal(service: Service) -> Renewal | None:
     """The unpaid proforma for the service's next period, if one was issued."""
     return (
         Renewal.objects.filter(service=service, status=Renewal.Status.OPEN)
-        .select_related("invoice").order_by("-period_start").first()
+        .select_related("invoice")
+        .order_by("-period_start")
+        .first()
     )
 
 
 @transaction.atomic
 def renew_now(service: Service, *, actor=None) -> Invoice:
     """Issue the next period's proforma at once ("renew now"); idempotent."""
-    service = Service.objects.select_for_update().select_related("customer", "product").get(
-        pk=service.pk
+    service = (
+        Service.objects.select_for_update().select_related("customer", "product").get(pk=service.pk)
     )
     if service.state not in LIVE_STATES or service.parent_id or service.cycle == Cycle.ONE_OFF:
         raise ValidationError(_("Only an active or suspended subscription can be renewed."))
@@ -126,9 +153,11 @@ def renew_now(service: Service, *, actor=None) -> Invoice:
     start = service.expires_on
     addons = list(service.addons.filter(state__in=LIVE_STATES).select_related("product"))
     charge = Charge(
-        service=service, start=start, end=schedule.period_end(start, service.cycle,
-                                                              service.started_on.day),
-        amount=_price(service, day), addons=[(a, _price(a, day)) for a in addons],
+        service=service,
+        start=start,
+        end=schedule.period_end(start, service.cycle, service.started_on.day),
+        amount=_price(service, day),
+        addons=[(a, _price(a, day)) for a in addons],
     )
     (invoice,) = issue_for_charges([charge], day=day, actor=actor)
     return invoice
@@ -145,8 +174,11 @@ def request_cancellation(
     """
     if when not in {"immediate", "end_of_period"}:
         raise ValidationError({"when": _("Say “immediate” or “end_of_period”.")})
-    service = Service.objects.select_for_update().select_related(
-        "product__policy", "customer").get(pk=service.pk)
+    service = (
+        Service.objects.select_for_update()
+        .select_related("product__policy", "customer")
+        .get(pk=service.pk)
+    )
     if service.state in FINAL_STATES:
         raise ValidationError(_("This service has already ended."))
     if service.parent_id:
@@ -158,13 +190,23 @@ def request_cancellation(
         cancel_requested_on=today, cancel_effective_on=effective, cancel_reason=reason[:300]
     )
     service.cancel_requested_on, service.cancel_effective_on = today, effective
-    log_action(service, "service.cancellation_requested", actor=actor,
-               data={"effective_on": effective.isoformat(), "when": when, "reason": reason})
+    log_action(
+        service,
+        "service.cancellation_requested",
+        actor=actor,
+        data={"effective_on": effective.isoformat(), "when": when, "reason": reason},
+    )
     notices.queue_notice(
-        event=Event.SERVICE_CANCELLED, customer=service.customer, service_id=service.pk,
+        event=Event.SERVICE_CANCELLED,
+        customer=service.customer,
+        service_id=service.pk,
         for_date=today,
-        context={"customer_name": service.customer.display_name, "service_label": service.display_label,
-                 "product_name": service.product.name, "terminate_on": effective.isoformat()},
+        context={
+            "customer_name": service.customer.display_name,
+            "service_label": service.display_label,
+            "product_name": service.product.name,
+            "terminate_on": effective.isoformat(),
+        },
     )
     if effective <= today:
         end_services([service.pk], State.CANCELLED, day=today, reason="cancellation", actor=actor)
@@ -198,12 +240,27 @@ def restore_service(service: Service, *, actor) -> Invoice:
     policy = service.product.policy
     extra = []
     if policy.restore_fee:
-        extra.append(LineSpec(description=_("Restore fee"), unit_price=policy.restore_fee,
-                              product_code=service.product.code))
+        extra.append(
+            LineSpec(
+                description=_("Restore fee"),
+                unit_price=policy.restore_fee,
+                product_code=service.product.code,
+            )
+        )
     (invoice,) = issue_for_charges(
-        [Charge(service=service, start=day, end=schedule.period_end(day, service.cycle),
-                amount=_price(service, day), kind=Renewal.Kind.RESTORE, extra_lines=extra)],
-        day=day, event=Event.INVOICE_ISSUED, actor=actor,
+        [
+            Charge(
+                service=service,
+                start=day,
+                end=schedule.period_end(day, service.cycle),
+                amount=_price(service, day),
+                kind=Renewal.Kind.RESTORE,
+                extra_lines=extra,
+            )
+        ],
+        day=day,
+        event=Event.INVOICE_ISSUED,
+        actor=actor,
     )
     log_action(service, "service.restore_requested", actor=actor, data={"invoice": invoice.number})
     return invoice
@@ -238,13 +295,18 @@ def _apply(renewal: Renewal, day: date, actor) -> None:
         transition(service, State.ACTIVE, day=day, reason=renewal.kind, actor=actor)
         return
     if service.state in FINAL_STATES:
-        log_action(service, "service.paid_after_end", actor=actor,
-                   data={"invoice": renewal.invoice_id})
+        log_action(
+            service, "service.paid_after_end", actor=actor, data={"invoice": renewal.invoice_id}
+        )
         return
     new_expiry = max(service.expires_on or renewal.period_end, renewal.period_end)
     Service.objects.filter(pk=service.pk).update(expires_on=new_expiry)
-    log_action(service, "service.renewed", actor=actor,
-               data={"from": renewal.period_start.isoformat(), "to": new_expiry.isoformat()})
+    log_action(
+        service,
+        "service.renewed",
+        actor=actor,
+        data={"from": renewal.period_start.isoformat(), "to": new_expiry.isoformat()},
+    )
     event = Event.SERVICE_RENEWED
     if service.state == State.SUSPENDED:
         if not service.product.policy.auto_reactivate:
@@ -253,12 +315,18 @@ def _apply(renewal: Renewal, day: date, actor) -> None:
         event = Event.SERVICE_REACTIVATED
     if service.parent_id is None:
         notices.queue_notice(
-            event=event, customer=service.customer, service_id=service.pk, for_date=day,
-            context={"customer_name": service.customer.display_name,
-                     "service_label": service.display_label, "product_name": service.product.name,
-                     "expires_on": new_expiry.isoformat(),
-                     "period_start": renewal.period_start.isoformat(),
-                     "period_end": renewal.period_end.isoformat()},
+            event=event,
+            customer=service.customer,
+            service_id=service.pk,
+            for_date=day,
+            context={
+                "customer_name": service.customer.display_name,
+                "service_label": service.display_label,
+                "product_name": service.product.name,
+                "expires_on": new_expiry.isoformat(),
+                "period_start": renewal.period_start.isoformat(),
+                "period_end": renewal.period_end.isoformat(),
+            },
         )
 
 

@@ -27,7 +27,12 @@ AUDIT_TYPE = Service._meta.label_lower
 
 
 def transition_many(
-    service_ids: list[int], to: str, *, day: date, reason: str, actor: str = "automation",
+    service_ids: list[int],
+    to: str,
+    *,
+    day: date,
+    reason: str,
+    actor: str = "automation",
     extra: dict | None = None,
 ) -> list[int]:
     """Move those of ``service_ids`` that may reach ``to``; returns the ids moved.
@@ -45,8 +50,12 @@ def transition_many(
     Service.objects.filter(pk__in=ids).update(state=to, state_changed_on=day, **(extra or {}))
     log_action_rows(
         (
-            (AUDIT_TYPE, pk, customer_id, {"from": old, "to": to, "on": day.isoformat(),
-                                           "reason": reason})
+            (
+                AUDIT_TYPE,
+                pk,
+                customer_id,
+                {"from": old, "to": to, "on": day.isoformat(), "reason": reason},
+            )
             for pk, customer_id, old in rows
         ),
         f"service.{to}",

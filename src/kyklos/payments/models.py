@@ -13,7 +13,9 @@ class Method(models.TextChoices):
 class Payment(models.Model):
     """Money received against an invoice (a proforma or a tax invoice)."""
 
-    invoice = models.ForeignKey("billing.Invoice", on_delete=models.PROTECT, related_name="payments")
+    invoice = models.ForeignKey(
+        "billing.Invoice", on_delete=models.PROTECT, related_name="payments"
+    )
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="payments"
     )

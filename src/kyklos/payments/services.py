@@ -53,8 +53,10 @@ def record_payment(
     invoice = Invoice.objects.select_for_update().select_related("customer").get(pk=invoice.pk)
     if currency and currency.upper() != invoice.currency:
         raise ValidationError(
-            {"currency": _("This document is in %(c)s; record the payment in %(c)s.")
-             % {"c": invoice.currency}}
+            {
+                "currency": _("This document is in %(c)s; record the payment in %(c)s.")
+                % {"c": invoice.currency}
+            }
         )
     if invoice.kind == DocumentKind.CREDIT_NOTE:
         raise ValidationError({"invoice": _("A credit note cannot be paid.")})
@@ -69,8 +71,10 @@ def record_payment(
     owed = invoice.total - amount_paid(invoice)
     if amount > owed:
         raise ValidationError(
-            {"amount": _("%(a)s is more than the %(o)s still owed on %(n)s.")
-             % {"a": amount, "o": owed, "n": invoice.number}}
+            {
+                "amount": _("%(a)s is more than the %(o)s still owed on %(n)s.")
+                % {"a": amount, "o": owed, "n": invoice.number}
+            }
         )
     payment = Payment.objects.create(
         invoice=invoice,
@@ -83,8 +87,12 @@ def record_payment(
         created_at=clock.now(),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    log_action(payment, "payment.recorded", actor=actor,
-               data={"invoice": invoice.number, "amount": str(amount), "method": method})
+    log_action(
+        payment,
+        "payment.recorded",
+        actor=actor,
+        data={"invoice": invoice.number, "amount": str(amount), "method": method},
+    )
     notices.queue_notice(
         event=Event.PAYMENT_RECEIVED,
         customer=invoice.customer,

@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand
 
 from kyklos.automation import services
+from kyklos.automation.report import print_day
 from kyklos.core import clock
 from kyklos.core.cli import bad_argument, dumps, parse_date
-from kyklos.automation.report import print_day
 
 
 class Command(BaseCommand):

@@ -1,0 +1,23 @@
+"""Reads on customers."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from kyklos.customers.models import ChangeRequest, Customer
+
+
+def customer_for_user(user) -> Customer | None:
+    """The customer account a login belongs to, or None (anonymous users, staff)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return Customer.objects.filter(user_id=user.pk).first()
+
+
+def pending_change_requests() -> QuerySet[ChangeRequest]:
+    """Change requests waiting for staff, oldest first, with their customer."""
+    return (
+        ChangeRequest.objects.filter(status=ChangeRequest.Status.PENDING)
+        .select_related("customer")
+        .order_by("requested_at", "id")
+    )

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "kyklos.notifications"
+    label = "notifications"
+
+    def ready(self) -> None:
+        from kyklos.notifications import checks  # noqa: F401  (registers the system checks)
