@@ -148,3 +148,18 @@ def test_locked_customer_cannot_order(customer):
     with clock.frozen(date(2027, 1, 1)), pytest.raises(ValidationError, match="locked"):
         services.order_service(customer=customer, product=factories.product(), cycle="annual")
     assert not Invoice.objects.exists()
+
+
+def test_restarting_terminated_social_media_management_carries_a_new_setup_fee(customer):
+    social = factories.product("social_media", prices={"monthly": "300.00"})
+    service = factories.active_service(customer, social, cycle="monthly",
+                                       started_on=date(2027, 4, 1), expires_on=date(2027, 5, 1))
+    run_range(date(2027, 5, 1), date(2027, 5, 1))
+    service.refresh_from_db()
+    assert service.state == State.TERMINATED  # stops at expiry (R3.5)
+
+    with clock.frozen(date(2027, 5, 20)):
+        invoice = services.restore_service(service, actor=None)
+    # 300.00 + 100.00 new setup fee, + 24 %
+    assert [ln.net for ln in invoice.lines.all()] == [Decimal("300.00"), Decimal("100.00")]
+    assert invoice.total == Decimal("496.00")

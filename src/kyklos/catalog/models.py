@@ -77,13 +77,13 @@ class LifecyclePolicy(models.Model):
         max_digits=10,
         decimal_places=2,
         default=Decimal("0"),
-        help_text=_("Charged when staff restore a terminated service."),
+        help_text=_("Charged when staff restore a terminated service from backups."),
     )
     reactivation_fee = models.DecimalField(
         max_digits=10,
         decimal_places=2,
         default=Decimal("0"),
-        help_text=_("Charged when a suspended service is reactivated (e.g. a new setup fee)."),
+        help_text=_("Charged when a terminated service is restarted (e.g. a new setup fee)."),
     )
     auto_reactivate = models.BooleanField(
         default=True, help_text=_("Payment of a suspended service's invoice reactivates it (R3.6).")

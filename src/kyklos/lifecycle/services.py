@@ -231,22 +231,22 @@ def end_services(ids: list[int], to: str, *, day: date, reason: str, actor=None)
 
 @transaction.atomic
 def restore_service(service: Service, *, actor) -> Invoice:
-    """Staff restore a terminated service (R3.6): a new period from today plus the
-    product's restore fee; the service comes back when that proforma is paid."""
+    """Staff restore a terminated service (R3.5, R3.6): a new period from today plus the
+    product's restore and reactivation fees; it comes back when that proforma is paid."""
     service = Service.objects.select_related("customer", "product__policy").get(pk=service.pk)
     if service.state != State.TERMINATED:
         raise ValidationError(_("Only a terminated service can be restored."))
     day = clock.today()
     policy = service.product.policy
-    extra = []
-    if policy.restore_fee:
-        extra.append(
-            LineSpec(
-                description=_("Restore fee"),
-                unit_price=policy.restore_fee,
-                product_code=service.product.code,
-            )
-        )
+    fees = [
+        (_("Restore from backup"), policy.restore_fee),
+        (_("Reactivation fee"), policy.reactivation_fee),
+    ]
+    extra = [
+        LineSpec(description=label, unit_price=fee, product_code=service.product.code)
+        for label, fee in fees
+        if fee
+    ]
     (invoice,) = issue_for_charges(
         [
             Charge(
