@@ -15,6 +15,7 @@ from django.utils.translation import override
 from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.billing.services import DocumentSpec, LineSpec, issue_documents
 from kyklos.core.money import ZERO
+from kyklos.lifecycle import notices as service_notices
 from kyklos.lifecycle.models import Renewal, Service
 from kyklos.notifications import services as notices
 from kyklos.notifications.models import Event
@@ -116,29 +117,20 @@ def issue_for_charges(
             )
             for addon, amount in charge.addons
         ]
-        customer = service.customer
         rows.append(
-            notices.build_notice(
-                event=event,
-                customer_id=customer.pk,
-                language=customer.language,
-                to_email=notices.recipient(event, customer),
-                for_date=day,
-                service_id=service.pk,
+            service_notices.notice(
+                service,
+                event,
+                day,
                 invoice_id=invoice.pk,
                 anchor_date=charge.start if event == Event.RENEWAL_INVOICE else None,
-                context={
-                    "customer_name": customer.display_name,
-                    "service_label": service.display_label,
-                    "product_name": service.product.name,
-                    "expires_on": charge.start.isoformat(),
-                    "period_start": charge.start.isoformat(),
-                    "period_end": charge.end.isoformat(),
-                    "invoice_number": invoice.number,
-                    "total": str(invoice.total),
-                    "currency": invoice.currency,
-                    "due_on": invoice.due_on.isoformat(),
-                },
+                expires_on=charge.start.isoformat(),
+                period_start=charge.start.isoformat(),
+                period_end=charge.end.isoformat(),
+                invoice_number=invoice.number,
+                total=str(invoice.total),
+                currency=invoice.currency,
+                due_on=invoice.due_on.isoformat(),
             )
         )
     Renewal.objects.bulk_create(renewals, batch_size=2000)

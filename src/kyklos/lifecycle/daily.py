@@ -25,6 +25,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from kyklos.catalog import selectors as catalog
 from kyklos.catalog.models import Cycle, LifecyclePolicy
 from kyklos.core.registry import registry
+from kyklos.lifecycle import notices as service_notices
 from kyklos.lifecycle import schedule
 from kyklos.lifecycle.billing import Charge, issue_for_charges
 from kyklos.lifecycle.models import LIVE_STATES, Renewal, Service, State
@@ -73,39 +74,10 @@ def _any_of(conditions: list[Q]) -> Q:
     return combined
 
 
-def _context(service: Service, **extra) -> dict:
-    return {
-        "customer_name": service.customer.display_name,
-        "service_label": service.display_label,
-        "product_name": service.product.name,
-        "expires_on": service.expires_on.isoformat(),
-        **extra,
-    }
-
-
-def _notice(
-    service: Service,
-    event: str,
-    day: date,
-    *,
-    offset=0,
-    status=Outbox.Status.QUEUED,
-    invoice_id=None,
-    **extra,
-) -> Outbox:
-    customer = service.customer
-    return notices.build_notice(
-        event=event,
-        customer_id=customer.pk,
-        language=customer.language,
-        to_email=notices.recipient(event, customer),
-        for_date=day,
-        service_id=service.pk,
-        invoice_id=invoice_id,
-        anchor_date=service.expires_on,
-        offset_days=offset,
-        status=status,
-        context=_context(service, days=offset, **extra),
+def _notice(service: Service, event: str, day: date, *, offset=0, **extra) -> Outbox:
+    """A notice about the period ending ``service.expires_on`` (its ledger key)."""
+    return service_notices.notice(
+        service, event, day, anchor_date=service.expires_on, offset=offset, days=offset, **extra
     )
 
 

@@ -22,11 +22,11 @@ from kyklos.core import clock
 from kyklos.core.audit import log_action
 from kyklos.core.money import ZERO, round_money
 from kyklos.customers.models import Customer
+from kyklos.lifecycle import notices as service_notices
 from kyklos.lifecycle import schedule
 from kyklos.lifecycle.billing import Charge, issue_for_charges
 from kyklos.lifecycle.models import FINAL_STATES, LIVE_STATES, Renewal, Service, State
 from kyklos.lifecycle.transitions import transition, transition_many
-from kyklos.notifications import services as notices
 from kyklos.notifications.models import Event
 
 
@@ -196,17 +196,8 @@ def request_cancellation(
         actor=actor,
         data={"effective_on": effective.isoformat(), "when": when, "reason": reason},
     )
-    notices.queue_notice(
-        event=Event.SERVICE_CANCELLED,
-        customer=service.customer,
-        service_id=service.pk,
-        for_date=today,
-        context={
-            "customer_name": service.customer.display_name,
-            "service_label": service.display_label,
-            "product_name": service.product.name,
-            "terminate_on": effective.isoformat(),
-        },
+    service_notices.send(
+        service, Event.SERVICE_CANCELLED, today, terminate_on=effective.isoformat()
     )
     if effective <= today:
         end_services([service.pk], State.CANCELLED, day=today, reason="cancellation", actor=actor)
@@ -314,19 +305,13 @@ def _apply(renewal: Renewal, day: date, actor) -> None:
         transition(service, State.ACTIVE, day=day, reason="paid", actor=actor)
         event = Event.SERVICE_REACTIVATED
     if service.parent_id is None:
-        notices.queue_notice(
-            event=event,
-            customer=service.customer,
-            service_id=service.pk,
-            for_date=day,
-            context={
-                "customer_name": service.customer.display_name,
-                "service_label": service.display_label,
-                "product_name": service.product.name,
-                "expires_on": new_expiry.isoformat(),
-                "period_start": renewal.period_start.isoformat(),
-                "period_end": renewal.period_end.isoformat(),
-            },
+        service.expires_on = new_expiry
+        service_notices.send(
+            service,
+            event,
+            day,
+            period_start=renewal.period_start.isoformat(),
+            period_end=renewal.period_end.isoformat(),
         )
 
 
