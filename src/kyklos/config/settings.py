@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "template_partials",
     "csp",
+    "ninja",  # its Swagger UI from local static files, not a CDN (/api/v1/docs)
     # Kyklos, lowest layer first (imports point up this list, never down).
     "kyklos.core",
     "kyklos.customers",

@@ -1,0 +1,15 @@
+from ninja import Router
+from ninja.pagination import paginate
+
+from kyklos.api import selectors
+from kyklos.api.pagination import Page
+from kyklos.api.schemas import NotificationOut
+
+router = Router(tags=["notifications"])
+
+
+@router.get("", response=list[NotificationOut])
+@paginate(Page)
+def list_notifications(request, customer: int | None = None):
+    """Notices in the outbox (queued, sent, failed or skipped), optionally of one customer."""
+    return selectors.notifications(customer)

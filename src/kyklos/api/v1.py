@@ -1,0 +1,40 @@
+"""The REST API, version 1: ``/api/v1/``, for staff tools and integrations.
+
+Every endpoint needs a staff user's token (``kyklos token create USERNAME``). The
+OpenAPI document is at ``/api/v1/openapi.json`` and its Swagger UI at ``/api/v1/docs``,
+served from the static files django-ninja ships (no CDN, within the site's CSP).
+"""
+
+from ninja import NinjaAPI, Swagger
+
+from kyklos.api import errors
+from kyklos.api.auth import StaffToken
+from kyklos.api.endpoints import customers, invoices, notifications, products, services
+
+
+class KyklosAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        """Operation ids are the endpoint functions' names (``order_service``), which
+        generated clients use as method names."""
+        return operation.view_func.__name__
+
+
+api = KyklosAPI(
+    title="Kyklos API",
+    version="1",
+    description=(
+        "Customers, products, services, invoices, payments and notices. Authenticate with "
+        "`Authorization: Bearer <token>`; a staff user gets a token with "
+        "`kyklos token create USERNAME`. Amounts are strings with two decimals. Errors are "
+        '`{"message": "…", "field": "…"}`.'
+    ),
+    urls_namespace="api-v1",
+    auth=StaffToken(),
+    docs=Swagger(settings={"validatorUrl": None}),  # no badge from validator.swagger.io
+)
+errors.register(api)
+api.add_router("/customers", customers.router)
+api.add_router("/products", products.router)
+api.add_router("/services", services.router)
+api.add_router("/invoices", invoices.router)
+api.add_router("/notifications", notifications.router)
