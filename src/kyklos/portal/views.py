@@ -1,0 +1,243 @@
+"""The customer portal: the logged-in customer's services, invoices and particulars.
+
+Every view reads only the customer of the login: another customer's ids give 404.
+Writes go through the services of the apps below; their ValidationErrors are shown
+to the customer and nothing is written.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kyklos.billing.selectors import invoices_for_customer
+from kyklos.core import clock
+from kyklos.customers import services as customers
+from kyklos.customers.models import ChangeRequest, Customer
+from kyklos.customers.selectors import customer_for_user
+from kyklos.lifecycle import schedule
+from kyklos.lifecycle import services as lifecycle
+from kyklos.lifecycle.models import Service
+from kyklos.portal.forms import CancelForm, ChangeRequestForm, ParticularsForm, add_service_errors
+from kyklos.portal.rows import customer_services, service_rows
+
+INVOICES_PER_PAGE = 25
+
+
+def customer_view(view):
+    """Log-in required; the view gets the login's customer, in the customer's language
+    unless a language was chosen with the switcher (the language cookie)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return _to_login(request)
+        customer = customer_for_user(request.user)
+        if customer is None:
+            return render(request, "portal/no_customer.html", status=403)
+        language = _language(request, customer)
+        with translation.override(language):
+            response = view(request, customer, *args, **kwargs)
+        response.headers["Content-Language"] = language
+        return response
+
+    return wrapper
+
+
+def _to_login(request: HttpRequest) -> HttpResponse:
+    """The login page; an HTMX request (e.g. after the session expired) is told to load
+    it as a whole page instead of swapping it into a row."""
+    if not _is_htmx(request):
+        return redirect_to_login(request.get_full_path())
+    response = HttpResponse()
+    response["HX-Redirect"] = redirect_to_login(reverse("portal:dashboard"))["Location"]
+    return response
+
+
+def _language(request: HttpRequest, customer: Customer) -> str:
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen and translation.check_for_language(chosen):
+        return translation.get_language()
+    return customer.language
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# --- services -----------------------------------------------------------------------------
+
+
+@require_GET
+@customer_view
+def dashboard(request, customer):
+    rows = service_rows(list(customer_services(customer.pk)), clock.today())
+    return render(request, "portal/dashboard.html", {"customer": customer, "rows": rows})
+
+
+@require_POST
+@customer_view
+def renew(request, customer, pk: int):
+    service = get_object_or_404(Service, pk=pk, customer=customer, parent__isnull=True)
+    notice, error = "", ""
+    try:
+        invoice = lifecycle.renew_now(service, actor=request.user)
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    else:
+        notice = _("Proforma %(number)s was issued for the next period; pay it to renew.") % {
+            "number": invoice.number
+        }
+    if _is_htmx(request):
+        return _service_row(request, customer, pk, notice=notice, error=error)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, notice)
+    return redirect("portal:dashboard")
+
+
+def _service_row(request, customer, pk: int, *, notice: str, error: str) -> HttpResponse:
+    services = customer_services(customer.pk).filter(Q(pk=pk) | Q(parent_id=pk))
+    (row,) = service_rows(list(services), clock.today())
+    response = render(
+        request,
+        "portal/dashboard.html#service-row",
+        {"row": row, "notice": notice, "error": error},
+    )
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@customer_view
+def cancel(request, customer, pk: int):
+    service = get_object_or_404(
+        Service.objects.select_related("product__policy"),
+        pk=pk,
+        customer=customer,
+        parent__isnull=True,
+    )
+    form = CancelForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            effective = lifecycle.request_cancellation(
+                service,
+                when="end_of_period",
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("%(service)s will stop on %(date)s.")
+                % {"service": service.display_label, "date": date_format(effective)},
+            )
+        return redirect("portal:dashboard")
+    today = clock.today()
+    stops_on = schedule.cancellation_effective(
+        service.product.policy, today, service.expires_on or today
+    )
+    context = {"customer": customer, "service": service, "form": form, "stops_on": stops_on}
+    return render(request, "portal/cancel.html", context)
+
+
+# --- invoices -----------------------------------------------------------------------------
+
+
+@require_GET
+@customer_view
+def invoice_list(request, customer):
+    page = Paginator(invoices_for_customer(customer.pk), INVOICES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "portal/invoices.html", {"customer": customer, "page": page})
+
+
+@require_GET
+@customer_view
+def invoice_detail(request, customer, pk: int):
+    invoice = get_object_or_404(invoices_for_customer(customer.pk), pk=pk)
+    context = {"customer": customer, "invoice": invoice, "lines": list(invoice.lines.all())}
+    return render(request, "portal/invoice_detail.html", context)
+
+
+# --- particulars --------------------------------------------------------------------------
+
+
+@require_GET
+@customer_view
+def profile(request, customer):
+    return _profile(request, customer)
+
+
+@require_POST
+@customer_view
+def update_particulars(request, customer):
+    form = ParticularsForm(request.POST, customer=customer)
+    if form.is_valid():
+        try:
+            changed = customers.update_particulars(customer, actor=request.user, **form.changes())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if changed:
+                messages.success(request, _("Your particulars were saved."))
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect("portal:profile")
+    return _profile(request, customer, particulars_form=form)
+
+
+@require_POST
+@customer_view
+def file_change_request(request, customer):
+    form = ChangeRequestForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            customers.request_change(customer, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, _("Your request was filed; staff will review it and let you know.")
+            )
+            return redirect("portal:profile")
+    return _profile(request, customer, change_form=form)
+
+
+def _profile(request, customer, *, particulars_form=None, change_form=None) -> HttpResponse:
+    context = {
+        "customer": customer,
+        "particulars_form": particulars_form or ParticularsForm(customer=customer),
+        "change_form": change_form or ChangeRequestForm(),
+        "change_requests": list(customer.change_requests.all()),
+    }
+    return render(request, "portal/profile.html", context)
+
+
+@require_GET
+@customer_view
+def change_document(request, customer, pk: int):
+    """The supporting document of one of the customer's own change requests."""
+    change = get_object_or_404(ChangeRequest, pk=pk, customer=customer)
+    return FileResponse(
+        change.document.open("rb"), as_attachment=True, filename=Path(change.document.name).name
+    )
