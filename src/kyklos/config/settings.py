@@ -99,6 +99,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets the portal read while the daily run writes; IMMEDIATE avoids
     # "database is locked" upgrades from read to write transactions.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
