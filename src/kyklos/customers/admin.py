@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kyklos.core.admin_tools import apply_each
 from kyklos.core.audit import log_action
 from kyklos.customers import services
 from kyklos.customers.models import ChangeRequest, Customer, ParticularsChange, TermsAcceptance
@@ -42,17 +43,8 @@ def ask_reason(modeladmin, request, queryset, *, action, title, intro, submit_la
     ``apply(obj, reason)`` for each selected object."""
     form = ReasonForm(request.POST if "apply" in request.POST else None)
     if form.is_valid():
-        done = 0
-        for obj in queryset:
-            try:
-                apply(obj, form.cleaned_data["reason"])
-                done += 1
-            except ValidationError as error:
-                modeladmin.message_user(
-                    request, f"{obj}: {' '.join(error.messages)}", messages.ERROR
-                )
-        if done:
-            modeladmin.message_user(request, _("%(n)d done.") % {"n": done}, messages.SUCCESS)
+        reason = form.cleaned_data["reason"]
+        apply_each(request, queryset, lambda obj: apply(obj, reason), _("%(n)d done."))
         return None
     context = {
         **modeladmin.admin_site.each_context(request),
@@ -381,17 +373,12 @@ class ChangeRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Approve the selected requests"), permissions=["change"])
     def approve_selected(self, request, queryset):
-        done = 0
-        for change_request in queryset.select_related("customer"):
-            try:
-                services.approve_change(change_request, actor=request.user)
-                done += 1
-            except ValidationError as error:
-                self.message_user(
-                    request, f"{change_request}: {' '.join(error.messages)}", messages.ERROR
-                )
-        if done:
-            self.message_user(request, _("%(n)d approved.") % {"n": done}, messages.SUCCESS)
+        apply_each(
+            request,
+            queryset.select_related("customer"),
+            lambda change: services.approve_change(change, actor=request.user),
+            _("%(n)d approved."),
+        )
 
     @admin.action(description=_("Reject the selected requests"), permissions=["change"])
     def reject_selected(self, request, queryset):

@@ -4,11 +4,12 @@ State fields are read-only: every change goes through the lifecycle services.
 """
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kyklos.core import clock
+from kyklos.core.admin_tools import apply_each
 from kyklos.core.forms import add_service_errors
 from kyklos.lifecycle import services
 from kyklos.lifecycle.models import Renewal, Service, State
@@ -54,18 +55,6 @@ class OrderForm(forms.ModelForm):
             )
         except ValidationError as error:
             add_service_errors(self, error)
-
-
-def _each(request, queryset, action, done_message):
-    done = 0
-    for service in queryset:
-        try:
-            action(service)
-            done += 1
-        except ValidationError as error:
-            messages.error(request, f"#{service.pk}: {' '.join(error.messages)}")
-    if done:
-        messages.success(request, done_message % {"n": done})
 
 
 @admin.register(Service)
@@ -136,7 +125,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Issue the renewal proforma now"))
     def renew_now(self, request, queryset):
-        _each(
+        apply_each(
             request,
             queryset,
             lambda s: services.renew_now(s, actor=request.user),
@@ -145,7 +134,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Cancel at the end of the period"))
     def cancel_at_end_of_period(self, request, queryset):
-        _each(
+        apply_each(
             request,
             queryset,
             lambda s: services.request_cancellation(
@@ -156,7 +145,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Cancel immediately"))
     def cancel_immediately(self, request, queryset):
-        _each(
+        apply_each(
             request,
             queryset,
             lambda s: services.request_cancellation(
@@ -167,7 +156,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Restore (issues a proforma with the restore fee)"))
     def restore(self, request, queryset):
-        _each(
+        apply_each(
             request,
             queryset,
             lambda s: services.restore_service(s, actor=request.user),
@@ -176,7 +165,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Mark as fraud"))
     def mark_fraud(self, request, queryset):
-        _each(
+        apply_each(
             request,
             queryset,
             lambda s: transition(
