@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -41,25 +42,29 @@ class DayResult:
 
 
 def run_day(day: date, *, batch_size: int = 0) -> DayResult:
-    """Perform everything due on or before ``day`` that is not done yet."""
+    """Perform everything due on or before ``day`` that is not done yet.
+
+    The clock is frozen on ``day`` unless it is today; the run's own start and end times
+    are read outside the freeze, so they say when the run really happened.
+    """
     started = time.perf_counter()
-    with clock.frozen(day):
-        run, created = AutomationRun.objects.get_or_create(
-            day=day, defaults={"started_at": clock.now()}
-        )
-        previous = None if created else run.finished_at or run.started_at
-        if not created:
-            AutomationRun.objects.filter(pk=run.pk).update(attempts=run.attempts + 1)
+    run, created = AutomationRun.objects.get_or_create(
+        day=day, defaults={"started_at": clock.now()}
+    )
+    previous = None if created else run.finished_at or run.started_at
+    if not created:
+        AutomationRun.objects.filter(pk=run.pk).update(attempts=run.attempts + 1)
+    actions: Counter[str] = Counter()
+    with clock.frozen(day) if day != clock.today() else nullcontext():
         ctx = Context(batch_size=batch_size)
-        actions: Counter[str] = Counter()
         for step in registry.daily_steps():
             for kind, count in step.func(day, ctx).items():
                 actions[kind] += count
-        summary = {k: v for k, v in sorted(actions.items()) if v}
-        if created or run.status != AutomationRun.Status.DONE:
-            AutomationRun.objects.filter(pk=run.pk).update(
-                status=AutomationRun.Status.DONE, finished_at=clock.now(), summary=summary
-            )
+    summary = {k: v for k, v in sorted(actions.items()) if v}
+    if created or run.status != AutomationRun.Status.DONE:
+        AutomationRun.objects.filter(pk=run.pk).update(
+            status=AutomationRun.Status.DONE, finished_at=clock.now(), summary=summary
+        )
     return DayResult(
         day, summary, previous.isoformat() if previous else None, time.perf_counter() - started
     )
