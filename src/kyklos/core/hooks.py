@@ -12,7 +12,3 @@ from django.dispatch import Signal
 #: kwargs: ``invoice`` (billing.Invoice), ``tax_document`` (the invoice/receipt issued
 #: for it, or None), ``actor`` (User or None).
 invoice_paid = Signal()
-
-#: A customer asked for a renewal proforma now ("renew now" in the portal).
-#: kwargs: ``service_id``, ``actor``; receivers return the proforma.
-renewal_requested = Signal()
