@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from kyklos.catalog.models import CYCLE_MONTHS, Cycle, LifecyclePolicy
+from kyklos.lifecycle.models import State
 
 PROFORMA = "renewal_invoice"
 REMINDER = "payment_reminder"
@@ -78,6 +79,21 @@ def moments(policy: LifecyclePolicy, cycle: str, expires_on: date) -> list[Momen
     found.append(Moment(expires_on + timedelta(days=policy.terminate_after_days), TERMINATE))
     order = [PROFORMA, REMINDER, WARNING, SUSPEND, TERMINATE]
     return sorted(found, key=lambda m: (m.on, order.index(m.kind), -m.offset))
+
+
+def notice_window(policy: LifecyclePolicy, cycle: str) -> int:
+    """Days before expiry from which a service is "expiring" (R3.1): the earliest notice
+    of its period, the renewal proforma or the first "expires soon" warning."""
+    return max([policy.lead_days(cycle) or 0, *policy.warning_offsets])
+
+
+def is_expiring(state: str, policy: LifecyclePolicy, cycle: str, expires_on, today: date) -> bool:
+    """An active service inside its notice window (or past expiry, not yet suspended)."""
+    return (
+        state == State.ACTIVE
+        and expires_on is not None
+        and (expires_on - today).days <= notice_window(policy, cycle)
+    )
 
 
 def cancellation_effective(policy: LifecyclePolicy, requested_on: date, wanted: date) -> date:

@@ -11,11 +11,9 @@ from django.utils.translation import gettext as _
 
 from kyklos.billing.models import Invoice
 from kyklos.catalog.models import Cycle
-from kyklos.lifecycle.models import FINAL_STATES, LIVE_STATES, Renewal, Service, State
+from kyklos.lifecycle import schedule
+from kyklos.lifecycle.models import FINAL_STATES, LIVE_STATES, Renewal, Service
 from kyklos.lifecycle.selectors import services_for_customer
-
-#: An active service this close to its expiry is shown as "expiring" (R3.1).
-EXPIRING_WITHIN_DAYS = 30
 
 
 @dataclass
@@ -75,10 +73,8 @@ def service_rows(services: list[Service], today: date) -> list[ServiceRow]:
 
 def _row(service: Service, today: date, addons: list[ServiceRow] | None = None) -> ServiceRow:
     days_left = (service.expires_on - today).days if service.expires_on else None
-    is_expiring = (
-        service.state == State.ACTIVE
-        and days_left is not None
-        and days_left <= EXPIRING_WITHIN_DAYS
+    is_expiring = schedule.is_expiring(
+        service.state, service.product.policy, service.cycle, service.expires_on, today
     )
     renewals = getattr(service, "open_renewals", [])
     return ServiceRow(
