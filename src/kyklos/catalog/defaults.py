@@ -26,6 +26,7 @@ BASE_POLICY = {
     "reactivation_fee": Decimal("0.00"),
     "auto_reactivate": True,
     "cancel_days_before_month_end": None,
+    "warn_late_fees": False,
 }
 
 #: Where a product type departs from :data:`BASE_POLICY` (R3.5–R3.7).
@@ -39,6 +40,8 @@ OVERRIDES: dict[str, dict] = {
         "reactivation_fee": Decimal("50.00"),
         "cancel_days_before_month_end": 30,
     },
+    # Late renewal in grace or redemption carries extra charges (R4.4).
+    ProductType.DOMAIN: {"warn_late_fees": True},
     # Management stops at expiry; a restart carries a new setup fee.
     ProductType.SOCIAL_MEDIA: {"terminate_after_days": 0, "reactivation_fee": Decimal("100.00")},
     ProductType.ADS: {"terminate_after_days": 0, "reactivation_fee": Decimal("100.00")},

@@ -88,6 +88,10 @@ class LifecyclePolicy(models.Model):
     auto_reactivate = models.BooleanField(
         default=True, help_text=_("Payment of a suspended service's invoice reactivates it (R3.6).")
     )
+    # R4.4 late renewal (grace, redemption) costs extra, possibly over €100: say so.
+    warn_late_fees = models.BooleanField(
+        default=False, help_text=_("Notices warn that renewing late carries extra charges (R4.4).")
+    )
     # R3.7 written cancellation at least N days before the end of the month, else next
     # month renews and is owed. Null: cancellation takes effect as requested (R3.8).
     cancel_days_before_month_end = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -204,6 +204,7 @@ def _queue_notices(
                 invoice_id=_open_renewal_field("invoice_id"),
                 invoice_number=_open_renewal_field("invoice__number"),
                 invoice_total=_open_renewal_field("invoice__total"),
+                invoice_currency=_open_renewal_field("invoice__currency"),
             )
         for batch in batches(due, ctx.batch_size):
             rows = []
@@ -217,7 +218,7 @@ def _queue_notices(
                         "invoice_id": service.invoice_id,
                         "invoice_number": service.invoice_number,
                         "total": str(service.invoice_total),
-                        "currency": settings.KYKLOS_CURRENCY,
+                        "currency": service.invoice_currency,
                     }
                 rows.append(
                     _notice(
@@ -226,7 +227,6 @@ def _queue_notices(
                         day,
                         offset=offset,
                         status=Outbox.Status.QUEUED if live else Outbox.Status.SKIPPED,
-                        late_fee_warning=service.product.type == "domain",
                         **extra,
                     )
                 )

@@ -15,6 +15,7 @@ def context(service: Service, **extra) -> dict:
         "customer_name": service.customer.display_name,
         "service_label": service.display_label,
         "product_name": service.product.name,
+        "late_fee_warning": service.product.policy.warn_late_fees,
     }
     if service.expires_on:
         base["expires_on"] = service.expires_on.isoformat()
