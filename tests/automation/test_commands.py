@@ -118,3 +118,15 @@ def test_the_kyklos_console_command_exits_2_on_a_bad_date(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "CommandError: --date: “tomorrow” is not a date; use YYYY-MM-DD."
     ]
+
+
+def test_forecast_for_a_customer_costs_the_same_queries_for_one_or_many_services(
+    django_assert_max_num_queries,
+):
+    customer = factories.customer()
+    hosting = factories.product("shared_hosting")
+    for n in range(1, 9):
+        factories.active_service(customer, hosting, expires_on=date(2028, 1, n))
+    with clock.frozen(date(2027, 12, 1)), django_assert_max_num_queries(4):
+        rows = json.loads(run("forecast", "--customer", str(customer.pk), "--json"))
+    assert len({r["service"] for r in rows}) == 8

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from kyklos.lifecycle import schedule
 from kyklos.lifecycle.models import LIVE_STATES, Renewal, Service, State
@@ -13,6 +13,15 @@ def services_for_customer(customer_id: int) -> QuerySet[Service]:
         Service.objects.filter(customer_id=customer_id)
         .select_related("product__policy")
         .order_by("parent_id", "expires_on", "id")
+    )
+
+
+def with_billed_period(services: QuerySet[Service]) -> QuerySet[Service]:
+    """Annotate ``billed``: the current period already has its proforma."""
+    return services.annotate(
+        billed=Exists(
+            Renewal.objects.filter(service=OuterRef("pk"), period_start=OuterRef("expires_on"))
+        )
     )
 
 
@@ -31,7 +40,9 @@ def forecast(service: Service, *, today: date, days: int = 90) -> list[dict]:
     if service.state not in LIVE_STATES or service.expires_on is None or service.parent_id:
         return [e for e in events if today <= date.fromisoformat(e["date"]) <= horizon]
     policy = service.product.policy
-    billed = Renewal.objects.filter(service=service, period_start=service.expires_on).exists()
+    billed = getattr(service, "billed", None)
+    if billed is None:
+        billed = Renewal.objects.filter(service=service, period_start=service.expires_on).exists()
     for moment in schedule.moments(policy, service.cycle, service.expires_on):
         if moment.kind == schedule.PROFORMA and (billed or not service.auto_renew):
             continue

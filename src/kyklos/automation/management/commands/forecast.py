@@ -4,7 +4,7 @@ from kyklos.core import clock
 from kyklos.core.cli import bad_argument, dumps, positive_int
 from kyklos.customers.models import Customer
 from kyklos.lifecycle.models import Service
-from kyklos.lifecycle.selectors import forecast
+from kyklos.lifecycle.selectors import forecast, with_billed_period
 
 
 class Command(BaseCommand):
@@ -19,7 +19,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         days = positive_int(opts["days"], "--days")
-        services = Service.objects.select_related("product__policy").order_by("id")
+        services = with_billed_period(
+            Service.objects.select_related("product__policy").order_by("id")
+        )
         if opts["service"] is not None:
             services = services.filter(pk=opts["service"])
             if not services:
