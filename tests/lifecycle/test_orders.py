@@ -152,8 +152,9 @@ def test_locked_customer_cannot_order(customer):
 
 def test_restarting_terminated_social_media_management_carries_a_new_setup_fee(customer):
     social = factories.product("social_media", prices={"monthly": "300.00"})
-    service = factories.active_service(customer, social, cycle="monthly",
-                                       started_on=date(2027, 4, 1), expires_on=date(2027, 5, 1))
+    service = factories.active_service(
+        customer, social, cycle="monthly", started_on=date(2027, 4, 1), expires_on=date(2027, 5, 1)
+    )
     run_range(date(2027, 5, 1), date(2027, 5, 1))
     service.refresh_from_db()
     assert service.state == State.TERMINATED  # stops at expiry (R3.5)

@@ -94,9 +94,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{KYKLOS_HOME / 'kyklos.sqlite3'}"
-    )
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{KYKLOS_HOME / 'kyklos.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -147,9 +145,13 @@ vars().update(EMAIL_CONFIG)
 EMAIL_TIMEOUT = env.int("KYKLOS_EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("KYKLOS_FROM_EMAIL", default="Kyklos <noreply@kyklos.localhost>")
 
-TASKS = {"default": {"BACKEND": env.str(
-    "KYKLOS_TASKS_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend"
-)}}
+TASKS = {
+    "default": {
+        "BACKEND": env.str(
+            "KYKLOS_TASKS_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

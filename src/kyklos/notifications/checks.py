@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, register
 from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines
 
-from kyklos.notifications.models import Event
+from kyklos.notifications import events
 from kyklos.notifications.rendering import PARTS, template_name
 
 
@@ -12,7 +12,7 @@ from kyklos.notifications.rendering import PARTS, template_name
 def check_notice_templates(app_configs=None, **kwargs) -> list[Error]:
     engine = engines["django"].engine
     errors = []
-    for event in Event.values:
+    for event in events.all_events():
         for language, _name in settings.LANGUAGES:
             for part in PARTS:
                 name = template_name(event, language, part)

@@ -32,9 +32,15 @@ class Outbox(models.Model):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Skipped")
 
-    event = models.CharField(max_length=40, choices=Event.choices)
+    # Not ``choices``: other apps add events through ``notifications.events.register``.
+    event = models.CharField(max_length=40)
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="notifications"
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        null=True,
+        blank=True,
+        help_text=_("Empty for notices to staff or to people who are not customers."),
     )
     to_email = models.EmailField()
     language = models.CharField(max_length=2)
@@ -52,6 +58,11 @@ class Outbox(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # ``[{"kind": "invoice_pdf", "id": 12}]``: rendered at send time by the renderer that
+    # the owning app registered in ``notifications.attachments``.
+    attachments = models.JSONField(default=list, blank=True)
+    # Extra headers, e.g. List-Unsubscribe on marketing e-mail (RFC 8058).
+    headers = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name_plural = "outbox"

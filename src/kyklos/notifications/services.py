@@ -43,15 +43,14 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from kyklos.core import clock
-from kyklos.notifications import selectors
-from kyklos.notifications.models import Event, Outbox
-from kyklos.notifications.rendering import REQUIRED_KEYS, render_notice
+from kyklos.notifications import attachments as attachment_renderers
+from kyklos.notifications import events, selectors
+from kyklos.notifications.models import Outbox
+from kyklos.notifications.rendering import render_notice
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-#: Invoices go to the billing e-mail, everything else to the administrative one (R6.8).
-INVOICE_EVENTS = frozenset({Event.RENEWAL_INVOICE, Event.INVOICE_ISSUED})
 WRITABLE_STATUSES = frozenset({Outbox.Status.QUEUED, Outbox.Status.SKIPPED})
 
 
@@ -60,13 +59,13 @@ WRITABLE_STATUSES = frozenset({Outbox.Status.QUEUED, Outbox.Status.SKIPPED})
 
 def recipient(event: str, customer) -> str:
     """The address a customer's notice of ``event`` goes to (R1.2, R6.8)."""
-    return customer.invoice_email if event in INVOICE_EVENTS else customer.notice_email
+    return customer.invoice_email if events.goes_to_billing_email(event) else customer.notice_email
 
 
 def build_notice(
     *,
     event: str,
-    customer_id: int,
+    customer_id: int | None,
     language: str,
     to_email: str,
     context: dict[str, Any],
@@ -76,18 +75,23 @@ def build_notice(
     anchor_date: date | None = None,
     offset_days: int = 0,
     status: str = Outbox.Status.QUEUED,
+    attachments: list[dict] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Outbox:
     """An unsaved outbox row, checked; for callers that insert many with
     :func:`queue_notices` and already hold the customer's language and address."""
-    if event not in Event.values:
+    if not events.is_known(event):
         raise ValueError(f"Unknown notice event {event!r}.")
     if status not in WRITABLE_STATUSES:
         raise ValueError(f"A new notice is queued or skipped, not {status!r}.")
     if not to_email:
         raise ValueError(f"The {event} notice for customer {customer_id} has no address.")
-    missing = [key for key in REQUIRED_KEYS[event] if context.get(key) in (None, "")]
+    missing = [key for key in events.required_keys(event) if context.get(key) in (None, "")]
     if missing:
         raise ValueError(f"The {event} notice needs {', '.join(missing)} in its context.")
+    for reference in attachments or ():
+        if not attachment_renderers.is_known(reference.get("kind", "")):
+            raise ValueError(f"Unknown attachment kind in {reference!r}.")
     return Outbox(
         event=event,
         customer_id=customer_id,
@@ -101,6 +105,8 @@ def build_notice(
         for_date=for_date,
         status=status,
         created_at=clock.now(),
+        attachments=list(attachments or ()),
+        headers=dict(headers or {}),
     )
 
 
@@ -116,11 +122,15 @@ def queue_notice(
     offset_days: int = 0,
     to_email: str | None = None,
     status: str = Outbox.Status.QUEUED,
+    attachments: list[dict] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Outbox:
     """Write one notice for ``customer`` in their language; call it inside the caller's
     transaction. ``to_email`` defaults to :func:`recipient`, ``customer_name`` in the
     context to the customer's display name."""
     notice = build_notice(
+        attachments=attachments,
+        headers=headers,
         event=event,
         customer_id=customer.pk,
         language=customer.language,
@@ -132,6 +142,34 @@ def queue_notice(
         anchor_date=anchor_date,
         offset_days=offset_days,
         status=status,
+    )
+    notice.save(force_insert=True)
+    return notice
+
+
+def queue_message(
+    *,
+    event: str,
+    to_email: str,
+    language: str,
+    context: dict[str, Any],
+    for_date: date | None = None,
+    customer=None,
+    attachments: list[dict] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Outbox:
+    """Write one notice to an address that need not belong to a customer: staff (SLA
+    warnings), people who are not customers (data-subject requests, the contact form).
+    Call it inside the caller's transaction."""
+    notice = build_notice(
+        event=event,
+        customer_id=customer.pk if customer is not None else None,
+        language=language,
+        to_email=to_email,
+        context=context,
+        for_date=for_date or clock.today(),
+        attachments=attachments,
+        headers=headers,
     )
     notice.save(force_insert=True)
     return notice
@@ -228,9 +266,11 @@ def _deliver(row: Outbox, connection: BaseEmailBackend) -> None:
         body=notice.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[row.to_email],
-        headers=_headers(row),
+        headers={**_headers(row), **row.headers},
         connection=connection,
     )
+    for reference in row.attachments:
+        message.attach(*attachment_renderers.render(reference))
     connection.open()  # no-op while open; reopens after a failure closed it
     if connection.send_messages([message]) != 1:
         raise RuntimeError("the e-mail backend did not accept the message")
