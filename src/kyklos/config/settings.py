@@ -11,6 +11,8 @@ Environment variables:
 - ``KYKLOS_COUNTRY``     the provider's country (ISO 3166 alpha-2); default ``GR``
 - ``KYKLOS_ALLOWED_HOSTS`` comma-separated; default ``127.0.0.1,localhost`` in debug
 - ``KYKLOS_BATCH_SIZE``  rows per batch in the daily run; default 5000
+- ``KYKLOS_VAULT_KEYS``  credential-vault keys ``id:base64,…``, the first encrypts
+  (``kyklos vault new-key``); required outside debug mode once the vault is used
 """
 
 from pathlib import Path
@@ -49,6 +51,8 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "ninja",  # its Swagger UI from local static files, not a CDN (/api/v1/docs)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Kyklos, lowest layer first (imports point up this list, never down).
     "kyklos.core",
     "kyklos.customers",
@@ -57,6 +61,8 @@ INSTALLED_APPS = [
     "kyklos.billing",
     "kyklos.payments",
     "kyklos.lifecycle",
+    "kyklos.vault",
+    "kyklos.devices",
     "kyklos.automation",
     "kyklos.portal",
     "kyklos.api",
@@ -182,6 +188,8 @@ LOGGING = {
 KYKLOS_COUNTRY = env.str("KYKLOS_COUNTRY", default="GR").upper()
 KYKLOS_CURRENCY = env.str("KYKLOS_CURRENCY", default="EUR").upper()
 KYKLOS_BATCH_SIZE = env.int("KYKLOS_BATCH_SIZE", default=5000)
+KYKLOS_VAULT_KEYS = env.str("KYKLOS_VAULT_KEYS", default="")
+KYKLOS_VAULT_HANDOVER_DAYS = env.int("KYKLOS_VAULT_HANDOVER_DAYS", default=30)
 KYKLOS_PROVIDER = {
     "name": env.str("KYKLOS_PROVIDER_NAME", default="Kyklos Demo Hosting IKE"),
     "address": env.str("KYKLOS_PROVIDER_ADDRESS", default="Egnatia 100, 54623 Thessaloniki"),

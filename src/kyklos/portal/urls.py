@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from kyklos.portal import views
+from kyklos.portal import credentials, views
 
 app_name = "portal"
 urlpatterns = [
@@ -26,4 +26,6 @@ urlpatterns = [
         views.change_document,
         name="change_document",
     ),
+    path("credentials/", credentials.credentials, name="credentials"),
+    path("credentials/handover/", credentials.handover, name="credentials_handover"),
 ]
