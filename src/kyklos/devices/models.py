@@ -79,16 +79,16 @@ class ActivityStat(models.Model):
 
 
 class ShipmentQuerySet(models.QuerySet):
-    def _refuse_completed(self, verb: str) -> None:
+    def _refuse_completed(self, message) -> None:
         if self.filter(status__in=Shipment.COMPLETE).exists():
-            raise ValidationError(_("A completed shipment cannot be %(verb)s.") % {"verb": verb})
+            raise ValidationError(message)
 
     def update(self, **kwargs):
-        self._refuse_completed("changed")
+        self._refuse_completed(_("A completed shipment cannot be changed."))
         return super().update(**kwargs)
 
     def delete(self):
-        self._refuse_completed("deleted")
+        self._refuse_completed(_("A completed shipment cannot be deleted."))
         return super().delete()
 
 
