@@ -2,7 +2,9 @@
 servers and announcements. Tickets are worked in the staff desk (/desk/); the admin shows
 them read-only, since every change of a ticket goes through kyklos.support.services."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from kyklos.support.models import (
     Announcement,
@@ -66,6 +68,32 @@ class AnnouncementAdmin(admin.ModelAdmin):
     list_display = ("title", "starts_at", "downtime_minutes", "sent_at", "recipients")
     readonly_fields = ("created_at", "sent_at", "recipients")
     filter_horizontal = ("servers", "products")
+    actions = ["send"]
+
+    @admin.action(description=_("E-mail to the affected customers"))
+    def send(self, request, queryset):
+        from kyklos.support.announcements import announce
+
+        for announcement in queryset:
+            try:
+                count = announce(announcement, actor=request.user)
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"{announcement}: {' '.join(exc.messages)}", messages.ERROR
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("%(title)s: %(count)d customers.")
+                    % {"title": announcement.title, "count": count},
+                )
+
+    def save_model(self, request, obj, form, change):
+        if obj.created_at is None:
+            from kyklos.core import clock
+
+            obj.created_at = clock.now()
+        super().save_model(request, obj, form, change)
 
 
 class MessageInline(admin.TabularInline):

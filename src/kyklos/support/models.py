@@ -465,7 +465,7 @@ class Announcement(models.Model):
     details = models.TextField(blank=True)
     servers = models.ManyToManyField(Server, blank=True, related_name="announcements")
     products = models.ManyToManyField("catalog.Product", blank=True, related_name="+")
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
     recipients = models.PositiveIntegerField(default=0)
 
