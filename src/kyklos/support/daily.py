@@ -54,6 +54,7 @@ def check(now: datetime | None = None) -> dict[str, int]:
             running = Ticket.objects.filter(
                 status__in=ACTIVE_STATUSES,
                 paused_since__isnull=True,
+                sla_void_reason="",
                 **{f"{met_field}__isnull": True},
             )
             counts["sla_breaches"] += _record(

@@ -141,3 +141,39 @@ class TriageForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = Department.objects.filter(is_active=True)
         self.fields["assignee"].queryset = staff_users()
+
+
+class OutOfScopeForm(forms.Form):
+    """R8.5: draft a quote; the first line is optional (staff may price it later)."""
+
+    title = forms.CharField(label=_("Quote title"), max_length=200, required=False)
+    description = forms.CharField(label=_("Line"), max_length=300, required=False)
+    unit_price = forms.DecimalField(
+        label=_("Price (EUR)"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+
+    def lines(self) -> list[dict]:
+        data = self.cleaned_data
+        if not data.get("description"):
+            return []
+        return [{"description": data["description"], "unit_price": data["unit_price"] or 0}]
+
+
+class TimeForm(forms.Form):
+    """R7.4: minutes worked on the ticket, billed at least 15 minutes per request."""
+
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=24 * 60)
+    description = forms.CharField(label=_("Work done"), max_length=300)
+    rate = forms.DecimalField(
+        label=_("Agreed rate per hour (empty: standard rate)"),
+        required=False,
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+    )
+
+
+class VoidSlaForm(forms.Form):
+    """R8.6: the customer changed code or settings themselves."""
+
+    reason = forms.CharField(label=_("Why the SLA no longer applies"), max_length=200)

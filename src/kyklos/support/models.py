@@ -249,6 +249,8 @@ class Ticket(models.Model):
     # Out of scope (R8.5): the quote drafted for it.
     out_of_scope_at = models.DateTimeField(null=True, blank=True)
     quote_id = models.BigIntegerField(null=True, blank=True)
+    # R8.6: the customer changed code or settings themselves; the SLA does not apply.
+    sla_void_reason = models.CharField(max_length=200, blank=True)
     # Times; ``opened_at`` is the start of the SLA clock.
     opened_at = models.DateTimeField()
     first_responded_at = models.DateTimeField(null=True, blank=True)

@@ -2,7 +2,8 @@
 the share that met the resolution target, and the median first-response and resolution
 times (wall-clock hours). CSV export neutralises spreadsheet formulas.
 
-"Met" counts tickets resolved by their resolution due time. A ticket still open past its
+Tickets whose SLA was voided (R8.6) are left out. "Met" counts tickets resolved by their
+resolution due time. A ticket still open past its
 due time counts as missed; one still open before its due time is not yet decided and left
 out of the percentage.
 """
@@ -58,7 +59,9 @@ def monthly(year: int, month: int, *, now: datetime | None = None) -> list[Row]:
     row per priority over all departments (department ``*``). One query."""
     now = now or clock.now()
     start, end = month_bounds(year, month)
-    rows = Ticket.objects.filter(opened_at__gte=start, opened_at__lt=end).values_list(
+    rows = Ticket.objects.filter(
+        opened_at__gte=start, opened_at__lt=end, sla_void_reason=""
+    ).values_list(
         "priority",
         F("department__name"),
         "opened_at",

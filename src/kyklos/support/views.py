@@ -19,7 +19,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kyklos.core import clock
 from kyklos.support import report, selectors, services
-from kyklos.support.forms import StaffMessageForm, TriageForm
+from kyklos.support.forms import (
+    OutOfScopeForm,
+    StaffMessageForm,
+    TimeForm,
+    TriageForm,
+    VoidSlaForm,
+)
 from kyklos.support.management.commands.sla_report import parse_month
 from kyklos.support.models import Attachment, CannedReply, Department, Ticket
 
@@ -58,7 +64,17 @@ def ticket_detail(request, pk: int):
     return _detail(request, _ticket(pk))
 
 
-def _detail(request, ticket, *, message_form=None, triage_form=None, status=200):
+def _detail(
+    request,
+    ticket,
+    *,
+    message_form=None,
+    triage_form=None,
+    scope_form=None,
+    time_form=None,
+    void_form=None,
+    status=200,
+):
     canned = CannedReply.objects.filter(is_active=True).filter(
         department__isnull=True
     ) | CannedReply.objects.filter(is_active=True, department=ticket.department)
@@ -80,6 +96,10 @@ def _detail(request, ticket, *, message_form=None, triage_form=None, status=200)
         "canned": canned.order_by("language", "title"),
         "language": language,
         "follow_ups": list(ticket.follow_ups.only("pk", "number")),
+        "scope_form": scope_form or OutOfScopeForm(),
+        "time_form": time_form or TimeForm(),
+        "void_form": void_form or VoidSlaForm(),
+        "time_entries": list(services.time_entries(ticket).order_by("id")),
     }
     return render(request, "support/desk/ticket.html", context, status=status)
 
@@ -128,6 +148,56 @@ def triage(request, pk: int):
             messages.success(request, _("Ticket updated."))
             return redirect("desk:ticket", pk=pk)
     return _detail(request, _ticket(pk), triage_form=form, status=400)
+
+
+@require_POST
+@staff_member_required
+def out_of_scope(request, pk: int):
+    ticket = _ticket(pk)
+    form = OutOfScopeForm(request.POST)
+    if form.is_valid():
+        try:
+            quote = services.mark_out_of_scope(
+                ticket, actor=request.user, title=form.cleaned_data["title"], lines=form.lines()
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Quote %(number)s drafted.") % {"number": quote.number})
+            return redirect("desk:ticket", pk=pk)
+    return _detail(request, ticket, scope_form=form, status=400)
+
+
+@require_POST
+@staff_member_required
+def log_time(request, pk: int):
+    ticket = _ticket(pk)
+    form = TimeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.log_time(ticket, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Time logged."))
+            return redirect("desk:ticket", pk=pk)
+    return _detail(request, ticket, time_form=form, status=400)
+
+
+@require_POST
+@staff_member_required
+def void_sla(request, pk: int):
+    ticket = _ticket(pk)
+    form = VoidSlaForm(request.POST)
+    if form.is_valid():
+        try:
+            services.void_sla(ticket, reason=form.cleaned_data["reason"], actor=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The SLA no longer applies to this ticket."))
+            return redirect("desk:ticket", pk=pk)
+    return _detail(request, ticket, void_form=form, status=400)
 
 
 @require_GET
