@@ -13,6 +13,8 @@ Environment variables:
 - ``KYKLOS_BATCH_SIZE``  rows per batch in the daily run; default 5000
 - ``KYKLOS_VAULT_KEYS``  credential-vault keys ``id:base64,…``, the first encrypts
   (``kyklos vault new-key``); required outside debug mode once the vault is used
+- ``KYKLOS_SUPPORT_EMAIL`` the support desk's address (Reply-To of ticket e-mail)
+- ``KYKLOS_HOURLY_RATE`` standard hourly rate (R7.4) before any dated rate is set; default 50.00
 """
 
 from pathlib import Path
@@ -60,9 +62,11 @@ INSTALLED_APPS = [
     "kyklos.notifications",
     "kyklos.billing",
     "kyklos.payments",
+    "kyklos.projects",
     "kyklos.lifecycle",
     "kyklos.vault",
     "kyklos.devices",
+    "kyklos.support",
     "kyklos.automation",
     "kyklos.portal",
     "kyklos.api",
@@ -196,4 +200,8 @@ KYKLOS_PROVIDER = {
     "vat_id": env.str("KYKLOS_PROVIDER_VAT_ID", default="EL094014201"),
     "email": env.str("KYKLOS_PROVIDER_EMAIL", default="billing@kyklos.localhost"),
 }
+# R7.4 standard hourly rate when no dated rate is set in the admin (projects.HourlyRate).
+KYKLOS_HOURLY_RATE = env.str("KYKLOS_HOURLY_RATE", default="50.00")
 KYKLOS_PORTAL_URL = env.str("KYKLOS_PORTAL_URL", default="http://127.0.0.1:8000")
+# Support desk: the address customers reply to (the intake mailbox).
+KYKLOS_SUPPORT_EMAIL = env.str("KYKLOS_SUPPORT_EMAIL", default="support@kyklos.localhost")

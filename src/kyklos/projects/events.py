@@ -1,0 +1,35 @@
+"""The notices and attachments of the projects app (registered in ``AppConfig.ready``)."""
+
+from kyklos.notifications import attachments
+from kyklos.notifications import events as notice_events
+
+QUOTE_SENT = "quote_sent"
+QUOTE_ACCEPTED = "quote_accepted"
+VARIATION_PROPOSED = "variation_proposed"
+PROJECT_COMPLETED = "project_completed"
+
+QUOTE_PDF = "quote_pdf"
+
+_QUOTE = ("customer_name", "quote_number", "quote_title")
+REQUIRED_KEYS = {
+    QUOTE_SENT: (*_QUOTE, "version", "total", "currency", "valid_until", "reply_to"),
+    QUOTE_ACCEPTED: (*_QUOTE, "project_number", "version"),
+    VARIATION_PROPOSED: (
+        "customer_name",
+        "project_number",
+        "variation",
+        "kind",
+        "description",
+        "amount",
+        "currency",
+    ),
+    PROJECT_COMPLETED: ("customer_name", "project_number", "project_title", "transferred_on"),
+}
+
+
+def register() -> None:
+    from kyklos.projects import documents
+
+    for event, keys in REQUIRED_KEYS.items():
+        notice_events.register(event, keys)
+    attachments.register(QUOTE_PDF, documents.quote_attachment)

@@ -1,0 +1,47 @@
+"""The personal data in signatures (R9.3): exported on request, kept under legal hold.
+
+A signature is the evidence of a contract (R7.1, R7.3), so an erasure request does not
+remove it while claims can still be made; the retention schedule anonymises it later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from kyklos.core.personal_data import Erased, Subject
+from kyklos.projects.models import Signature
+
+HOLD = "Evidence of an accepted quote or variation (R7.1, R7.3)."
+
+
+def _signatures(subject: Subject):
+    match = Q(pk__in=[])
+    if subject.customer_id is not None:
+        match |= Q(customer_id=subject.customer_id)
+    if subject.email:
+        match |= Q(signer_email__iexact=subject.email)
+    if subject.user_id is not None:
+        match |= Q(user_id=subject.user_id)
+    return Signature.objects.filter(match)
+
+
+def export_signatures(subject: Subject) -> Iterable[dict]:
+    for s in _signatures(subject).order_by("signed_at", "id"):
+        yield {
+            "reference": s.reference,
+            "channel": s.channel,
+            "signed_at": s.signed_at.isoformat(),
+            "signer_name": s.signer_name,
+            "signer_email": s.signer_email,
+            "source": s.source,
+            "ip_address": s.ip_address,
+            "user_agent": s.user_agent,
+            "snapshot": s.snapshot,
+        }
+
+
+def erase_signatures(subject: Subject) -> Erased:
+    kept = _signatures(subject).count()
+    return Erased(kept=kept, kept_reason=HOLD if kept else "")
