@@ -11,6 +11,8 @@ Environment variables:
 - ``KYKLOS_COUNTRY``     the provider's country (ISO 3166 alpha-2); default ``GR``
 - ``KYKLOS_ALLOWED_HOSTS`` comma-separated; default ``127.0.0.1,localhost`` in debug
 - ``KYKLOS_BATCH_SIZE``  rows per batch in the daily run; default 5000
+- ``KYKLOS_IMAP_URL``    mailbox polled by ``kyklos mail-fetch``: ``imaps://user:pass@host/INBOX``
+- ``KYKLOS_INTAKE_*``    e-mail intake and contact-form limits (docs/intake.md)
 """
 
 from pathlib import Path
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
     "kyklos.billing",
     "kyklos.payments",
     "kyklos.lifecycle",
+    "kyklos.intake",
     "kyklos.automation",
     "kyklos.portal",
     "kyklos.api",
@@ -189,3 +192,16 @@ KYKLOS_PROVIDER = {
     "email": env.str("KYKLOS_PROVIDER_EMAIL", default="billing@kyklos.localhost"),
 }
 KYKLOS_PORTAL_URL = env.str("KYKLOS_PORTAL_URL", default="http://127.0.0.1:8000")
+
+# E-mail intake and the contact form (docs/intake.md).
+KYKLOS_IMAP_URL = env.str("KYKLOS_IMAP_URL", default="")
+KYKLOS_IMAP_DONE_FOLDER = env.str("KYKLOS_IMAP_DONE_FOLDER", default="")
+KYKLOS_INTAKE = {
+    "DEPARTMENT": env.str("KYKLOS_INTAKE_DEPARTMENT", default="technical"),
+    "MAX_ATTACHMENT_BYTES": env.int("KYKLOS_INTAKE_MAX_ATTACHMENT_BYTES", default=25 * 2**20),
+    "MAX_MESSAGE_BYTES": env.int("KYKLOS_INTAKE_MAX_MESSAGE_BYTES", default=50 * 2**20),
+    "QUARANTINE_DAYS": env.int("KYKLOS_INTAKE_QUARANTINE_DAYS", default=30),
+    "ACKS_PER_HOUR": env.int("KYKLOS_INTAKE_ACKS_PER_HOUR", default=5),
+    "MAX_PER_HOUR": env.int("KYKLOS_INTAKE_MAX_PER_HOUR", default=30),
+    "CONTACT_PER_HOUR": env.int("KYKLOS_CONTACT_PER_HOUR", default=5),
+}
