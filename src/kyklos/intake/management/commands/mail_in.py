@@ -35,6 +35,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts):
+        limit = services.limits()["MAX_MESSAGE_BYTES"]
+        raw = sys.stdin.buffer.read(limit + 1)
+        if not raw.strip():
+            raise CommandError("mail-in: no message on standard input.", returncode=EX_DATAERR)
+        if len(raw) > limit:
+            raise CommandError(
+                f"mail-in: the message is larger than {limit // (1024 * 1024)} MB; "
+                "please send large files another way.",
+                returncode=EX_DATAERR,
+            )
         department = opts["department"] or services.limits()["DEPARTMENT"]
         try:
             known = Department.objects.filter(code=department, is_active=True).exists()
@@ -46,16 +56,6 @@ class Command(BaseCommand):
                 f"mail-in: there is no active department “{department}”; "
                 "the message stays with the mail server.",
                 returncode=EX_TEMPFAIL,
-            )
-        limit = services.limits()["MAX_MESSAGE_BYTES"]
-        raw = sys.stdin.buffer.read(limit + 1)
-        if not raw.strip():
-            raise CommandError("mail-in: no message on standard input.", returncode=EX_DATAERR)
-        if len(raw) > limit:
-            raise CommandError(
-                f"mail-in: the message is larger than {limit // (1024 * 1024)} MB; "
-                "please send large files another way.",
-                returncode=EX_DATAERR,
             )
         try:
             receipt = services.receive(raw, department=department)
