@@ -11,6 +11,7 @@ Environment variables:
 - ``KYKLOS_COUNTRY``     the provider's country (ISO 3166 alpha-2); default ``GR``
 - ``KYKLOS_ALLOWED_HOSTS`` comma-separated; default ``127.0.0.1,localhost`` in debug
 - ``KYKLOS_BATCH_SIZE``  rows per batch in the daily run; default 5000
+- ``KYKLOS_SUPPORT_EMAIL`` the support desk's address (Reply-To of ticket e-mail)
 - ``KYKLOS_IMAP_URL``    mailbox polled by ``kyklos mail-fetch``: ``imaps://user:pass@host/INBOX``
 - ``KYKLOS_INTAKE_*``    e-mail intake and contact-form limits (docs/intake.md)
 """
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "kyklos.billing",
     "kyklos.payments",
     "kyklos.lifecycle",
+    "kyklos.support",
     "kyklos.intake",
     "kyklos.automation",
     "kyklos.portal",
@@ -192,6 +194,8 @@ KYKLOS_PROVIDER = {
     "email": env.str("KYKLOS_PROVIDER_EMAIL", default="billing@kyklos.localhost"),
 }
 KYKLOS_PORTAL_URL = env.str("KYKLOS_PORTAL_URL", default="http://127.0.0.1:8000")
+# Support desk: the address customers reply to (the intake mailbox).
+KYKLOS_SUPPORT_EMAIL = env.str("KYKLOS_SUPPORT_EMAIL", default="support@kyklos.localhost")
 
 # E-mail intake and the contact form (docs/intake.md).
 KYKLOS_IMAP_URL = env.str("KYKLOS_IMAP_URL", default="")
