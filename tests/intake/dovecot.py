@@ -169,9 +169,11 @@ def start() -> Dovecot:
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
+                if pid_file.exists() and pid_file.read_text().strip():
+                    break
         except OSError:
-            time.sleep(0.05)
+            pass
+        time.sleep(0.05)
     else:
         server = Dovecot(root, port, int(pid_file.read_text()) if pid_file.exists() else 0)
         log = server.log()

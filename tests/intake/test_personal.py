@@ -18,15 +18,22 @@ def test_quarantined_messages_are_registered_and_the_others_declared_exempt():
     assert ContactThrottle._meta.label in personal_data.exempt
 
 
-def test_export_and_erase_a_senders_quarantined_messages(customer, now, django_capture_on_commit_callbacks):
+def test_export_and_erase_a_senders_quarantined_messages(
+    customer, now, django_capture_on_commit_callbacks
+):
     mine = services.receive(build(sender="jan@firma.example.pl", headers={"Precedence": "bulk"}))
-    theirs = services.receive(build(sender="eva@example.com", message_id="<e@x>", headers={"Precedence": "bulk"}))
+    theirs = services.receive(
+        build(sender="eva@example.com", message_id="<e@x>", headers={"Precedence": "bulk"})
+    )
     entry = next(e for e in personal_data.all() if e.model is QuarantinedMessage)
     subject = Subject(email="JAN@firma.example.pl")
 
     (row,) = entry.exporter(subject)
     assert row["sender_email"] == "jan@firma.example.pl"
-    assert "From: Maria Nowak" not in row["raw_message"] and "jan@firma.example.pl" in row["raw_message"]
+    assert (
+        "From: Maria Nowak" not in row["raw_message"]
+        and "jan@firma.example.pl" in row["raw_message"]
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         erased = entry.eraser(subject)

@@ -21,9 +21,7 @@ def staff(django_user_model):
     return django_user_model.objects.create_user("anna", is_staff=True, is_superuser=True)
 
 
-def test_releasing_a_message_without_sender_files_it_for_the_chosen_customer(
-    customer, now, staff
-):
+def test_releasing_a_message_without_sender_files_it_for_the_chosen_customer(customer, now, staff):
     held = services.receive(build(sender="undisclosed-recipients:;")).quarantine
 
     ticket = services.release(held, actor=staff, customer=customer)

@@ -1,5 +1,6 @@
 """E-mail intake (R8.1): new tickets, threading, loops, quarantine, idempotency, limits."""
 
+import base64
 from datetime import timedelta
 
 import pytest
@@ -60,7 +61,10 @@ def test_an_unknown_sender_goes_to_the_unknown_sender_queue(customer, now):
 
     ticket = only_ticket()
     assert ticket.customer is None
-    assert (ticket.requester_email, ticket.requester_name) == ("jan@firma.example.pl", "Jan Kowalski")
+    assert (ticket.requester_email, ticket.requester_name) == (
+        "jan@firma.example.pl",
+        "Jan Kowalski",
+    )
     assert Outbox.objects.get().to_email == "jan@firma.example.pl"
 
 
@@ -149,6 +153,22 @@ def test_a_message_id_of_another_domain_is_not_trusted(customer, now, settings):
     assert Ticket.objects.count() == 2
 
 
+def test_a_guessed_kyklos_message_id_from_a_stranger_does_not_thread(customer, now, settings):
+    settings.DEFAULT_FROM_EMAIL = "Kyklos <noreply@kyklos.localhost>"
+    services.receive(build())
+    number = only_ticket().number
+
+    services.receive(
+        build(
+            sender="stranger@example.com",
+            message_id="<m2@example.com>",
+            headers={"In-Reply-To": f"<{number}.0000000000000000@kyklos.localhost>"},
+        )
+    )
+
+    assert Ticket.objects.count() == 2
+
+
 def test_the_subject_tag_threads_for_the_tickets_customer_only(customer, now):
     services.receive(build())
     ticket = only_ticket()
@@ -177,7 +197,9 @@ def test_a_reply_to_a_ticket_closed_within_7_days_reopens_it(customer, now):
     services.receive(build())
     ticket = only_ticket()
     support.close(ticket)
-    reply = build(message_id="<m2@mail.example.gr>", headers={"In-Reply-To": "<m1@mail.example.gr>"})
+    reply = build(
+        message_id="<m2@mail.example.gr>", headers={"In-Reply-To": "<m1@mail.example.gr>"}
+    )
 
     with clock.frozen(now + timedelta(days=6, hours=23)):
         receipt = services.receive(reply)
@@ -192,7 +214,9 @@ def test_a_reply_to_a_ticket_closed_longer_ago_opens_a_linked_ticket(customer, n
     services.receive(build())
     old = only_ticket()
     support.close(old)
-    reply = build(message_id="<m2@mail.example.gr>", headers={"In-Reply-To": "<m1@mail.example.gr>"})
+    reply = build(
+        message_id="<m2@mail.example.gr>", headers={"In-Reply-To": "<m1@mail.example.gr>"}
+    )
 
     with clock.frozen(now + timedelta(days=8)):
         receipt = services.receive(reply)
@@ -283,7 +307,7 @@ def test_attachments_are_kept(customer, now):
     assert (attachment.filename, attachment.content_type, attachment.size) == (
         "error.png",
         "image/png",
-        8,
+        7,
     )
     assert attachment.file.read() == b"\x89PNG..."
 
@@ -302,7 +326,10 @@ def test_attachments_over_the_limit_are_kept_out_and_the_sender_told(customer, n
 
     ticket = receipt.ticket
     assert receipt.refused == ("big.zip",)
-    assert sorted(Attachment.objects.values_list("filename", flat=True)) == ["small.txt", "tiny.txt"]
+    assert sorted(Attachment.objects.values_list("filename", flat=True)) == [
+        "small.txt",
+        "tiny.txt",
+    ]
     quarantined = receipt.quarantine
     assert quarantined.reason == Reason.TOO_LARGE and quarantined.ticket == ticket
     assert quarantined.raw.read() == raw  # staff still have the file
@@ -315,9 +342,16 @@ def test_attachments_over_the_limit_are_kept_out_and_the_sender_told(customer, n
 
 
 def test_a_26_mb_attachment_is_over_the_25_mb_limit_of_r5_4(customer, now):
-    receipt = services.receive(
-        build(attachments=[("video.mp4", b"\0" * (26 * 1024 * 1024), "video/mp4")])
+    video = base64.encodebytes(b"\0" * (26 * 1024 * 1024)).replace(b"\n", b"\r\n")
+    raw = (
+        b"From: maria@example.gr\r\nSubject: video\r\nMessage-ID: <v@x>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n\r\nThe recording.\r\n"
+        b"--b\r\nContent-Type: video/mp4\r\nContent-Transfer-Encoding: base64\r\n"
+        b'Content-Disposition: attachment; filename="video.mp4"\r\n\r\n' + video + b"--b--\r\n"
     )
+
+    receipt = services.receive(raw)
 
     assert receipt.refused == ("video.mp4",)
     assert not Attachment.objects.exists()
@@ -339,7 +373,9 @@ def test_acknowledgements_to_one_address_are_limited(now, settings):
     settings.KYKLOS_INTAKE = {**settings.KYKLOS_INTAKE, "ACKS_PER_HOUR": 1}
 
     for n in range(3):
-        services.receive(build(sender="jan@firma.example.pl", message_id=f"<j{n}@firma.example.pl>"))
+        services.receive(
+            build(sender="jan@firma.example.pl", message_id=f"<j{n}@firma.example.pl>")
+        )
 
     assert Ticket.objects.count() == 3
     assert Outbox.objects.filter(event="ticket_opened").count() == 1
@@ -383,9 +419,7 @@ def test_threading_costs_the_same_queries_for_many_references(customer, now):
     refs = " ".join(f"<old{n}@example.gr>" for n in range(40))
 
     with CaptureQueriesContext(connection) as one:
-        services.receive(
-            build(message_id="<r1@x>", headers={"References": "<m1@mail.example.gr>"})
-        )
+        services.receive(build(message_id="<r1@x>", headers={"References": "<m1@mail.example.gr>"}))
     with CaptureQueriesContext(connection) as many:
         services.receive(
             build(message_id="<r2@x>", headers={"References": f"<m1@mail.example.gr> {refs}"})

@@ -47,12 +47,18 @@ class ContactForm(forms.Form):
             self.initial["started"] = started_token()
 
     def clean_started(self) -> int:
+        expired = forms.ValidationError(
+            _("This form has expired; please send it again."), code="expired"
+        )
         try:
-            return signing.loads(self.cleaned_data["started"], salt=_SALT, max_age=MAX_AGE_SECONDS)
+            started = signing.loads(
+                self.cleaned_data["started"], salt=_SALT, max_age=MAX_AGE_SECONDS
+            )
         except signing.BadSignature:
-            raise forms.ValidationError(
-                _("This form has expired; please send it again."), code="expired"
-            ) from None
+            raise expired from None
+        if not isinstance(started, int) or time.time() - started > MAX_AGE_SECONDS:
+            raise expired
+        return started
 
     def is_bot(self, min_seconds: float | None = None) -> bool:
         """A filled-in honeypot, or a form sent faster than a person can type."""

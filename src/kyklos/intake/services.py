@@ -237,7 +237,13 @@ def customer_for_address(address: str) -> Customer | None:
 
 
 def _thread(mail: ParsedMail) -> Ticket | None:
-    """The ticket ``mail`` answers, if any."""
+    """The ticket ``mail`` answers, if any.
+
+    A stored Message-ID (the customer's earlier message, a staff reply) is trusted: it is
+    not guessable. A Message-ID Kyklos sent names its ticket, and the subject tag too,
+    but ticket numbers are sequential: those two count only when the sender is one of
+    the ticket's own addresses.
+    """
     ids = mail.thread_ids
     if ids:
         known = dict(
@@ -246,18 +252,22 @@ def _thread(mail: ParsedMail) -> Ticket | None:
         for mid in ids:
             if mid in known:
                 return Ticket.objects.select_related("customer").get(pk=known[mid])
-        domain = support._message_domain().lower()
-        for mid in ids:
-            match = _OUR_MESSAGE_ID.match(mid)
-            if match and match.group(2).lower() == domain:
-                ticket = (
-                    Ticket.objects.select_related("customer").filter(number=match.group(1)).first()
-                )
-                if ticket is not None:
-                    return ticket
+    domain = support._message_domain().lower()
+    numbers = [
+        m.group(1)
+        for m in (_OUR_MESSAGE_ID.match(mid) for mid in ids)
+        if m and m.group(2).lower() == domain
+    ]
     tag = _SUBJECT_TAG.search(mail.subject)
     if tag:
-        ticket = Ticket.objects.select_related("customer").filter(number=tag.group(1)).first()
+        numbers.append(tag.group(1))
+    if not numbers:
+        return None
+    tickets = {
+        t.number: t for t in Ticket.objects.select_related("customer").filter(number__in=numbers)
+    }
+    for number in numbers:
+        ticket = tickets.get(number)
         if ticket is not None and _is_party(ticket, mail.sender_email):
             return ticket
     return None
