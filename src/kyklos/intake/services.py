@@ -115,8 +115,20 @@ def receive(raw: bytes, *, source: str = Source.MTA, department: str | None = No
 
 
 def _receive(raw: bytes, mail: ParsedMail, *, source: str, department: str) -> Receipt:
-    earlier = InboundMessage.objects.filter(message_id=mail.message_id).first()
-    if earlier is not None:
+    # The ledger row comes first: a second process with the same Message-ID waits on its
+    # unique index until this transaction ends, then finds the message received.
+    try:
+        with transaction.atomic():
+            entry = InboundMessage.objects.create(
+                message_id=mail.message_id,
+                received_at=clock.now(),
+                source=source,
+                outcome=Outcome.QUARANTINED,
+            )
+    except IntegrityError:
+        earlier = InboundMessage.objects.select_related("ticket", "quarantine").get(
+            message_id=mail.message_id
+        )
         return Receipt(
             mail.message_id,
             earlier.outcome,
@@ -127,8 +139,8 @@ def _receive(raw: bytes, mail: ParsedMail, *, source: str, department: str) -> R
     refusal = _refusal(mail)
     if refusal is not None:
         reason, detail = refusal
-        return _quarantine(raw, mail, source, department, reason, detail)
-    return _deliver(raw, mail, source=source, department=department)
+        return _quarantine(raw, mail, entry, department, reason, detail)
+    return _deliver(raw, mail, entry, department=department)
 
 
 def _refusal(mail: ParsedMail) -> tuple[str, str] | None:
@@ -153,8 +165,8 @@ def _refusal(mail: ParsedMail) -> tuple[str, str] | None:
 def _deliver(
     raw: bytes,
     mail: ParsedMail,
+    entry: InboundMessage,
     *,
-    source: str,
     department: str,
     acknowledge: bool = True,
     customer: Customer | None = None,
@@ -205,15 +217,9 @@ def _deliver(
         outcome = Outcome.NEW_TICKET
     quarantine = None
     if refused:
-        quarantine = _refuse_attachments(raw, mail, source, department, ticket, refused)
-    InboundMessage.objects.create(
-        message_id=mail.message_id,
-        received_at=clock.now(),
-        source=source,
-        outcome=outcome,
-        ticket=ticket,
-        quarantine=quarantine,
-    )
+        quarantine = _refuse_attachments(raw, mail, entry.source, department, ticket, refused)
+    entry.outcome, entry.ticket, entry.quarantine = outcome, ticket, quarantine
+    entry.save(update_fields=["outcome", "ticket", "quarantine"])
     return Receipt(
         mail.message_id,
         outcome,
@@ -402,16 +408,16 @@ def _store(
 
 
 def _quarantine(
-    raw: bytes, mail: ParsedMail, source: str, department: str, reason: str, detail: str
+    raw: bytes,
+    mail: ParsedMail,
+    entry: InboundMessage,
+    department: str,
+    reason: str,
+    detail: str,
 ) -> Receipt:
-    quarantine = _store(raw, mail, source, department, reason, detail)
-    InboundMessage.objects.create(
-        message_id=mail.message_id,
-        received_at=clock.now(),
-        source=source,
-        outcome=Outcome.QUARANTINED,
-        quarantine=quarantine,
-    )
+    quarantine = _store(raw, mail, entry.source, department, reason, detail)
+    entry.outcome, entry.quarantine = Outcome.QUARANTINED, quarantine
+    entry.save(update_fields=["outcome", "quarantine"])
     return Receipt(mail.message_id, Outcome.QUARANTINED, quarantine=quarantine)
 
 
@@ -426,10 +432,16 @@ def _quarantine_after_error(
             if mail is not None:
                 try:
                     with transaction.atomic():
-                        return _quarantine(raw, mail, source, department, Reason.ERROR, detail)
+                        entry = InboundMessage.objects.create(
+                            message_id=mail.message_id,
+                            received_at=clock.now(),
+                            source=source,
+                            outcome=Outcome.QUARANTINED,
+                        )
                 except IntegrityError:  # another process took this Message-ID meanwhile
                     earlier = InboundMessage.objects.get(message_id=mail.message_id)
                     return Receipt(mail.message_id, earlier.outcome, duplicate=True)
+                return _quarantine(raw, mail, entry, department, Reason.ERROR, detail)
             quarantine = _store(raw, None, source, department, Reason.ERROR, detail)
             return Receipt(quarantine.message_id, Outcome.QUARANTINED, quarantine=quarantine)
     except (OperationalError, InterfaceError) as db_exc:
@@ -493,18 +505,25 @@ def _release_into(
     customer: Customer | None,
     requester_email: str,
 ) -> Ticket:
-    # The delivery writes the message's ledger row anew, now pointing at its ticket.
-    InboundMessage.objects.filter(message_id=mail.message_id).delete()
+    entry, _created = InboundMessage.objects.get_or_create(
+        message_id=mail.message_id,
+        defaults={
+            "received_at": quarantine.received_at,
+            "source": quarantine.source,
+            "outcome": Outcome.QUARANTINED,
+        },
+    )
     receipt = _deliver(
         raw,
         mail,
-        source=quarantine.source,
+        entry,
         department=quarantine.department or limits()["DEPARTMENT"],
         acknowledge=False,
         customer=customer,
         requester_email=requester_email,
     )
-    InboundMessage.objects.filter(message_id=mail.message_id).update(quarantine=quarantine)
+    entry.quarantine = quarantine
+    entry.save(update_fields=["quarantine"])
     return receipt.ticket
 
 
