@@ -153,7 +153,7 @@ def _refusal(mail: ParsedMail) -> tuple[str, str] | None:
     if not mail.sender_email:
         return Reason.NO_SENDER, _("No valid address in From, Reply-To or Sender.")
     recent = Message.objects.filter(
-        sender_email__iexact=mail.sender_email,
+        sender_email=mail.sender_email,  # stored lower-case, as parsed
         channel=Channel.EMAIL,
         created_at__gte=clock.now() - timedelta(hours=1),
     ).count()
