@@ -15,6 +15,8 @@ Environment variables:
   (``kyklos vault new-key``); required outside debug mode once the vault is used
 - ``KYKLOS_SUPPORT_EMAIL`` the support desk's address (Reply-To of ticket e-mail)
 - ``KYKLOS_HOURLY_RATE`` standard hourly rate (R7.4) before any dated rate is set; default 50.00
+- ``KYKLOS_IMAP_URL``    mailbox polled by ``kyklos mail-fetch``: ``imaps://user:pass@host/INBOX``
+- ``KYKLOS_INTAKE_*``    e-mail intake and contact-form limits (docs/intake.md)
 """
 
 from pathlib import Path
@@ -67,6 +69,7 @@ INSTALLED_APPS = [
     "kyklos.vault",
     "kyklos.devices",
     "kyklos.support",
+    "kyklos.intake",
     "kyklos.automation",
     "kyklos.portal",
     "kyklos.api",
@@ -205,3 +208,16 @@ KYKLOS_HOURLY_RATE = env.str("KYKLOS_HOURLY_RATE", default="50.00")
 KYKLOS_PORTAL_URL = env.str("KYKLOS_PORTAL_URL", default="http://127.0.0.1:8000")
 # Support desk: the address customers reply to (the intake mailbox).
 KYKLOS_SUPPORT_EMAIL = env.str("KYKLOS_SUPPORT_EMAIL", default="support@kyklos.localhost")
+
+# E-mail intake and the contact form (docs/intake.md).
+KYKLOS_IMAP_URL = env.str("KYKLOS_IMAP_URL", default="")
+KYKLOS_IMAP_DONE_FOLDER = env.str("KYKLOS_IMAP_DONE_FOLDER", default="")
+KYKLOS_INTAKE = {
+    "DEPARTMENT": env.str("KYKLOS_INTAKE_DEPARTMENT", default="technical"),
+    "MAX_ATTACHMENT_BYTES": env.int("KYKLOS_INTAKE_MAX_ATTACHMENT_BYTES", default=25 * 2**20),
+    "MAX_MESSAGE_BYTES": env.int("KYKLOS_INTAKE_MAX_MESSAGE_BYTES", default=50 * 2**20),
+    "QUARANTINE_DAYS": env.int("KYKLOS_INTAKE_QUARANTINE_DAYS", default=30),
+    "ACKS_PER_HOUR": env.int("KYKLOS_INTAKE_ACKS_PER_HOUR", default=5),
+    "MAX_PER_HOUR": env.int("KYKLOS_INTAKE_MAX_PER_HOUR", default=30),
+    "CONTACT_PER_HOUR": env.int("KYKLOS_CONTACT_PER_HOUR", default=5),
+}
