@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from kyklos.billing.models import Invoice, InvoiceLine, NumberSeries
+from kyklos.billing.models import Invoice, InvoiceLine, NumberSeries, Transmission, VatRate
 
 
 class ReadOnly:
@@ -69,3 +69,22 @@ class NumberSeriesAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(VatRate)
+class VatRateAdmin(admin.ModelAdmin):
+    """A rate change is a new row from its date (R6.3); issued documents keep their rate."""
+
+    list_display = ["country", "rate", "valid_from", "source"]
+    list_filter = ["country"]
+    ordering = ["country", "-valid_from"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Transmission)
+class TransmissionAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["invoice", "authority", "status", "mark", "submitted_at"]
+    list_filter = ["authority", "status"]
+    list_select_related = ["invoice"]

@@ -79,6 +79,14 @@ def compute_line(spec: LineSpec, rate: Decimal, currency: str, position: int) ->
     )
 
 
+def document_totals(lines: list[InvoiceLine]) -> tuple[Decimal, Decimal, Decimal]:
+    """Net, VAT and gross of a document: the sums of its rounded lines (never rounded
+    again), so they equal the sums per VAT rate too."""
+    net = sum((ln.net for ln in lines), ZERO)
+    tax = sum((ln.vat for ln in lines), ZERO)
+    return net, tax, net + tax
+
+
 def _seller() -> dict:
     return {**settings.KYKLOS_PROVIDER, "country": settings.KYKLOS_COUNTRY}
 
@@ -103,15 +111,19 @@ def issue_documents(specs: list[DocumentSpec], *, actor=None) -> list[Invoice]:
         by_series[(spec.kind, spec.issued_on.year)].append(spec)
 
     invoices: list[Invoice] = []
+    decider = vat.Decider()
     for (kind, year), group in by_series.items():
         series, first = numbering.allocate(kind, year, len(group))
         for offset, spec in enumerate(group):
             customer = spec.customer
-            decision = vat.decide(country=customer.country, vat_id=customer.vat_id)
+            decision = decider.decide(
+                country=customer.country, vat_id=customer.vat_id, on=spec.issued_on
+            )
             lines = [
                 compute_line(line, decision.rate, spec.currency, pos)
                 for pos, line in enumerate(spec.lines, start=1)
             ]
+            subtotal, vat_total, total = document_totals(lines)
             sequence = first + offset
             invoice = Invoice(
                 kind=kind,
@@ -125,19 +137,21 @@ def issue_documents(specs: list[DocumentSpec], *, actor=None) -> list[Invoice]:
                 due_on=spec.due_on or spec.issued_on + timedelta(days=PROFORMA_DUE_DAYS),
                 paid_on=spec.paid_on,
                 currency=spec.currency,
-                subtotal=sum((ln.net for ln in lines), ZERO),
-                vat_total=sum((ln.vat for ln in lines), ZERO),
-                total=sum((ln.total for ln in lines), ZERO),
+                subtotal=subtotal,
+                vat_total=vat_total,
+                total=total,
                 language=customer.language,
                 seller=seller,
                 buyer_name=customer.display_name,
                 buyer_address=_address(customer),
                 buyer_country=customer.country,
-                buyer_vat_id=customer.vat_id,
+                buyer_vat_id=decision.check.vat_id or customer.vat_id,
                 buyer_tax_office=customer.tax_office,
                 vat_note=decision.note,
                 vat_case=decision.case,
                 vat_country=decision.country,
+                vat_check=decision.check.method,
+                vat_check_reference=decision.check.reference,
                 created_at=now,
                 created_by=user,
             )
@@ -294,8 +308,7 @@ def issue_credit_note(
         seen.add(line_id)
         credit_lines.append(_credit_line(source, request, left[line_id], currency, position))
 
-    subtotal = sum((ln.net for ln in credit_lines), ZERO)
-    tax = sum((ln.vat for ln in credit_lines), ZERO)
+    subtotal, tax, total = document_totals(credit_lines)
     day = clock.today()
     series, number = numbering.allocate(DocumentKind.CREDIT_NOTE, day.year)
     user = actor if getattr(actor, "is_authenticated", False) else None
@@ -312,7 +325,7 @@ def issue_credit_note(
         currency=currency,
         subtotal=subtotal,
         vat_total=tax,
-        total=subtotal + tax,
+        total=total,
         language=original.language,
         seller=_seller(),
         buyer_name=original.buyer_name,
