@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.checks import run_checks
 
 from kyklos.notifications.checks import check_notice_templates
@@ -14,8 +15,12 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "src/kyklos/notifications/temp
 
 @pytest.fixture
 def template_copy(settings, tmp_path):
-    """The shipped notice templates, copied to a folder the test may spoil."""
-    shutil.copytree(TEMPLATES, tmp_path, dirs_exist_ok=True)
+    """The shipped notice templates (of every app that registers events), copied to a
+    folder the test may spoil."""
+    for config in apps.get_app_configs():
+        shipped = Path(config.path) / "templates" / "notifications"
+        if shipped.is_dir():
+            shutil.copytree(shipped, tmp_path / "notifications", dirs_exist_ok=True)
     settings.TEMPLATES = [
         {"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [tmp_path]}
     ]

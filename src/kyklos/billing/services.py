@@ -19,12 +19,13 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from kyklos.billing import numbering, vat
+from kyklos.billing import notices, numbering, vat
 from kyklos.billing.models import DocumentKind, Invoice, InvoiceLine
 from kyklos.core import clock, hooks
 from kyklos.core.audit import log_action, log_actions
 from kyklos.core.money import ZERO, round_money
 from kyklos.customers.models import Customer
+from kyklos.notifications import services as outbox
 
 #: Proformas are payable on receipt; this is how many days the due date allows (R6.6).
 PROFORMA_DUE_DAYS = 0
@@ -165,6 +166,7 @@ def issue_documents(specs: list[DocumentSpec], *, actor=None) -> list[Invoice]:
             line.invoice = invoice
             all_lines.append(line)
     InvoiceLine.objects.bulk_create(all_lines, batch_size=2000)
+    notices.queue_for(invoices)
     log_actions(
         ((inv, {"number": inv.number, "total": str(inv.total)}) for inv in invoices),
         "invoice.issued",
@@ -354,6 +356,8 @@ def issue_credit_note(
     if wholly and original.status == Invoice.Status.OPEN:
         Invoice.objects.filter(pk=original.pk).update(status=Invoice.Status.CREDITED)
         original.status = Invoice.Status.CREDITED
+    note.customer = original.customer
+    outbox.queue_notices([notices.build(note, original)])
     data = {"number": note.number, "original": original.number, "total": str(note.total)}
     log_action(note, "invoice.credit_note_issued", actor=actor, data={**data, "reason": reason})
     log_action(original, "invoice.credited", actor=actor, data={**data, "wholly": wholly})
