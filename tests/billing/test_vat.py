@@ -260,3 +260,9 @@ def test_totals_equal_the_sum_of_lines_and_of_vat_per_rate(lines):
         assert line.vat == (line.net * line.vat_rate / 100).quantize(D("0.01"), "ROUND_HALF_UP")
         assert line.net.as_tuple().exponent == -2 and line.vat.as_tuple().exponent == -2
     assert set(per_rate) == {rate for _, _, rate in lines}
+
+
+def test_an_empty_rate_table_gets_the_shipped_rates_back():
+    VatRate.objects.all().delete()  # as a flushed test database has it
+    assert vat.RateBook.load().rate("GR", date(2027, 1, 1)) == D("24")
+    assert VatRate.objects.count() == 38

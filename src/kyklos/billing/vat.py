@@ -88,9 +88,23 @@ class RateBook:
 
     @classmethod
     def load(cls) -> RateBook:
+        """The rates of the table; an empty table (a fresh or flushed database) first
+        gets the shipped rates of :mod:`kyklos.billing.rate_data`."""
         from kyklos.billing.models import VatRate
 
-        return cls(VatRate.objects.values_list("country", "valid_from", "rate"))
+        rows = list(VatRate.objects.values_list("country", "valid_from", "rate"))
+        if not rows:
+            from kyklos.billing.rate_data import RATES, SOURCE
+
+            VatRate.objects.bulk_create(
+                [
+                    VatRate(country=c, rate=Decimal(r), valid_from=d, source=SOURCE)
+                    for c, r, d in RATES
+                ],
+                ignore_conflicts=True,
+            )
+            rows = list(VatRate.objects.values_list("country", "valid_from", "rate"))
+        return cls(rows)
 
     def countries(self) -> set[str]:
         return set(self._dates)

@@ -193,6 +193,7 @@ KYKLOS_NUMBER_PATTERN = env.str("KYKLOS_NUMBER_PATTERN", default="{prefix}-{year
 KYKLOS_NUMBER_PREFIXES = env.dict("KYKLOS_NUMBER_PREFIXES", default={})
 KYKLOS_VIES_CHECK = env.bool("KYKLOS_VIES_CHECK", default=False)
 KYKLOS_VIES_TIMEOUT = env.float("KYKLOS_VIES_TIMEOUT", default=5.0)
+KYKLOS_PEPPOL_ENDPOINT = env.str("KYKLOS_PEPPOL_ENDPOINT", default="")  # "scheme:id"
 KYKLOS_PROVIDER.update(
     {
         "tax_office": env.str("KYKLOS_PROVIDER_TAX_OFFICE", default="ΦΑΕ Θεσσαλονίκης"),
