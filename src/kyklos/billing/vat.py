@@ -89,20 +89,12 @@ class RateBook:
     @classmethod
     def load(cls) -> RateBook:
         """The rates of the table; an empty table (a fresh or flushed database) first
-        gets the shipped rates of :mod:`kyklos.billing.rate_data`."""
+        gets the shipped rates back (:func:`seed_rates`)."""
         from kyklos.billing.models import VatRate
 
         rows = list(VatRate.objects.values_list("country", "valid_from", "rate"))
         if not rows:
-            from kyklos.billing.rate_data import RATES, SOURCE
-
-            VatRate.objects.bulk_create(
-                [
-                    VatRate(country=c, rate=Decimal(r), valid_from=d, source=SOURCE)
-                    for c, r, d in RATES
-                ],
-                ignore_conflicts=True,
-            )
+            seed_rates()
             rows = list(VatRate.objects.values_list("country", "valid_from", "rate"))
         return cls(rows)
 
@@ -118,6 +110,15 @@ class RateBook:
                 % {"country": country, "day": on.isoformat()}
             )
         return self._rates[country][index]
+
+
+def seed_rates() -> int:
+    """Insert the shipped rates of :mod:`kyklos.billing.rate_data` that are missing."""
+    from kyklos.billing.models import VatRate
+    from kyklos.billing.rate_data import RATES, SOURCE
+
+    rows = [VatRate(country=c, rate=Decimal(r), valid_from=d, source=SOURCE) for c, r, d in RATES]
+    return len(VatRate.objects.bulk_create(rows, ignore_conflicts=True))
 
 
 def vies_lookup(vat_id: str) -> tuple[bool, str]:
