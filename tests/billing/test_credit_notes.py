@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from kyklos.billing.models import Invoice, InvoiceLine, IssuedDocumentError, NumberSeries
+from kyklos.billing.selectors import credited_total
 from kyklos.billing.services import (
     CreditLine,
     DocumentSpec,
@@ -217,3 +218,28 @@ def test_the_admin_shows_documents_read_only(admin_client, greek_invoice):
         admin_client.post(f"/admin/billing/invoice/{greek_invoice.pk}/delete/").status_code == 403
     )
     assert Invoice.objects.filter(pk=greek_invoice.pk).exists()
+
+
+def test_a_quantity_credit_prorates_the_lines_discount():
+    buyer = factories.customer()
+    with clock.frozen(date(2027, 3, 1)):
+        invoice = issue_document(
+            DocumentSpec(
+                customer=buyer,
+                kind="invoice",
+                issued_on=date(2027, 3, 1),
+                lines=[LineSpec("Maintenance", D("50.00"), quantity=D("12"), discount=D("60.00"))],
+            )
+        )
+    (line,) = invoice.lines.all()  # 600.00 − 60.00 = 540.00, VAT 129.60
+    note = credit(invoice, [CreditLine(line, quantity=D("3"))])
+    # 3 × 50.00 = 150.00 − 15.00 (3/12 of the discount) = 135.00; VAT 24 % = 32.40
+    (credited,) = note.lines.all()
+    assert (credited.discount, credited.net, credited.vat) == (D("15.00"), D("135.00"), D("32.40"))
+    assert credited_total(invoice) == D("167.40")
+
+
+def test_an_empty_list_of_lines_is_refused(greek_invoice):
+    with pytest.raises(ValidationError, match="at least one line"):
+        credit(greek_invoice, [])
+    assert _nothing_written(greek_invoice)

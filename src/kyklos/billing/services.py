@@ -293,6 +293,8 @@ def issue_credit_note(
                 {"invoice": _("%(n)s is already wholly credited.") % {"n": original.number}}
             )
 
+    if not lines:
+        raise ValidationError({"lines": _("Choose at least one line to credit.")})
     credit_lines: list[InvoiceLine] = []
     seen: set[int] = set()
     for position, request in enumerate(lines, start=1):
