@@ -16,6 +16,8 @@ PATHS = {
     "/api/v1/services/{service_id}/cancel": {"post"},
     "/api/v1/invoices": {"get"},
     "/api/v1/invoices/{invoice_id}/payments": {"post"},
+    "/api/v1/invoices/{invoice_id}.pdf": {"get"},
+    "/api/v1/invoices/{invoice_id}.xml": {"get"},
     "/api/v1/notifications": {"get"},
     "/api/v1/tickets": {"get", "post"},
     "/api/v1/tickets/{ticket_id}": {"get", "patch"},

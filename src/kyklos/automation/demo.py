@@ -26,6 +26,7 @@ from django.db.models import F, Q
 
 from kyklos.automation.services import run_day
 from kyklos.billing.models import DocumentKind, Invoice
+from kyklos.billing.vat import seed_rates
 from kyklos.catalog import services as catalog
 from kyklos.catalog.defaults import seed_policies
 from kyklos.catalog.models import LifecyclePolicy, Product
@@ -357,13 +358,14 @@ def is_empty() -> bool:
 
 def wipe() -> None:
     """Delete every row of every table, then put back what the migrations seed (the
-    default lifecycle policies); the schema stays."""
+    default lifecycle policies, the VAT rates); the schema stays."""
     # Inside a transaction, PostgreSQL refuses to truncate tables with deferred
     # foreign-key checks pending; run them first.
     connection.check_constraints()
     call_command("flush", interactive=False, verbosity=0)
     seed_policies(LifecyclePolicy)
     support_defaults.seed(lambda name: django_apps.get_model("support", name))
+    seed_rates()
 
 
 # --- loading -------------------------------------------------------------------------------

@@ -1,8 +1,21 @@
-"""Billing documents are read-only for everyone: never edited or deleted (R6.1)."""
+"""Billing documents are read-only for everyone: never edited or deleted (R6.1).
+Staff reports (aging, VAT) are views of the invoice admin, with CSV export."""
 
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from kyklos.billing.models import Invoice, InvoiceLine, NumberSeries
+from kyklos.billing import reports
+from kyklos.billing.models import Invoice, InvoiceLine, NumberSeries, Transmission, VatRate
+from kyklos.core import clock
 
 
 class ReadOnly:
@@ -51,9 +64,110 @@ class InvoiceAdmin(ReadOnly, admin.ModelAdmin):
     search_fields = ["number", "buyer_name", "buyer_vat_id", "customer__email"]
     date_hierarchy = "issued_on"
     inlines = [LineInline]
+    change_list_template = "admin/billing/invoice_change_list.html"
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("billing.view_invoice")
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("reports/aging/", wrap(self.aging_view), name="billing_aging"),
+            path("reports/vat/", wrap(self.vat_view), name="billing_vat_report"),
+            *super().get_urls(),
+        ]
+
+    def _report(self, request, form_class, template, title, build):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = form_class(request.GET or form_class.initial_data())
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        if form.is_valid():
+            report, csv_rows, extra, filename = build(form.cleaned_data)
+            if request.GET.get("format") == "csv":
+                response = HttpResponse(
+                    reports.to_csv(csv_rows(report)), content_type="text/csv; charset=utf-8"
+                )
+                response["Content-Disposition"] = f'attachment; filename="{filename}"'
+                return response
+            query = {k: v for k, v in request.GET.items() if k != "format"}
+            query = query or {k: str(v) for k, v in form.cleaned_data.items()}
+            context |= {"report": report, "csv_query": urlencode({**query, "format": "csv"})}
+            context |= extra
+        return TemplateResponse(request, template, context)
+
+    def aging_view(self, request):
+        def build(data):
+            report = reports.aging(
+                data["as_of"], include_proformas=data.get("include_proformas", False)
+            )
+            extra = {"buckets": reports.BUCKETS, "totals": sorted(report.totals.items())}
+            return report, reports.aging_csv_rows, extra, f"aging-{data['as_of']}.csv"
+
+        return self._report(
+            request, AgingForm, "admin/billing/aging.html", _("Accounts receivable aging"), build
+        )
+
+    def vat_view(self, request):
+        titles = {
+            "domestic": _("Domestic sales per rate"),
+            "eu_b2c": _("EU consumers per member state (OSS)"),
+            "reverse_charge": _("Reverse-charge supplies (recapitulative statement)"),
+            "outside_scope": _("Outside the scope of EU VAT"),
+        }
+
+        def build(data):
+            report = reports.vat_report(data["start"], data["end"])
+            sections = [
+                {"case": case, "title": title, "rows": report.section(case)}
+                for case, title in titles.items()
+            ]
+            name = f"vat-{data['start']}-{data['end']}.csv"
+            return report, reports.vat_csv_rows, {"sections": sections}, name
+
+        return self._report(
+            request, VatReportForm, "admin/billing/vat_report.html", _("VAT report"), build
+        )
+
+
+class AgingForm(forms.Form):
+    as_of = forms.DateField(
+        label=gettext_lazy("On"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    include_proformas = forms.BooleanField(
+        label=gettext_lazy("Include unpaid proformas"), required=False
+    )
+
+    @staticmethod
+    def initial_data() -> dict:
+        return {"as_of": clock.today().isoformat()}
+
+
+class VatReportForm(forms.Form):
+    start = forms.DateField(
+        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    @staticmethod
+    def initial_data() -> dict:
+        """The previous calendar month."""
+        last = clock.today().replace(day=1) - timedelta(days=1)
+        return {"start": last.replace(day=1).isoformat(), "end": last.isoformat()}
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            raise forms.ValidationError(_("The period ends before it starts."))
+        if start and end and (end - start).days > 366:
+            raise forms.ValidationError(_("Choose a period of at most a year."))
+        return data
 
 
 @admin.register(NumberSeries)
@@ -69,3 +183,22 @@ class NumberSeriesAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(VatRate)
+class VatRateAdmin(admin.ModelAdmin):
+    """A rate change is a new row from its date (R6.3); issued documents keep their rate."""
+
+    list_display = ["country", "rate", "valid_from", "source"]
+    list_filter = ["country"]
+    ordering = ["country", "-valid_from"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Transmission)
+class TransmissionAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["invoice", "authority", "status", "mark", "submitted_at"]
+    list_filter = ["authority", "status"]
+    list_select_related = ["invoice"]

@@ -1,7 +1,18 @@
-from django.db.models import QuerySet
+from decimal import Decimal
 
-from kyklos.billing.models import Invoice
+from django.db.models import QuerySet, Sum
+
+from kyklos.billing.models import DocumentKind, Invoice
+from kyklos.core.money import ZERO
 
 
 def invoices_for_customer(customer_id: int) -> QuerySet[Invoice]:
     return Invoice.objects.filter(customer_id=customer_id).order_by("-issued_on", "-id")
+
+
+def credited_total(invoice: Invoice) -> Decimal:
+    """What the credit notes issued against ``invoice`` credit in all (VAT included)."""
+    total = Invoice.objects.filter(related=invoice, kind=DocumentKind.CREDIT_NOTE).aggregate(
+        s=Sum("total")
+    )["s"]
+    return total or ZERO

@@ -24,6 +24,7 @@ urlpatterns = [
     path("tickets/<int:pk>/reply/", tickets.ticket_reply, name="ticket_reply"),
     path("tickets/<int:pk>/close/", tickets.ticket_close, name="ticket_close"),
     path("tickets/files/<int:pk>/", tickets.ticket_attachment, name="ticket_attachment"),
+    path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("profile/", views.profile, name="profile"),
     path("profile/particulars/", views.update_particulars, name="particulars"),
     path("profile/change-requests/", views.file_change_request, name="change_request"),

@@ -25,6 +25,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kyklos.billing import documents
 from kyklos.billing.selectors import invoices_for_customer
 from kyklos.core import clock
 from kyklos.customers import services as customers
@@ -175,8 +176,27 @@ def invoice_list(request, customer):
 @customer_view
 def invoice_detail(request, customer, pk: int):
     invoice = get_object_or_404(invoices_for_customer(customer.pk), pk=pk)
-    context = {"customer": customer, "invoice": invoice, "lines": list(invoice.lines.all())}
+    context = {
+        "customer": customer,
+        "invoice": invoice,
+        "lines": list(invoice.lines.all()),
+        "downloadable": documents.is_retained(invoice, clock.today()),
+    }
     return render(request, "portal/invoice_detail.html", context)
+
+
+@require_GET
+@customer_view
+def invoice_pdf(request, customer, pk: int):
+    """The document's PDF, for the retention period (R6.8)."""
+    invoice = get_object_or_404(invoices_for_customer(customer.pk), pk=pk)
+    if not documents.is_retained(invoice, clock.today()):
+        return HttpResponse(
+            _("This document is past its retention period and is no longer kept."), status=410
+        )
+    response = HttpResponse(documents.render_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{documents.pdf_filename(invoice)}"'
+    return response
 
 
 # --- particulars --------------------------------------------------------------------------

@@ -1,11 +1,14 @@
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Status
+from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from kyklos.api import selectors
 from kyklos.api.errors import get_or_404
 from kyklos.api.pagination import Page
 from kyklos.api.schemas import ERRORS_WITH_404, InvoiceOut, PaymentIn, PaymentResultOut
+from kyklos.billing import documents, einvoice
 from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.payments.services import record_payment
 
@@ -17,6 +20,40 @@ router = Router(tags=["invoices"])
 def list_invoices(request, customer: int | None = None):
     """Billing documents, optionally of one customer."""
     return selectors.invoices(customer)
+
+
+def _document(invoice_id: int) -> Invoice:
+    return get_or_404(
+        Invoice.objects.select_related("related", "customer"),
+        invoice_id,
+        _("There is no invoice %(id)s."),
+    )
+
+
+@router.get("/{invoice_id}.pdf", response={200: None, **ERRORS_WITH_404})
+def invoice_pdf(request, invoice_id: int):
+    """The document as PDF, in the customer's language (R6.8)."""
+    invoice = _document(invoice_id)
+    response = HttpResponse(documents.render_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{documents.pdf_filename(invoice)}"'
+    return response
+
+
+@router.get("/{invoice_id}.xml", response={200: None, **ERRORS_WITH_404})
+def invoice_xml(request, invoice_id: int):
+    """The tax document as an EN 16931 e-invoice: UBL 2.1, Peppol BIS Billing 3.0. A
+    proforma has none (404)."""
+    invoice = _document(invoice_id)
+    try:
+        xml = einvoice.to_ubl(invoice)
+    except einvoice.NotExportable:
+        raise HttpError(
+            404,
+            _("%(n)s is a proforma; only tax documents are e-invoices.") % {"n": invoice.number},
+        ) from None
+    response = HttpResponse(xml, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.xml"'
+    return response
 
 
 @router.post("/{invoice_id}/payments", response={201: PaymentResultOut, **ERRORS_WITH_404})

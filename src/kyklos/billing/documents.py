@@ -1,0 +1,146 @@
+"""Billing documents out (R6.8): PDF for every document, the e-mail attachment, and how
+long a document stays downloadable.
+
+The PDF is rendered from the document's own data (its snapshots of the parties, its
+lines and amounts) with the template of its language, ``billing/pdf/<language>.html``
+(each extends ``billing/pdf/_layout.html`` and words its labels), so it is the same
+every time it is produced and never depends on today's particulars of the customer.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from datetime import date
+from pathlib import Path
+
+from babel.dates import format_date
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from kyklos.billing import vat
+from kyklos.billing.models import DocumentKind, Invoice
+from kyklos.core.money import babel_locale, format_money
+
+LANGUAGES = ("el", "en", "pl")
+DEFAULT_LOGO = Path(__file__).resolve().parent / "static" / "billing" / "logo.svg"
+
+
+def retained_until(invoice: Invoice) -> date:
+    """The last day the document stays downloadable: the retention period counted from
+    the end of its fiscal year (R6.8, R9.4; Greece: 5 years)."""
+    return date(invoice.issued_on.year + settings.KYKLOS_DOCUMENT_RETENTION_YEARS, 12, 31)
+
+
+def is_retained(invoice: Invoice, today: date) -> bool:
+    return today <= retained_until(invoice)
+
+
+def _logo() -> str:
+    """The provider's logo as a data URI (no fetch at render time)."""
+    path = Path(settings.KYKLOS_PROVIDER.get("logo") or DEFAULT_LOGO)
+    if not path.is_file():
+        return ""
+    mime = mimetypes.guess_type(path.name)[0] or "image/png"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+def _quantity(value) -> str:
+    text = f"{value.normalize():f}"
+    return text
+
+
+def context(invoice: Invoice) -> dict:
+    language = invoice.language if invoice.language in LANGUAGES else "en"
+    locale = babel_locale(language)
+
+    def money(amount):
+        return format_money(amount, invoice.currency, language)
+
+    def day(value):
+        return format_date(value, "medium", locale=locale) if value else ""
+
+    def rate(value):
+        return f"{value.normalize():f} %"
+
+    lines = list(invoice.lines.all())
+    related = invoice.related
+    with translation.override(language):
+        vat_check = invoice.get_vat_check_display()
+    return {
+        "language": language,
+        "title": invoice.number,
+        "logo": _logo(),
+        "seller": {**settings.KYKLOS_PROVIDER, **invoice.seller},
+        "doc": {
+            "kind": invoice.kind,
+            "number": invoice.number,
+            "issued_on": day(invoice.issued_on),
+            "due_on": day(invoice.due_on),
+            "paid_on": day(invoice.paid_on),
+            "buyer_name": invoice.buyer_name,
+            "buyer_address": invoice.buyer_address,
+            "buyer_country": invoice.buyer_country,
+            "buyer_vat_id": invoice.buyer_vat_id,
+            "buyer_tax_office": invoice.buyer_tax_office,
+            "customer_id": invoice.customer_id,
+            "subtotal": money(invoice.subtotal),
+            "vat_total": money(invoice.vat_total),
+            "total": money(invoice.total),
+            "vat_case": invoice.vat_case,
+            "vat_country": invoice.vat_country,
+            "vat_note": invoice.vat_note,
+            "vat_check_reference": invoice.vat_check_reference,
+            "reason": invoice.reason,
+        },
+        "related": related and {"number": related.number, "issued_on": day(related.issued_on)},
+        "lines": [
+            {
+                "position": line.position,
+                "description": line.description,
+                "period": " – ".join(day(d) for d in (line.period_start, line.period_end) if d),
+                "quantity": _quantity(line.quantity),
+                "unit_price": money(line.unit_price),
+                "discount": money(line.discount) if line.discount else "",
+                "net": money(line.net),
+                "rate": rate(line.vat_rate),
+                "vat": money(line.vat),
+            }
+            for line in lines
+        ],
+        "breakdown": [
+            {"rate": rate(r), "net": money(net), "vat": money(tax)}
+            for r, (net, tax) in vat.breakdown(lines).items()
+        ],
+        "transmissions": [
+            {"authority": t.get_authority_display(), "mark": t.mark}
+            for t in invoice.transmissions.all()
+            if t.mark
+        ],
+        "show_bank": invoice.status == Invoice.Status.OPEN
+        and invoice.kind != DocumentKind.CREDIT_NOTE
+        and bool(invoice.seller.get("iban") or settings.KYKLOS_PROVIDER.get("iban")),
+        "vat_check": vat_check,
+    }
+
+
+def render_html(invoice: Invoice) -> str:
+    data = context(invoice)
+    return render_to_string(f"billing/pdf/{data['language']}.html", data)
+
+
+def render_pdf(invoice: Invoice) -> bytes:
+    from weasyprint import HTML  # heavy import, only when a PDF is made
+
+    return HTML(string=render_html(invoice), base_url=str(DEFAULT_LOGO.parent)).write_pdf()
+
+
+def pdf_filename(invoice: Invoice) -> str:
+    return f"{invoice.number}.pdf"
+
+
+def pdf_attachment(invoice_id: int) -> tuple[str, bytes, str]:
+    """The ``invoice_pdf`` renderer of notice attachments."""
+    invoice = Invoice.objects.select_related("related").get(pk=invoice_id)
+    return pdf_filename(invoice), render_pdf(invoice), "application/pdf"
