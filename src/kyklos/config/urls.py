@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("kyklos.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("payments/", include("kyklos.payments.urls")),
     path("portal/", include("kyklos.portal.urls")),
 ]

@@ -12,3 +12,8 @@ from django.dispatch import Signal
 #: kwargs: ``invoice`` (billing.Invoice), ``tax_document`` (the invoice/receipt issued
 #: for it, or None), ``actor`` (User or None).
 invoice_paid = Signal()
+
+#: Staff decided an identity check that held a document's order (R6.5).
+#: kwargs: ``invoice`` (billing.Invoice), ``verified`` (bool), ``actor``.
+#: Verified and paid: provision now; failed: the held order is never provisioned.
+identity_check_decided = Signal()
