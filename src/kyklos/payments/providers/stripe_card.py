@@ -97,7 +97,7 @@ class StripeCard(PaymentMethod):
             raise WebhookRejected("Stripe event is not valid JSON") from None
         if event.type not in SUCCEEDED | FAILED:
             return ProviderEvent(event_id=event.id, event_type=event.type)
-        session = event.data.object
+        session = event.data.object.to_dict()
         outcome = "failed" if event.type in FAILED else ""
         if event.type in SUCCEEDED and session.get("payment_status") == "paid":
             outcome = "succeeded"
