@@ -5,7 +5,7 @@ PROOF_REJECTED = "transfer_proof_rejected"
 REFUND_ISSUED = "refund_issued"
 
 EVENTS = {
-    IDENTITY_CHECK_REQUESTED: ("invoice_number", "reason"),
+    IDENTITY_CHECK_REQUESTED: ("invoice_number",),
     PROOF_REJECTED: ("invoice_number", "reason"),
-    REFUND_ISSUED: ("credit_note_number", "amount", "currency", "to_credit"),
+    REFUND_ISSUED: ("credit_note_number", "amount", "currency"),
 }
