@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from kyklos.portal import views
+from kyklos.portal import payment_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -18,6 +18,9 @@ urlpatterns = [
     path("services/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("invoices/", views.invoice_list, name="invoices"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice"),
+    path("invoices/<int:pk>/pay/", payment_views.pay, name="pay"),
+    path("invoices/<int:pk>/proof/", payment_views.upload_proof, name="upload_proof"),
+    path("checkouts/<int:pk>/return/", payment_views.checkout_return, name="checkout_return"),
     path("profile/", views.profile, name="profile"),
     path("profile/particulars/", views.update_particulars, name="particulars"),
     path("profile/change-requests/", views.file_change_request, name="change_request"),
