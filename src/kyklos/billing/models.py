@@ -1,7 +1,9 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,6 +20,27 @@ class DocumentKind(models.TextChoices):
 TAX_DOCUMENT_KINDS = {DocumentKind.INVOICE, DocumentKind.RECEIPT, DocumentKind.CREDIT_NOTE}
 
 
+#: The default shape of a document number: ``INV-2027-000001``.
+DEFAULT_NUMBER_PATTERN = "{prefix}-{year}-{number:06d}"
+
+
+def validate_number_pattern(pattern: str) -> None:
+    """A pattern must contain ``{number…}`` and format without error."""
+    try:
+        sample = pattern.format(prefix="INV", year=2027, number=1)
+    except (KeyError, IndexError, ValueError) as error:
+        raise ValidationError(
+            gettext("The number pattern %(p)s is not valid: %(e)s") % {"p": pattern, "e": error}
+        ) from None
+    if "{number" not in pattern or len(sample) > 40:
+        raise ValidationError(
+            gettext(
+                "A number pattern uses {prefix}, {year} and {number:06d} and gives at most "
+                "40 characters."
+            )
+        )
+
+
 class NumberSeries(models.Model):
     """A gapless numbering series per document kind and year (R6.1).
 
@@ -28,6 +51,12 @@ class NumberSeries(models.Model):
     kind = models.CharField(max_length=12, choices=DocumentKind.choices)
     year = models.PositiveSmallIntegerField()
     prefix = models.CharField(max_length=20)
+    pattern = models.CharField(
+        max_length=60,
+        default=DEFAULT_NUMBER_PATTERN,
+        validators=[validate_number_pattern],
+        help_text=_("How numbers look, e.g. {prefix}-{year}-{number:06d} → INV-2027-000001."),
+    )
     next_number = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -38,6 +67,45 @@ class NumberSeries(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}{self.year} (next {self.next_number})"
+
+    def format(self, sequence: int) -> str:
+        return self.pattern.format(prefix=self.prefix, year=self.year, number=sequence)
+
+
+class IssuedDocumentError(ValidationError):
+    """An attempt to edit or delete an issued document (R6.1)."""
+
+
+def _refuse(message: str) -> None:
+    raise IssuedDocumentError(message)
+
+
+class InvoiceQuerySet(models.QuerySet):
+    """Issued documents are never deleted, and only their payment state changes."""
+
+    def delete(self):
+        _refuse(gettext("Issued documents are never deleted; correct them with a credit note."))
+
+    delete.queryset_only = True
+
+    def update(self, **kwargs):
+        changed = set(kwargs) - Invoice.MUTABLE_FIELDS
+        if changed:
+            _refuse(
+                gettext("Issued documents cannot be edited (%(fields)s).")
+                % {"fields": ", ".join(sorted(changed))}
+            )
+        return super().update(**kwargs)
+
+
+class LineQuerySet(models.QuerySet):
+    def delete(self):
+        _refuse(gettext("The lines of an issued document are never deleted."))
+
+    delete.queryset_only = True
+
+    def update(self, **kwargs):
+        _refuse(gettext("The lines of an issued document cannot be edited."))
 
 
 class Invoice(models.Model):
@@ -51,6 +119,24 @@ class Invoice(models.Model):
         OPEN = "open", _("Open")  # issued, awaiting payment
         PAID = "paid", _("Paid")
         CANCELLED = "cancelled", _("Cancelled")  # proformas only; tax docs need a credit note
+        CREDITED = "credited", _("Credited")  # an unpaid tax document wholly credited
+        ISSUED = "issued", _("Issued")  # a credit note: nothing to pay
+
+    class VatCase(models.TextChoices):
+        DOMESTIC = "domestic", _("Domestic")
+        EU_B2C = "eu_b2c", _("EU consumer (OSS)")
+        REVERSE_CHARGE = "reverse_charge", _("Reverse charge")
+        OUTSIDE_SCOPE = "outside_scope", _("Outside the scope of EU VAT")
+
+    class VatCheck(models.TextChoices):
+        NONE = "none", _("No VAT id")
+        FORMAT = "format", _("Format and check digit")
+        VIES_VALID = "vies_valid", _("Confirmed by VIES")
+        VIES_INVALID = "vies_invalid", _("Rejected by VIES")
+        VIES_UNAVAILABLE = "vies_unavailable", _("VIES unreachable; format and check digit")
+
+    #: The only fields that change once a document is issued (its payment state).
+    MUTABLE_FIELDS = frozenset({"status", "paid_on"})
 
     kind = models.CharField(max_length=12, choices=DocumentKind.choices)
     number = models.CharField(max_length=40, unique=True)
@@ -82,11 +168,26 @@ class Invoice(models.Model):
     buyer_address = models.CharField(max_length=400, blank=True)
     buyer_country = models.CharField(max_length=2)
     buyer_vat_id = models.CharField(max_length=20, blank=True)
+    buyer_tax_office = models.CharField(max_length=100, blank=True)
     vat_note = models.CharField(max_length=200, blank=True)
+    # The VAT decision (R6.3) and how the buyer's VAT id was checked.
+    vat_case = models.CharField(max_length=16, choices=VatCase.choices, blank=True)
+    vat_country = models.CharField(
+        max_length=2, blank=True, help_text=_("The member state whose VAT applies.")
+    )
+    vat_check = models.CharField(max_length=20, choices=VatCheck.choices, default=VatCheck.NONE)
+    vat_check_reference = models.CharField(
+        max_length=80, blank=True, help_text=_("The VIES consultation number, when VIES answered.")
+    )
+    reason = models.CharField(
+        max_length=300, blank=True, help_text=_("Why a credit note was issued.")
+    )
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = InvoiceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-issued_on", "-id"]
@@ -101,6 +202,22 @@ class Invoice(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def save(self, *args, **kwargs):
+        """A document is written once; afterwards only its payment state changes."""
+        if not self._state.adding:
+            fields = kwargs.get("update_fields")
+            if fields is None or set(fields) - self.MUTABLE_FIELDS:
+                _refuse(
+                    gettext("%(number)s is issued and cannot be edited.") % {"number": self.number}
+                )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse(
+            gettext("%(number)s is issued and is never deleted; correct it with a credit note.")
+            % {"number": self.number}
+        )
+
     @property
     def audit_customer_id(self) -> int:
         return self.customer_id
@@ -108,6 +225,10 @@ class Invoice(models.Model):
     @property
     def is_tax_document(self) -> bool:
         return self.kind in TAX_DOCUMENT_KINDS
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == DocumentKind.CREDIT_NOTE
 
 
 class InvoiceLine(models.Model):
@@ -124,9 +245,90 @@ class InvoiceLine(models.Model):
     net = models.DecimalField(max_digits=14, decimal_places=2)
     vat = models.DecimalField(max_digits=14, decimal_places=2)
     total = models.DecimalField(max_digits=14, decimal_places=2)
+    credited_line = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credits",
+        help_text=_("On a credit note: the line of the original document it corrects."),
+    )
+
+    objects = LineQuerySet.as_manager()
 
     class Meta:
         ordering = ["invoice", "position"]
 
     def __str__(self) -> str:
         return self.description
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            _refuse(gettext("The lines of an issued document cannot be edited."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse(gettext("The lines of an issued document are never deleted."))
+
+
+class VatRate(models.Model):
+    """A member state's standard VAT rate from a date (R6.3).
+
+    The rate in force on a day is the row with the latest ``valid_from`` on or before it,
+    so a rate change is a new row and older documents keep the rate of their day.
+    """
+
+    country = models.CharField(max_length=2, help_text=_("ISO 3166 code, e.g. GR"))
+    rate = models.DecimalField(max_digits=5, decimal_places=2)
+    valid_from = models.DateField()
+    source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["country", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "valid_from"], name="vat_rate_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.rate}% from {self.valid_from}"
+
+
+class Transmission(models.Model):
+    """A document's report to a tax authority's e-invoicing system (Greek myDATA,
+    Polish KSeF, a Peppol access point): the authority's mark or number and the status.
+
+    Kept beside the document so the document itself stays immutable.
+    """
+
+    class Authority(models.TextChoices):
+        MYDATA = "mydata", "myDATA (AADE)"
+        KSEF = "ksef", "KSeF"
+        PEPPOL = "peppol", "Peppol"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUBMITTED = "submitted", _("Submitted")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="transmissions")
+    authority = models.CharField(max_length=10, choices=Authority.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    mark = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text=_("The authority's identifier: the myDATA MARK or the KSeF number."),
+    )
+    uid = models.CharField(max_length=100, blank=True)
+    qr_url = models.URLField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "authority"], name="one_transmission")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice} → {self.authority} ({self.status})"

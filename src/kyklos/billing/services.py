@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from kyklos.billing import numbering, vat
@@ -133,7 +134,10 @@ def issue_documents(specs: list[DocumentSpec], *, actor=None) -> list[Invoice]:
                 buyer_address=_address(customer),
                 buyer_country=customer.country,
                 buyer_vat_id=customer.vat_id,
+                buyer_tax_office=customer.tax_office,
                 vat_note=decision.note,
+                vat_case=decision.case,
+                vat_country=decision.country,
                 created_at=now,
                 created_by=user,
             )
@@ -208,6 +212,208 @@ def settle(invoice: Invoice, *, paid_on: date, actor=None) -> Invoice | None:
         )
     hooks.invoice_paid.send(sender=Invoice, invoice=invoice, tax_document=tax_document, actor=actor)
     return tax_document
+
+
+# --- credit notes (R6.1) ---------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class CreditLine:
+    """What to credit of one line of the original document.
+
+    Give ``quantity`` (part of the line's quantity, e.g. 3 of 12 months) or ``net`` (an
+    amount before VAT); neither credits what is left of the line. VAT follows the
+    original line's rate.
+    """
+
+    line: InvoiceLine | int
+    quantity: Decimal | None = None
+    net: Decimal | None = None
+
+
+def credited_amounts(invoice: Invoice) -> dict[int, tuple[Decimal, Decimal]]:
+    """Per line of ``invoice``: (net, VAT) already credited by its credit notes."""
+    rows = (
+        InvoiceLine.objects.filter(credited_line__invoice=invoice)
+        .values("credited_line_id")
+        .annotate(net=Sum("net"), vat=Sum("vat"))
+    )
+    return {r["credited_line_id"]: (r["net"], r["vat"]) for r in rows}
+
+
+@transaction.atomic
+def issue_credit_note(
+    invoice: Invoice, *, lines: list[CreditLine] | None = None, reason: str, actor=None
+) -> Invoice:
+    """Issue a credit note that corrects ``invoice`` (a tax invoice or receipt), wholly
+    (``lines=None``: whatever is not credited yet) or in part (``lines``).
+
+    The credit note takes the next number of its own series, references the original,
+    copies the buyer's particulars and VAT treatment from it and never credits a line
+    beyond what is left of it. An unpaid original that is wholly credited becomes
+    ``credited`` (nothing left to pay). Returns the credit note, with ``issued_lines``.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the credit note.")})
+    original = Invoice.objects.select_for_update().select_related("customer").get(pk=invoice.pk)
+    if original.kind not in (DocumentKind.INVOICE, DocumentKind.RECEIPT):
+        if original.kind == DocumentKind.PROFORMA:
+            message = _("%(n)s is a proforma: cancel it instead; only tax documents are credited.")
+        else:
+            message = _("%(n)s is a credit note and cannot be credited.")
+        raise ValidationError({"invoice": message % {"n": original.number}})
+    currency = original.currency
+    originals = {ln.pk: ln for ln in original.lines.all()}
+    done = credited_amounts(original)
+    left = {
+        pk: (ln.net - done.get(pk, (ZERO, ZERO))[0], ln.vat - done.get(pk, (ZERO, ZERO))[1])
+        for pk, ln in originals.items()
+    }
+    if lines is None:
+        lines = [CreditLine(pk) for pk, (net, _vat) in left.items() if net > 0]
+        if not lines:
+            raise ValidationError(
+                {"invoice": _("%(n)s is already wholly credited.") % {"n": original.number}}
+            )
+
+    credit_lines: list[InvoiceLine] = []
+    seen: set[int] = set()
+    for position, request in enumerate(lines, start=1):
+        line_id = request.line if isinstance(request.line, int) else request.line.pk
+        source = originals.get(line_id)
+        if source is None:
+            raise ValidationError(
+                {
+                    "lines": _("Line %(id)s is not a line of %(n)s.")
+                    % {"id": line_id, "n": original.number}
+                }
+            )
+        if line_id in seen:
+            raise ValidationError({"lines": _("Each line can be credited once per credit note.")})
+        seen.add(line_id)
+        credit_lines.append(_credit_line(source, request, left[line_id], currency, position))
+
+    subtotal = sum((ln.net for ln in credit_lines), ZERO)
+    tax = sum((ln.vat for ln in credit_lines), ZERO)
+    day = clock.today()
+    series, number = numbering.allocate(DocumentKind.CREDIT_NOTE, day.year)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    note = Invoice.objects.create(
+        kind=DocumentKind.CREDIT_NOTE,
+        series=series,
+        sequence=number,
+        number=numbering.format_number(series, number),
+        status=Invoice.Status.ISSUED,
+        customer=original.customer,
+        related=original,
+        issued_on=day,
+        due_on=day,
+        currency=currency,
+        subtotal=subtotal,
+        vat_total=tax,
+        total=subtotal + tax,
+        language=original.language,
+        seller=_seller(),
+        buyer_name=original.buyer_name,
+        buyer_address=original.buyer_address,
+        buyer_country=original.buyer_country,
+        buyer_vat_id=original.buyer_vat_id,
+        buyer_tax_office=original.buyer_tax_office,
+        vat_note=original.vat_note,
+        vat_case=original.vat_case,
+        vat_country=original.vat_country,
+        vat_check=original.vat_check,
+        vat_check_reference=original.vat_check_reference,
+        reason=reason[:300],
+        created_at=clock.now(),
+        created_by=user,
+    )
+    for line in credit_lines:
+        line.invoice = note
+    InvoiceLine.objects.bulk_create(credit_lines)
+    note.issued_lines = credit_lines
+
+    wholly = all(
+        left[pk][0] - sum((c.net for c in credit_lines if c.credited_line_id == pk), ZERO) <= 0
+        for pk in originals
+    )
+    if wholly and original.status == Invoice.Status.OPEN:
+        Invoice.objects.filter(pk=original.pk).update(status=Invoice.Status.CREDITED)
+        original.status = Invoice.Status.CREDITED
+    data = {"number": note.number, "original": original.number, "total": str(note.total)}
+    log_action(note, "invoice.credit_note_issued", actor=actor, data={**data, "reason": reason})
+    log_action(original, "invoice.credited", actor=actor, data={**data, "wholly": wholly})
+    return note
+
+
+def _credit_line(
+    source: InvoiceLine,
+    request: CreditLine,
+    left: tuple[Decimal, Decimal],
+    currency: str,
+    position: int,
+) -> InvoiceLine:
+    """The credit-note line for ``request`` against ``source``, of which ``left`` (net,
+    VAT) is still uncredited."""
+    left_net, left_vat = left
+    quantity, unit_price, discount = source.quantity, source.unit_price, source.discount
+    if request.quantity is not None and request.net is not None:
+        raise ValidationError({"lines": _("Credit a line by quantity or by amount, not both.")})
+    if request.quantity is not None:
+        quantity = Decimal(request.quantity)
+        if quantity <= 0 or quantity > source.quantity:
+            raise ValidationError(
+                {
+                    "lines": _("Credit between 0 and %(q)s of “%(d)s”.")
+                    % {"q": source.quantity.normalize(), "d": source.description}
+                }
+            )
+        discount = round_money(source.discount * quantity / source.quantity, currency)
+        net = round_money(unit_price * quantity, currency) - discount
+    elif request.net is not None:
+        net = round_money(request.net, currency)
+        quantity, unit_price, discount = Decimal("1"), net, ZERO
+        if net <= 0:
+            raise ValidationError({"lines": _("A credited amount must be greater than zero.")})
+    else:
+        net = left_net
+        if net != source.net:
+            quantity, unit_price, discount = Decimal("1"), net, ZERO
+    if net > left_net:
+        raise ValidationError(
+            {
+                "lines": _("%(a)s is more than the %(left)s left to credit on “%(d)s” of %(n)s.")
+                % {
+                    "a": net,
+                    "left": left_net,
+                    "d": source.description,
+                    "n": source.invoice.number,
+                }
+            }
+        )
+    if net <= 0:
+        raise ValidationError(
+            {"lines": _("“%(d)s” is already wholly credited.") % {"d": source.description}}
+        )
+    # The last part of a line takes exactly the VAT left, so a line credited in parts
+    # nets to zero whatever the rounding of each part.
+    tax = left_vat if net == left_net else round_money(net * source.vat_rate / 100, currency)
+    return InvoiceLine(
+        position=position,
+        description=source.description,
+        product_code=source.product_code,
+        period_start=source.period_start,
+        period_end=source.period_end,
+        quantity=quantity,
+        unit_price=unit_price,
+        discount=discount,
+        vat_rate=source.vat_rate,
+        net=net,
+        vat=tax,
+        total=net + tax,
+        credited_line=source,
+    )
 
 
 def cancel_proformas(invoice_ids: list[int], *, reason: str, actor=None) -> int:

@@ -59,15 +59,16 @@ class VatDecision:
     rate: Decimal
     case: str  # domestic | eu_b2c | reverse_charge | outside_scope
     note: str = ""
+    country: str = ""
 
 
 def decide(*, country: str, vat_id: str, provider_country: str | None = None) -> VatDecision:
     provider = (provider_country or settings.KYKLOS_COUNTRY).upper()
     country = country.upper()
     if country == provider:
-        return VatDecision(EU_STANDARD_RATES[provider], "domestic")
+        return VatDecision(EU_STANDARD_RATES[provider], "domestic", "", provider)
     if country in EU_STANDARD_RATES:
         if vat_id:
-            return VatDecision(Decimal("0"), "reverse_charge", REVERSE_CHARGE_NOTE)
-        return VatDecision(EU_STANDARD_RATES[country], "eu_b2c")
+            return VatDecision(Decimal("0"), "reverse_charge", REVERSE_CHARGE_NOTE, country)
+        return VatDecision(EU_STANDARD_RATES[country], "eu_b2c", "", country)
     return VatDecision(Decimal("0"), "outside_scope", OUTSIDE_SCOPE_NOTE)

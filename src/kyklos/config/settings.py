@@ -188,6 +188,27 @@ KYKLOS_PROVIDER = {
     "vat_id": env.str("KYKLOS_PROVIDER_VAT_ID", default="EL094014201"),
     "email": env.str("KYKLOS_PROVIDER_EMAIL", default="billing@kyklos.localhost"),
 }
+# Billing documents (R6.1, R6.3, R6.8): number shape, VIES, provider details on documents.
+KYKLOS_NUMBER_PATTERN = env.str("KYKLOS_NUMBER_PATTERN", default="{prefix}-{year}-{number:06d}")
+KYKLOS_NUMBER_PREFIXES = env.dict("KYKLOS_NUMBER_PREFIXES", default={})
+KYKLOS_VIES_CHECK = env.bool("KYKLOS_VIES_CHECK", default=False)
+KYKLOS_VIES_TIMEOUT = env.float("KYKLOS_VIES_TIMEOUT", default=5.0)
+KYKLOS_PROVIDER.update(
+    {
+        "tax_office": env.str("KYKLOS_PROVIDER_TAX_OFFICE", default="ΦΑΕ Θεσσαλονίκης"),
+        "registry": env.str("KYKLOS_PROVIDER_REGISTRY", default="GEMI 123456789000"),
+        "phone": env.str("KYKLOS_PROVIDER_PHONE", default="+30 2310 000000"),
+        "iban": env.str("KYKLOS_PROVIDER_IBAN", default="GR1601101250000000012300695"),
+        "bic": env.str("KYKLOS_PROVIDER_BIC", default="ETHNGRAA"),
+        "logo": env.str("KYKLOS_PROVIDER_LOGO", default=""),
+        "city": env.str("KYKLOS_PROVIDER_CITY", default="Thessaloniki"),
+        "postal_code": env.str("KYKLOS_PROVIDER_POSTAL_CODE", default="54623"),
+        "street": env.str("KYKLOS_PROVIDER_STREET", default="Egnatia 100"),
+    }
+)
+#: Years a billing document stays downloadable (R6.8, R9.4: Greece 5 years after the
+#: end of the fiscal year).
+KYKLOS_DOCUMENT_RETENTION_YEARS = env.int("KYKLOS_DOCUMENT_RETENTION_YEARS", default=5)
 KYKLOS_PORTAL_URL = env.str("KYKLOS_PORTAL_URL", default="http://127.0.0.1:8000")
 
 # Payments (R6.4): online providers are enabled when their keys are set.
