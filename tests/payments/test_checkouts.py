@@ -88,19 +88,20 @@ def test_stripes_signed_event_records_the_payment_and_starts_the_order(
     event = checkouts.handle_webhook("card", body, stripe_headers(body))
 
     assert event.outcome == "recorded"
-    payment = Payment.objects.get()
-    assert (payment.amount, payment.method, payment.provider_reference) == (
-        Decimal("151.78"),
-        "card",
-        "pi_test_3Kyk",
-    )
+    # 151.78 = the fee proforma's 2.98 + the order's 148.80, each settled with its receipt
+    payments = Payment.objects.order_by("id")
+    assert [(p.invoice.number, p.amount, p.method, p.provider_reference) for p in payments] == [
+        ("PRO-2027-000002", Decimal("2.98"), "card", "pi_test_3Kyk"),
+        ("PRO-2027-000001", Decimal("148.80"), "card", "pi_test_3Kyk"),
+    ]
     proforma.refresh_from_db()
     order.refresh_from_db()
     card_checkout.refresh_from_db()
     assert proforma.status == Invoice.Status.PAID
-    assert card_checkout.status == "succeeded"
+    assert card_checkout.status == "succeeded" and card_checkout.payment.amount == Decimal("148.80")
     assert order.state == State.ACTIVE
-    assert Invoice.objects.get(related=proforma).total == Decimal("151.78")
+    assert Invoice.objects.get(related=proforma).total == Decimal("148.80")
+    assert Invoice.objects.get(related=card_checkout.fee_invoice).total == Decimal("2.98")
 
 
 def test_the_same_event_id_twice_is_done_once(card_checkout, now, caplog):
@@ -120,7 +121,7 @@ def test_a_second_event_for_a_paid_checkout_changes_nothing(card_checkout, now):
     other = stripe_event(event_id="evt_2", event_type="checkout.session.async_payment_succeeded")
     event = checkouts.handle_webhook("card", other, stripe_headers(other))
     assert event.outcome == "already succeeded"
-    assert Payment.objects.count() == 1
+    assert Payment.objects.count() == 2
 
 
 @pytest.mark.parametrize(
@@ -176,10 +177,11 @@ def test_money_confirmed_for_a_document_paid_meanwhile_becomes_credit(
 ):
     from kyklos.payments.services import record_payment
 
-    record_payment(proforma, amount="151.78", method="bank_transfer")
+    record_payment(proforma, amount="148.80", method="bank_transfer")
     body = stripe_event()
     assert checkouts.handle_webhook("card", body, stripe_headers(body)).outcome == "credited"
-    assert credit_balance(company.pk, "EUR") == Decimal("151.78")
+    # the fee proforma (2.98) is paid; the 148.80 for the order becomes credit
+    assert credit_balance(company.pk, "EUR") == Decimal("148.80")
 
 
 def test_the_webhook_endpoint_answers_the_provider(card_checkout, client, now):
@@ -268,12 +270,12 @@ def test_paypals_signed_capture_records_the_payment(paypal_checkout, signer, pro
     body = paypal_event()
     event = checkouts.handle_webhook("paypal", body, signer.headers(body, sent_at=NOW))
     assert event.outcome == "recorded"
-    payment = Payment.objects.get()
-    assert (payment.amount, payment.method, payment.provider_reference) == (
-        Decimal("152.37"),
-        "paypal",
-        "3C679366HH908993F",
-    )
+    # 152.37 = fee proforma 3.57 + order 148.80
+    payments = Payment.objects.order_by("id")
+    assert [(p.amount, p.method, p.provider_reference) for p in payments] == [
+        (Decimal("3.57"), "paypal", "3C679366HH908993F"),
+        (Decimal("148.80"), "paypal", "3C679366HH908993F"),
+    ]
     proforma.refresh_from_db()
     assert proforma.status == "paid"
 

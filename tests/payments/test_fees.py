@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from kyklos.billing.models import Invoice
 from kyklos.payments import fees
 from kyklos.payments.services import record_payment
 from tests.payments.conftest import proforma_for
@@ -66,40 +65,53 @@ def test_the_threshold_is_more_than_500(company, today, net, to_pay):
     assert fees.quote(proforma_for(company, net), "card").amount_to_pay == Decimal(to_pay)
 
 
-def test_applying_a_method_puts_its_fee_lines_on_the_proforma_and_replaces_anothers(proforma):
-    fees.apply(proforma, "card")
-    proforma.refresh_from_db()
-    assert fee_lines(proforma) == [
-        ("Card payment fee (2%)", Decimal("2.40"), Decimal("0.58"), Decimal("2.98"))
+def test_the_fee_lines_are_issued_as_a_proforma_of_their_own(proforma, today):
+    quote, card = fees.issue_fee_document(proforma, "card")
+    assert quote.amount_to_pay == Decimal("151.78")
+    assert (card.kind, card.number, card.total) == ("proforma", "PRO-2027-000002", Decimal("2.98"))
+    assert fee_lines(card) == [
+        (
+            "Card payment fee (2%), for PRO-2027-000001",
+            Decimal("2.40"),
+            Decimal("0.58"),
+            Decimal("2.98"),
+        )
     ]
-    assert (proforma.subtotal, proforma.vat_total, proforma.total) == (
-        Decimal("122.40"),
-        Decimal("29.38"),
-        Decimal("151.78"),
-    )
-    fees.apply(proforma, "paypal")
     proforma.refresh_from_db()
-    assert fee_lines(proforma) == [
-        ("PayPal payment fee (2.4%)", Decimal("2.88"), Decimal("0.69"), Decimal("3.57"))
-    ]
-    assert proforma.total == Decimal("152.37")
-    fees.apply(proforma, "bank_transfer")
-    proforma.refresh_from_db()
-    assert fee_lines(proforma) == []
-    assert proforma.total == Decimal("148.80")
+    assert proforma.total == Decimal("148.80")  # the issued proforma is never edited
 
 
-def test_the_fee_is_on_what_is_still_owed_and_reaches_the_tax_document(proforma, today):
+def test_choosing_another_method_cancels_the_open_fee_proforma(proforma, today):
+    from kyklos.payments.models import Checkout
+
+    def started(method):
+        _quote, document = fees.issue_fee_document(proforma, method)
+        Checkout.objects.create(
+            invoice=proforma,
+            customer=proforma.customer,
+            method=method,
+            fee_invoice=document,
+            amount=Decimal("1"),
+            currency="EUR",
+            created_at=proforma.created_at,
+        )
+        return document
+
+    card = started("card")
+    paypal = started("paypal")
+    card.refresh_from_db()
+    assert (card.status, paypal.total) == ("cancelled", Decimal("3.57"))
+    assert fees.cancel_fee_documents(proforma) == 1
+    paypal.refresh_from_db()
+    assert paypal.status == "cancelled"
+    assert fees.issue_fee_document(proforma, "bank_transfer")[1] is None
+
+
+def test_the_fee_is_on_what_is_still_owed(proforma, today):
     record_payment(proforma, amount="24.80", method="bank_transfer")
     # owed 124.00 of 148.80, net part 124.00 × 120/148.80 = 100.00: 2% = 2.00 + 0.48
-    quote = fees.apply(proforma, "card")
-    assert quote.amount_to_pay == Decimal("126.48")
-    record_payment(proforma, amount="126.48", method="card")
-    tax_document = Invoice.objects.get(related=proforma)
-    assert tax_document.total == Decimal("151.28")
-    assert fee_lines(tax_document) == [
-        ("Card payment fee (2%)", Decimal("2.00"), Decimal("0.48"), Decimal("2.48"))
-    ]
+    quote, document = fees.issue_fee_document(proforma, "card")
+    assert (quote.amount_to_pay, document.total) == (Decimal("126.48"), Decimal("2.48"))
 
 
 def test_fees_are_data_staff_can_change(proforma):

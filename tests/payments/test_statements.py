@@ -110,13 +110,23 @@ def test_a_partial_transfer_is_recorded_and_the_document_stays_open(proforma, to
     assert Payment.objects.get(invoice=proforma).amount == Decimal("100.00")
 
 
-def test_a_transfer_drops_a_card_fee_chosen_earlier(proforma, today):
-    fees.apply(proforma, "card")
-    proforma.refresh_from_db()
-    assert proforma.total == Decimal("151.78")
+def test_a_transfer_cancels_a_card_fee_chosen_earlier(proforma, today):
+    from kyklos.payments.models import Checkout
+
+    _quote, fee_document = fees.issue_fee_document(proforma, "card")
+    Checkout.objects.create(
+        invoice=proforma,
+        customer=proforma.customer,
+        method="card",
+        fee_invoice=fee_document,
+        amount=Decimal("151.78"),
+        currency="EUR",
+        created_at=proforma.created_at,
+    )
     bank.import_statement(statement(Entry("148.80", "PRO-2027-000001")), file_name="s.xml")
     proforma.refresh_from_db()
-    assert (proforma.status, proforma.total) == (Invoice.Status.PAID, Decimal("148.80"))
+    fee_document.refresh_from_db()
+    assert (proforma.status, fee_document.status) == (Invoice.Status.PAID, "cancelled")
 
 
 def test_credits_that_cannot_be_matched_wait_for_review(company, proforma, today):

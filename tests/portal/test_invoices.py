@@ -106,7 +106,7 @@ def test_the_detail_shows_the_lines_and_totals(portal, customer, today):
     assert "24%" in page
     assert page.count("€100.00") == 3  # unit price, line net, net total
     assert page.count("€24.00") == 2  # line VAT, VAT total
-    assert page.count("€124.00") == 2  # line total, total
+    assert page.count("€124.00") == 4  # line total, total, still to pay, "you pay" by transfer
     assert "Maria Nowak" in page
     assert settings.KYKLOS_PROVIDER["name"] in page
 

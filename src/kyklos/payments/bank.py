@@ -90,7 +90,7 @@ def submit_proof(
         raise ValidationError(
             _("A proof for %(n)s is already waiting for review.") % {"n": invoice.number}
         )
-    fees.apply(invoice, Method.BANK_TRANSFER, actor=actor)  # a transfer carries no fee
+    fees.cancel_fee_documents(invoice, actor=actor)  # a transfer carries no fee
     proof = TransferProof(
         invoice=invoice,
         customer=invoice.customer,
@@ -303,8 +303,8 @@ def import_statement(data: bytes, *, file_name: str, actor=None) -> BankStatemen
 
 
 def _pay(line: StatementLine, *, actor) -> bool:
-    """Pay the line's document by transfer; a document carrying another method's fee
-    drops it first (a transfer is free). A proof waiting for the same document is
+    """Pay the line's document by transfer; an open fee proforma of another method is
+    cancelled (a transfer is free). A proof waiting for the same document is
     closed with this payment. False (and the line goes to review) when an earlier line
     of the same statement already paid the document."""
     invoice = Invoice.objects.select_for_update().get(pk=line.invoice_id)
@@ -315,7 +315,7 @@ def _pay(line: StatementLine, *, actor) -> bool:
         )
         line.status, line.problem = StatementLine.Status.UNMATCHED, problem
         return False
-    fees.apply(invoice, Method.BANK_TRANSFER, actor=actor)
+    fees.cancel_fee_documents(invoice, actor=actor)
     received = receive_money(
         invoice,
         amount=line.amount,

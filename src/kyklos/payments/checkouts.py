@@ -28,6 +28,7 @@ from kyklos.payments.methods import (
     registry,
 )
 from kyklos.payments.models import Checkout, WebhookEvent
+from kyklos.payments.selectors import amount_paid
 from kyklos.payments.services import check_payable, logged_refusal, receive_money
 
 logger = logging.getLogger("kyklos.payments")
@@ -52,12 +53,14 @@ def start_checkout(invoice: Invoice, *, method: str, return_url: str, cancel_url
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().select_related("customer").get(pk=invoice.pk)
         check_payable(locked)
-        quote = fees.apply(locked, method, actor=actor)
+        owed = locked.total - amount_paid(locked)
+        _quote, fee_document = fees.issue_fee_document(locked, method, actor=actor)
         checkout = Checkout.objects.create(
             invoice=locked,
             customer=locked.customer,
             method=method,
-            amount=quote.amount_to_pay,
+            fee_invoice=fee_document,
+            amount=owed + (fee_document.total if fee_document else 0),
             currency=locked.currency,
             created_at=clock.now(),
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -122,7 +125,7 @@ def _act(method: str, event: ProviderEvent) -> WebhookEvent:
     if event.outcome:
         checkout = (
             Checkout.objects.select_for_update()
-            .select_related("invoice")
+            .select_related("invoice", "fee_invoice")
             .filter(method=method, provider_reference=event.checkout_reference)
             .first()
             if event.checkout_reference
@@ -154,9 +157,23 @@ def _apply(checkout: Checkout, event: ProviderEvent) -> str:
         )
         log_action(checkout, "checkout.failed", data={"event": event.event_id})
         return "failed"
+    amount = checkout.amount
+    if checkout.fee_invoice_id:
+        fee_document = checkout.fee_invoice
+        receive_money(
+            fee_document,
+            amount=fee_document.total,
+            currency=checkout.currency,
+            method=checkout.method,
+            paid_on=clock.today(),
+            reference=fee_document.number,
+            provider_reference=event.charge_reference,
+            actor=f"webhook:{checkout.method}",
+        )
+        amount -= fee_document.total
     received = receive_money(
         checkout.invoice,
-        amount=checkout.amount,
+        amount=amount,
         currency=checkout.currency,
         method=checkout.method,
         paid_on=clock.today(),

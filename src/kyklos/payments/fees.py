@@ -1,11 +1,11 @@
-"""Payment-method fees as surcharge lines on the document (R6.4).
+"""Payment-method fees as surcharge lines (R6.4).
 
 The fee is a percentage of the net amount still to pay; a payment above the method's
-threshold (VAT included) carries the extra percentage as a second line. Each fee is an
-ordinary line of the proforma, taxed at the document's rate, so the tax invoice issued
-on payment shows it. A proforma carries the fees of one method at a time: choosing
-another method replaces them. Tax documents are never edited, so fees are only ever
-added to proformas (on a tax invoice the customer pays without a fee line).
+threshold (VAT included) carries the extra percentage as a second line. Issued documents
+are never edited (billing refuses it, proformas included), so the fee lines go on a
+proforma of their own, issued when the customer starts paying with the method and paid
+in the same checkout; its tax document shows them as ordinary taxed lines. Choosing
+another method cancels an open fee proforma; a bank transfer carries none.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from kyklos.billing.models import DocumentKind, Invoice, InvoiceLine
-from kyklos.billing.services import LineSpec, compute_line
+from kyklos.billing.services import DocumentSpec, LineSpec, cancel_proformas, issue_document
+from kyklos.core import clock
 from kyklos.core.audit import log_action
 from kyklos.core.money import ZERO, percent_of, round_money
 from kyklos.payments.models import Direction, Method, MethodFee, Payment
@@ -129,47 +129,57 @@ def quotes(invoice: Invoice, methods: list[str]) -> list[FeeQuote]:
     return [quote(invoice, method, lines=lines) for method in methods]
 
 
+def open_fee_documents(invoice: Invoice):
+    """The open fee proformas started for ``invoice`` by its checkouts."""
+    return Invoice.objects.filter(
+        fee_checkouts__invoice=invoice,
+        kind=DocumentKind.PROFORMA,
+        status=Invoice.Status.OPEN,
+    ).distinct()
+
+
+def cancel_fee_documents(invoice: Invoice, *, actor=None) -> int:
+    """Another way of paying was chosen (a free bank transfer): drop open fee proformas."""
+    ids = list(open_fee_documents(invoice).values_list("pk", flat=True))
+    return cancel_proformas(ids, reason="payment method changed", actor=actor)
+
+
 @transaction.atomic
-def apply(invoice: Invoice, method: str, *, actor=None) -> FeeQuote:
-    """Put ``method``'s fee lines on the open proforma ``invoice`` (replacing another
-    method's) and recompute its totals. Returns the quote applied."""
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.status != Invoice.Status.OPEN:
-        raise ValidationError({"invoice": _("%(n)s is not open.") % {"n": invoice.number}})
-    lines = list(invoice.lines.all())
-    if invoice.kind != DocumentKind.PROFORMA:
-        return FeeQuote(method, invoice.currency, invoice.total - _paid(invoice), ())
-    current = [ln for ln in lines if is_fee_line(ln)]
-    base = [ln for ln in lines if not is_fee_line(ln)]
-    fee_quote = quote(invoice, method, lines=base)
-    wanted = [(FEE_CODE + method, ln) for ln in fee_quote.lines]
-    if [(ln.product_code, ln.net, ln.vat) for ln in current] == [
-        (code, ln.net, ln.vat) for code, ln in wanted
-    ]:
-        return fee_quote
-    InvoiceLine.objects.filter(pk__in=[ln.pk for ln in current]).delete()
-    position = max((ln.position for ln in base), default=0)
-    new = []
-    for offset, (code, fee_line) in enumerate(wanted, start=1):
-        line = compute_line(
-            LineSpec(description=fee_line.description, unit_price=fee_line.net, product_code=code),
-            base[0].vat_rate if base else ZERO,
-            invoice.currency,
-            position + offset,
-        )
-        line.invoice = invoice
-        new.append(line)
-    InvoiceLine.objects.bulk_create(new)
-    all_lines = base + new
-    subtotal = sum((ln.net for ln in all_lines), ZERO)
-    vat_total = sum((ln.vat for ln in all_lines), ZERO)
-    Invoice.objects.filter(pk=invoice.pk).update(
-        subtotal=subtotal, vat_total=vat_total, total=subtotal + vat_total
+def issue_fee_document(
+    invoice: Invoice, method: str, *, actor=None
+) -> tuple[FeeQuote, Invoice | None]:
+    """Issue the method's fee lines as a proforma of their own for the customer of
+    ``invoice`` (issued documents are never edited, so the fee cannot be added to
+    ``invoice`` itself); earlier open fee proformas for ``invoice`` are cancelled.
+    Returns the quote and the fee proforma (None when the method is free)."""
+    cancel_fee_documents(invoice, actor=actor)
+    fee_quote = quote(invoice, method)
+    if not fee_quote.lines:
+        return fee_quote, None
+    with override(invoice.language):
+        lines = [
+            LineSpec(
+                description=_("%(fee)s, for %(number)s")
+                % {"fee": line.description, "number": invoice.number},
+                unit_price=line.net,
+                product_code=FEE_CODE + method,
+            )
+            for line in fee_quote.lines
+        ]
+    document = issue_document(
+        DocumentSpec(
+            customer=invoice.customer,
+            kind=DocumentKind.PROFORMA,
+            lines=lines,
+            issued_on=clock.today(),
+            currency=invoice.currency,
+        ),
+        actor=actor,
     )
     log_action(
         invoice,
-        "invoice.payment_fee_set",
+        "invoice.payment_fee_issued",
         actor=actor,
-        data={"method": method, "fees": [str(ln.total) for ln in fee_quote.lines]},
+        data={"method": method, "fee_document": document.number, "total": str(document.total)},
     )
-    return fee_quote
+    return fee_quote, document

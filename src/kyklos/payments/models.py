@@ -117,6 +117,14 @@ class Checkout(models.Model):
         "customers.Customer", on_delete=models.PROTECT, related_name="checkouts"
     )
     method = models.CharField(max_length=20, choices=Method.choices)
+    fee_invoice = models.ForeignKey(
+        "billing.Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="fee_checkouts",
+        help_text=_("The proforma with the method's fee lines, paid in the same checkout."),
+    )
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     currency = models.CharField(max_length=3)
     provider_reference = models.CharField(max_length=200, blank=True)

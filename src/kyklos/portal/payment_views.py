@@ -109,7 +109,7 @@ def pay(request, customer, pk: int):
             )
             return _back(invoice)
         if method == Method.BANK_TRANSFER:
-            fees.apply(invoice, Method.BANK_TRANSFER, actor=request.user)
+            fees.cancel_fee_documents(invoice, actor=request.user)
             messages.info(
                 request, _("Transfer the amount to the account below, then upload the proof.")
             )
