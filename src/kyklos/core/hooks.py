@@ -17,3 +17,8 @@ invoice_paid = Signal()
 #: kwargs: ``invoice`` (billing.Invoice), ``verified`` (bool), ``actor``.
 #: Verified and paid: provision now; failed: the held order is never provisioned.
 identity_check_decided = Signal()
+
+#: A refund was issued for a paid order (R6.9, R4.5).
+#: kwargs: ``invoice`` (the tax document refunded), ``credit_note``, ``service_ids``
+#: (the services whose lines were refunded: they end now), ``actor``.
+refund_issued = Signal()

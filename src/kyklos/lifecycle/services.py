@@ -293,6 +293,13 @@ def release_identity_hold(invoice: Invoice, *, verified: bool, actor=None) -> No
     )
 
 
+def end_refunded(service_ids: list[int], *, actor=None) -> list[int]:
+    """A refund gave the money back (R6.9, R4.5): the services end now, cancelled."""
+    return end_services(
+        list(service_ids), State.CANCELLED, day=clock.today(), reason="refunded", actor=actor
+    )
+
+
 def _apply(renewal: Renewal, day: date, actor) -> None:
     service = renewal.service
     one_off = service.cycle == Cycle.ONE_OFF

@@ -372,3 +372,46 @@ class IdentityCheck(models.Model):
     @property
     def audit_customer_id(self) -> int:
         return self.customer_id
+
+
+class Refund(models.Model):
+    """Money given back for a paid order (R6.9, R4.5): its credit note and the refund
+    payment record (to the original method, or to account credit)."""
+
+    class Kind(models.TextChoices):
+        MONEY_BACK = "money_back", _("Money-back guarantee (30 days)")
+        GR_WITHDRAWAL = "gr_withdrawal", _(".gr withdrawal (5 days)")
+
+    class Status(models.TextChoices):
+        COMPLETED = "completed", _("Paid back")
+        PAYOUT_PENDING = "payout_pending", _("Waiting for staff to transfer it")
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="refunds"
+    )
+    invoice = models.ForeignKey("billing.Invoice", on_delete=models.PROTECT, related_name="refunds")
+    credit_note = models.OneToOneField(
+        "billing.Invoice", on_delete=models.PROTECT, related_name="refund"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    to_credit = models.BooleanField(default=False)
+    method = models.CharField(max_length=20, choices=Method.choices, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PAYOUT_PENDING)
+    payment = models.OneToOneField(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="refund"
+    )
+    breakdown = models.JSONField(default=dict)
+    requested_at = models.DateTimeField()
+    requested_by = _user_fk()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount} {self.currency} ({self.kind}, {self.status})"
+
+    @property
+    def audit_customer_id(self) -> int:
+        return self.customer_id
