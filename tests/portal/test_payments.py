@@ -144,3 +144,39 @@ def test_a_paid_document_offers_no_payment(portal, proforma, today):
 
     record_payment(proforma, amount="148.80", method="manual")
     assert "Pay this document" not in page(portal, proforma)
+
+
+def test_the_customer_sees_the_refund_computed_then_confirms_it(portal, customer):
+    from kyklos.billing.models import Invoice
+    from kyklos.catalog.models import Price
+    from kyklos.core import clock
+    from kyklos.lifecycle import services as lifecycle
+    from kyklos.payments.selectors import credit_balance
+    from kyklos.payments.services import record_payment
+    from tests import factories
+
+    product = factories.product("shared_hosting", prices={"annual": "120.00"}, refundable=True)
+    Price.objects.filter(product=product).update(setup_fee=Decimal("20.00"))
+    with clock.frozen(date(2027, 3, 1)):
+        service = lifecycle.order_service(customer=customer, product=product, cycle="annual")
+        proforma = service.renewals.get().invoice
+        record_payment(proforma, amount="173.60", method="bank_transfer")
+    receipt = Invoice.objects.get(related=proforma)
+    with clock.frozen(date(2027, 3, 10)):
+        html = page(portal, receipt)
+        assert "Money-back guarantee" in html
+        assert "You get back: <strong>€148.80</strong>" in html
+        assert "Setup fee — not refundable" in html
+        # a tampered total is refused
+        portal.post(
+            reverse("portal:refund", args=[receipt.pk]),
+            {"kind": "money_back", "total": "173.60", "to": "credit"},
+        )
+        assert credit_balance(customer.pk, "EUR") == 0
+        response = portal.post(
+            reverse("portal:refund", args=[receipt.pk]),
+            {"kind": "money_back", "total": "148.80", "to": "credit"},
+            follow=True,
+        )
+    assert "Refund CN-2027-000001 of €148.80 was issued." in response.content.decode()
+    assert credit_balance(customer.pk, "EUR") == Decimal("148.80")

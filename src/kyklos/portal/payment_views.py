@@ -21,7 +21,7 @@ from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.billing.selectors import invoices_for_customer
 from kyklos.core import clock
 from kyklos.core.money import format_money
-from kyklos.payments import bank, checkouts, fees
+from kyklos.payments import bank, checkouts, fees, refunds
 from kyklos.payments.methods import registry
 from kyklos.payments.models import Checkout, Method, ReviewStatus
 from kyklos.payments.selectors import credit_balance, is_on_identity_hold, outstanding
@@ -51,10 +51,18 @@ def _payable(invoice: Invoice) -> bool:
     return invoice.status == Invoice.Status.OPEN and invoice.kind != DocumentKind.CREDIT_NOTE
 
 
+def refund_context(invoice: Invoice) -> dict:
+    """The refund the customer may ask for on a paid order, computed before confirming."""
+    if invoice.status != Invoice.Status.PAID or invoice.kind == DocumentKind.PROFORMA:
+        return {}
+    quote = refunds.eligible_refunds([invoice]).get(invoice.pk)
+    return {"refund": quote} if quote else {}
+
+
 def payment_context(invoice: Invoice, customer, proof_form: ProofForm | None = None) -> dict:
-    """What the invoice page shows about paying it."""
+    """What the invoice page shows about paying it (or getting money back)."""
     if not _payable(invoice):
-        return {"payable": False}
+        return {"payable": False, **refund_context(invoice)}
     methods = registry.customer_methods()
     quotes = fees.quotes(invoice, [m.identifier for m in methods])
     language = invoice.language
@@ -168,3 +176,32 @@ def checkout_return(request, customer, pk: int):
             _("Thank you. Your payment will show here as soon as the provider confirms it."),
         )
     return _back(checkout.invoice)
+
+
+@require_POST
+@customer_view
+def refund(request, customer, pk: int):
+    """The customer confirms the refund they were shown (its total is sent back and must
+    still be the computed one)."""
+    invoice = _invoice(customer, pk)
+    try:
+        done = refunds.issue_refund(
+            invoice,
+            kind=request.POST.get("kind", ""),
+            to_credit=request.POST.get("to") == "credit",
+            expected_total=request.POST.get("total", ""),
+            actor=request.user,
+        )
+    except (ValidationError, ArithmeticError, ValueError) as exc:
+        text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, text or _("The refund could not be issued."))
+        return _back(invoice)
+    messages.success(
+        request,
+        _("Refund %(number)s of %(amount)s was issued.")
+        % {
+            "number": done.credit_note.number,
+            "amount": format_money(done.amount, done.currency, invoice.language),
+        },
+    )
+    return redirect("portal:invoice", done.credit_note.pk)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice"),
     path("invoices/<int:pk>/pay/", payment_views.pay, name="pay"),
     path("invoices/<int:pk>/proof/", payment_views.upload_proof, name="upload_proof"),
+    path("invoices/<int:pk>/refund/", payment_views.refund, name="refund"),
     path("checkouts/<int:pk>/return/", payment_views.checkout_return, name="checkout_return"),
     path("profile/", views.profile, name="profile"),
     path("profile/particulars/", views.update_particulars, name="particulars"),
