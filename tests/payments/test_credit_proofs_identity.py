@@ -212,3 +212,9 @@ def test_an_id_is_asked_only_on_an_open_document_once(proforma, today, staff):
     IdentityCheck.objects.update(status="verified")
     with pytest.raises(ValidationError, match="not open"):
         identity.request_check(proforma, actor=staff)
+
+
+def test_credit_cannot_be_recorded_as_a_payment_method_directly(proforma, today):
+    with pytest.raises(ValidationError, match="Account credit is used with"):
+        record_payment(proforma, amount="148.80", method="credit")
+    assert Payment.objects.count() == 0

@@ -16,6 +16,7 @@ from kyklos.payments.models import (
     IdentityCheck,
     MethodFee,
     Payment,
+    RecordedMethod,
     Refund,
     ReviewStatus,
     StatementLine,
@@ -80,6 +81,7 @@ class PaymentForm(ServiceForm):
         model = Payment
         fields = ["invoice", "amount", "method", "paid_on", "reference"]
 
+    method = forms.ChoiceField(choices=RecordedMethod.choices)
     excess_to_credit = forms.BooleanField(
         required=False, label=_("Put what exceeds the amount owed on the account credit")
     )

@@ -21,6 +21,16 @@ class Method(models.TextChoices):
     ACCOUNT_CREDIT = "credit", _("Account credit")
 
 
+class RecordedMethod(models.TextChoices):
+    """The methods staff and the API record payments with (account credit is used only
+    through ``services.apply_credit``, which also debits the credit)."""
+
+    BANK_TRANSFER = Method.BANK_TRANSFER.value, Method.BANK_TRANSFER.label
+    CARD = Method.CARD.value, Method.CARD.label
+    PAYPAL = Method.PAYPAL.value, Method.PAYPAL.label
+    MANUAL = Method.MANUAL.value, Method.MANUAL.label
+
+
 class Direction(models.TextChoices):
     IN = "in", _("Received")
     OUT = "out", _("Refunded")

@@ -94,15 +94,18 @@ def record_payment(
     provider_reference: str = "",
     excess_to_credit: bool = False,
     actor=None,
+    _from_credit: bool = False,
 ) -> Payment:
     """Record money received for ``invoice``; settles it when fully paid.
 
     More than what is owed is refused, unless ``excess_to_credit``: then the excess
-    becomes account credit.
+    becomes account credit. Account credit pays only through :func:`apply_credit`.
     """
     amount = parse_amount(amount)
     if method not in Method.values:
         raise ValidationError({"method": _("Unknown payment method “%(m)s”.") % {"m": method}})
+    if method == Method.ACCOUNT_CREDIT and not _from_credit:
+        raise ValidationError({"method": _("Account credit is used with “Use account credit”.")})
     invoice = Invoice.objects.select_for_update().select_related("customer").get(pk=invoice.pk)
     check_payable(invoice, currency)
     paid_on = paid_on or clock.today()
@@ -289,6 +292,7 @@ def apply_credit(invoice: Invoice, *, actor=None) -> Payment:
         method=Method.ACCOUNT_CREDIT,
         reference=_("Account credit"),
         actor=actor,
+        _from_credit=True,
     )
     CreditEntry.objects.filter(pk=entry.pk).update(payment=payment)
     return payment
