@@ -124,7 +124,7 @@ def _act(method: str, event: ProviderEvent) -> WebhookEvent:
     )
     if event.outcome:
         checkout = (
-            Checkout.objects.select_for_update()
+            Checkout.objects.select_for_update(of=("self",))
             .select_related("invoice", "fee_invoice")
             .filter(method=method, provider_reference=event.checkout_reference)
             .first()

@@ -211,7 +211,9 @@ def issue_refund(
     """Refund what :func:`quote` computes. ``expected_total`` is the amount the customer
     was shown: if the computation changed meanwhile, nothing is done."""
     invoice = (
-        Invoice.objects.select_for_update().select_related("customer", "related").get(pk=invoice.pk)
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("customer", "related")
+        .get(pk=invoice.pk)
     )
     computed = quote(invoice, kind)
     if kind == Refund.Kind.MONEY_BACK and clock.today() > computed.deadline:
