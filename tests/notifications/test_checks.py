@@ -14,7 +14,14 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "src/kyklos/notifications/temp
 
 @pytest.fixture
 def template_copy(settings, tmp_path):
-    """The shipped notice templates, copied to a folder the test may spoil."""
+    """The shipped notice templates (of every app that registers events), copied to a
+    folder the test may spoil."""
+    from django.apps import apps
+
+    for app in apps.get_app_configs():
+        folder = Path(app.path) / "templates" / "notifications"
+        if folder.is_dir() and Path(app.path) / "templates" != TEMPLATES:
+            shutil.copytree(folder.parent, tmp_path, dirs_exist_ok=True)
     shutil.copytree(TEMPLATES, tmp_path, dirs_exist_ok=True)
     settings.TEMPLATES = [
         {"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [tmp_path]}

@@ -35,7 +35,8 @@ from kyklos.customers.services import create_customer
 from kyklos.lifecycle import services as lifecycle
 from kyklos.lifecycle.models import Renewal, Service, State
 from kyklos.notifications.models import Outbox
-from kyklos.payments.models import Method, Payment
+from kyklos.payments.defaults import seed_fees
+from kyklos.payments.models import Method, MethodFee, Payment
 from kyklos.payments.services import record_payment
 
 
@@ -355,12 +356,13 @@ def is_empty() -> bool:
 
 def wipe() -> None:
     """Delete every row of every table, then put back what the migrations seed (the
-    default lifecycle policies); the schema stays."""
+    default lifecycle policies and payment-method fees); the schema stays."""
     # Inside a transaction, PostgreSQL refuses to truncate tables with deferred
     # foreign-key checks pending; run them first.
     connection.check_constraints()
     call_command("flush", interactive=False, verbosity=0)
     seed_policies(LifecyclePolicy)
+    seed_fees(MethodFee)
 
 
 # --- loading -------------------------------------------------------------------------------
