@@ -87,3 +87,15 @@ def test_paying_a_paid_or_cancelled_document_is_refused(proforma):
     Invoice.objects.filter(pk=proforma.pk).update(status=Invoice.Status.CANCELLED)
     with clock.frozen(date(2027, 4, 2)), pytest.raises(ValidationError, match="cancelled"):
         record_payment(proforma, amount="1.00", method="card")
+
+
+def test_a_refused_payment_is_logged(proforma, caplog):
+    import logging
+
+    with (
+        clock.frozen(date(2027, 4, 2)),
+        caplog.at_level(logging.WARNING, logger="kyklos.payments"),
+        pytest.raises(ValidationError),
+    ):
+        record_payment(proforma, amount="-1", method="card")
+    assert "record_payment refused: The amount must be greater than zero." in caplog.text

@@ -18,7 +18,7 @@ from kyklos.core.money import round_money
 from kyklos.customers.models import Customer, Language
 from kyklos.lifecycle.models import State
 from kyklos.notifications.models import Outbox
-from kyklos.payments.models import Method
+from kyklos.payments.models import Method, RecordedMethod
 
 
 def _utc(value: datetime) -> str:
@@ -228,7 +228,7 @@ class OrderOut(Schema):
 
 class PaymentIn(Input):
     amount: str = Field(description='A string, e.g. "148.80".')
-    method: Method
+    method: RecordedMethod
     paid_on: date | None = Field(None, description="Default today.")
     reference: str = ""
     currency: str | None = Field(None, description="Must be the document's currency if given.")

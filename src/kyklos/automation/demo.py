@@ -37,7 +37,8 @@ from kyklos.customers.services import create_customer
 from kyklos.lifecycle import services as lifecycle
 from kyklos.lifecycle.models import Renewal, Service, State
 from kyklos.notifications.models import Outbox
-from kyklos.payments.models import Method, Payment
+from kyklos.payments.defaults import seed_fees
+from kyklos.payments.models import Method, MethodFee, Payment
 from kyklos.payments.services import record_payment
 from kyklos.support import defaults as support_defaults
 
@@ -358,7 +359,8 @@ def is_empty() -> bool:
 
 def wipe() -> None:
     """Delete every row of every table, then put back what the migrations seed (the
-    default lifecycle policies, the VAT rates); the schema stays."""
+    default lifecycle policies, support defaults, VAT rates, payment-method fees); the
+    schema stays."""
     # Inside a transaction, PostgreSQL refuses to truncate tables with deferred
     # foreign-key checks pending; run them first.
     connection.check_constraints()
@@ -366,6 +368,7 @@ def wipe() -> None:
     seed_policies(LifecyclePolicy)
     support_defaults.seed(lambda name: django_apps.get_model("support", name))
     seed_rates()
+    seed_fees(MethodFee)
 
 
 # --- loading -------------------------------------------------------------------------------

@@ -243,3 +243,21 @@ KYKLOS_INTAKE = {
     "MAX_PER_HOUR": env.int("KYKLOS_INTAKE_MAX_PER_HOUR", default=30),
     "CONTACT_PER_HOUR": env.int("KYKLOS_CONTACT_PER_HOUR", default=5),
 }
+
+# Payments (R6.4): online providers are enabled when their keys are set.
+KYKLOS_PAYMENTS = {
+    "stripe_secret_key": env.str("KYKLOS_STRIPE_SECRET_KEY", default=""),
+    "stripe_webhook_secret": env.str("KYKLOS_STRIPE_WEBHOOK_SECRET", default=""),
+    "paypal_client_id": env.str("KYKLOS_PAYPAL_CLIENT_ID", default=""),
+    "paypal_client_secret": env.str("KYKLOS_PAYPAL_CLIENT_SECRET", default=""),
+    "paypal_webhook_id": env.str("KYKLOS_PAYPAL_WEBHOOK_ID", default=""),
+    "paypal_sandbox": env.bool("KYKLOS_PAYPAL_SANDBOX", default=True),
+    # Seconds a signed webhook stays acceptable; older ones are refused as replays.
+    "webhook_tolerance": env.int("KYKLOS_WEBHOOK_TOLERANCE", default=300),
+}
+KYKLOS_BANK_ACCOUNT = {
+    "holder": env.str("KYKLOS_BANK_HOLDER", default=KYKLOS_PROVIDER["name"]),
+    "iban": env.str("KYKLOS_BANK_IBAN", default="GR1601101250000000012300695"),
+    "bic": env.str("KYKLOS_BANK_BIC", default="ETHNGRAA"),
+    "bank": env.str("KYKLOS_BANK_NAME", default="National Bank of Greece"),
+}

@@ -9,5 +9,6 @@ urlpatterns = [
     path("desk/", include("kyklos.support.urls")),
     path("contact/", include("kyklos.intake.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("payments/", include("kyklos.payments.urls")),
     path("portal/", include("kyklos.portal.urls")),
 ]

@@ -12,3 +12,13 @@ from django.dispatch import Signal
 #: kwargs: ``invoice`` (billing.Invoice), ``tax_document`` (the invoice/receipt issued
 #: for it, or None), ``actor`` (User or None).
 invoice_paid = Signal()
+
+#: Staff decided an identity check that held a document's order (R6.5).
+#: kwargs: ``invoice`` (billing.Invoice), ``verified`` (bool), ``actor``.
+#: Verified and paid: provision now; failed: the held order is never provisioned.
+identity_check_decided = Signal()
+
+#: A refund was issued for a paid order (R6.9, R4.5).
+#: kwargs: ``invoice`` (the tax document refunded), ``credit_note``, ``service_ids``
+#: (the services whose lines were refunded: they end now), ``actor``.
+refund_issued = Signal()

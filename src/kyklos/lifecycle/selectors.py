@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from kyklos.lifecycle import schedule
 from kyklos.lifecycle.models import LIVE_STATES, Renewal, Service, State
+from kyklos.payments.refunds import BilledService
 
 
 def services_for_customer(customer_id: int) -> QuerySet[Service]:
@@ -57,3 +58,22 @@ def forecast(service: Service, *, today: date, days: int = 90) -> list[dict]:
         (e for e in events if today <= date.fromisoformat(e["date"]) <= horizon),
         key=lambda e: e["date"],
     )
+
+
+def billed_services(invoice):
+    """The services a proforma billed, as the facts payments needs to compute a refund
+    (R6.9, R4.5). Registered with ``payments.refunds`` in ``LifecycleConfig.ready``."""
+    renewals = Renewal.objects.filter(invoice=invoice).select_related("service__product")
+    return [
+        BilledService(
+            service_id=r.service_id,
+            label=r.service.label,
+            product_code=r.service.product.code,
+            product_type=r.service.product.type,
+            refundable=r.service.product.refundable,
+            started_on=r.service.started_on,
+            period_start=r.period_start,
+            first_period=r.kind == Renewal.Kind.ORDER,
+        )
+        for r in renewals
+    ]

@@ -28,6 +28,7 @@ from kyklos.lifecycle.billing import Charge, issue_for_charges
 from kyklos.lifecycle.models import FINAL_STATES, LIVE_STATES, Renewal, Service, State
 from kyklos.lifecycle.transitions import transition, transition_many
 from kyklos.notifications.models import Event
+from kyklos.payments.selectors import is_on_identity_hold
 
 
 def _price(service: Service, day: date) -> Decimal:
@@ -261,7 +262,11 @@ def apply_paid_renewals(invoice: Invoice, *, actor=None) -> None:
     """A proforma was paid: start, extend, reactivate or restore its services.
 
     Renewals extend from the previous expiry, not from the payment date (R3.6).
+    A document held for an identity check (R6.5) waits for the check.
     """
+    if is_on_identity_hold(invoice.pk):
+        log_action(invoice, "invoice.provisioning_held", actor=actor)
+        return
     renewals = list(
         Renewal.objects.filter(invoice=invoice, status=Renewal.Status.OPEN)
         .select_related("service__product__policy", "service__customer")
@@ -271,6 +276,28 @@ def apply_paid_renewals(invoice: Invoice, *, actor=None) -> None:
     for renewal in renewals:
         _apply(renewal, day, actor)
     Renewal.objects.filter(pk__in=[r.pk for r in renewals]).update(status=Renewal.Status.PAID)
+
+
+def release_identity_hold(invoice: Invoice, *, verified: bool, actor=None) -> None:
+    """R6.5: a verified check provisions a paid document's order now; a failed one ends
+    the services still pending on it (fraud); the payment is not refunded."""
+    if verified:
+        if invoice.status == Invoice.Status.PAID:
+            apply_paid_renewals(invoice, actor=actor)
+        return
+    pending = Renewal.objects.filter(
+        invoice=invoice, status=Renewal.Status.OPEN, service__state=State.PENDING
+    ).values_list("service_id", flat=True)
+    end_services(
+        list(pending), State.FRAUD, day=clock.today(), reason="identity check failed", actor=actor
+    )
+
+
+def end_refunded(service_ids: list[int], *, actor=None) -> list[int]:
+    """A refund gave the money back (R6.9, R4.5): the services end now, cancelled."""
+    return end_services(
+        list(service_ids), State.CANCELLED, day=clock.today(), reason="refunded", actor=actor
+    )
 
 
 def _apply(renewal: Renewal, day: date, actor) -> None:

@@ -1,14 +1,30 @@
+"""Reads: what is paid and owed, a customer's credit, what waits for staff review."""
+
+from __future__ import annotations
+
 from decimal import Decimal
 
 from django.db.models import Sum
 
 from kyklos.billing.models import Invoice
 from kyklos.core.money import ZERO
-from kyklos.payments.models import Payment
+from kyklos.payments.models import (
+    CreditEntry,
+    Direction,
+    IdentityCheck,
+    Payment,
+    ReviewStatus,
+    StatementLine,
+    TransferProof,
+)
 
 
 def amount_paid(invoice: Invoice) -> Decimal:
-    return Payment.objects.filter(invoice=invoice).aggregate(s=Sum("amount"))["s"] or ZERO
+    """Money received against ``invoice`` (refunds paid out are not counted here)."""
+    paid = Payment.objects.filter(invoice=invoice, direction=Direction.IN).aggregate(
+        s=Sum("amount")
+    )["s"]
+    return paid or ZERO
 
 
 def outstanding(invoice: Invoice) -> Decimal:
@@ -16,3 +32,45 @@ def outstanding(invoice: Invoice) -> Decimal:
     if invoice.status != Invoice.Status.OPEN:
         return ZERO
     return invoice.total - amount_paid(invoice)
+
+
+def credit_balance(customer_id: int, currency: str) -> Decimal:
+    total = CreditEntry.objects.filter(customer_id=customer_id, currency=currency).aggregate(
+        s=Sum("amount")
+    )["s"]
+    return total or ZERO
+
+
+def credit_balances(customer_id: int) -> dict[str, Decimal]:
+    """Every currency the customer has credit in, with a non-zero balance."""
+    rows = (
+        CreditEntry.objects.filter(customer_id=customer_id)
+        .values("currency")
+        .annotate(s=Sum("amount"))
+        .order_by("currency")
+    )
+    return {row["currency"]: row["s"] for row in rows if row["s"]}
+
+
+def is_on_identity_hold(invoice_id: int) -> bool:
+    """R6.5: staff asked for an ID for this document and it is not verified yet."""
+    return IdentityCheck.objects.filter(
+        invoice_id=invoice_id,
+        status__in=[IdentityCheck.Status.REQUESTED, IdentityCheck.Status.FAILED],
+    ).exists()
+
+
+def pending_proofs():
+    return TransferProof.objects.filter(status=ReviewStatus.PENDING).select_related(
+        "invoice", "customer"
+    )
+
+
+def unmatched_statement_lines():
+    return StatementLine.objects.filter(status=StatementLine.Status.UNMATCHED).select_related(
+        "statement"
+    )
+
+
+def payments_for_customer(customer_id: int):
+    return Payment.objects.filter(customer_id=customer_id).select_related("invoice")

@@ -1,12 +1,19 @@
-"""Recording payments.
+"""Recording payments and account credit.
 
 A payment is checked (positive, same currency, open document, not more than what is
 owed), recorded, acknowledged through the outbox, and — when it covers the document —
 settles it through billing, which announces ``invoice_paid`` for the renewals.
+
+Money that is really received but exceeds what a document still owes (an overpayment,
+a provider confirming a charge for a document paid meanwhile) becomes account credit,
+which pays later documents (:func:`apply_credit`). Every refusal is logged.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -18,39 +25,47 @@ from kyklos.billing import services as billing
 from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.core import clock
 from kyklos.core.audit import log_action
-from kyklos.core.money import round_money
+from kyklos.core.money import ZERO, round_money
+from kyklos.customers.models import Customer
 from kyklos.notifications import services as notices
 from kyklos.notifications.models import Event
-from kyklos.payments.models import Method, Payment
-from kyklos.payments.selectors import amount_paid
+from kyklos.payments.models import CreditEntry, Direction, Method, Payment
+from kyklos.payments.selectors import amount_paid, credit_balance
+
+logger = logging.getLogger("kyklos.payments")
 
 
-def _amount(value) -> Decimal:
+def logged_refusal(func):
+    """Log a refused request (its ValidationError) before it reaches the caller."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ValidationError as error:
+            logger.warning("%s refused: %s", func.__name__, "; ".join(error.messages))
+            raise
+
+    return wrapper
+
+
+def parse_amount(value, field: str = "amount") -> Decimal:
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise ValidationError({"amount": _("Enter the amount as a number, e.g. 120.50.")}) from None
+        raise ValidationError({field: _("Enter the amount as a number, e.g. 120.50.")}) from None
     if not amount.is_finite() or amount <= 0:
-        raise ValidationError({"amount": _("The amount must be greater than zero.")})
+        raise ValidationError({field: _("The amount must be greater than zero.")})
     return amount
 
 
-@transaction.atomic
-def record_payment(
-    invoice: Invoice,
-    *,
-    amount,
-    method: str,
-    paid_on: date | None = None,
-    reference: str = "",
-    currency: str | None = None,
-    actor=None,
-) -> Payment:
-    """Record money received for ``invoice``; settles it when fully paid."""
-    amount = _amount(amount)
-    if method not in Method.values:
-        raise ValidationError({"method": _("Unknown payment method “%(m)s”.") % {"m": method}})
-    invoice = Invoice.objects.select_for_update().select_related("customer").get(pk=invoice.pk)
+def _user(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def check_payable(invoice: Invoice, currency: str | None = None) -> None:
+    """Refuse a document that cannot take money: a credit note, paid, cancelled, or
+    in another currency than ``currency``."""
     if currency and currency.upper() != invoice.currency:
         raise ValidationError(
             {
@@ -64,18 +79,50 @@ def record_payment(
         raise ValidationError({"invoice": _("%(n)s is already paid.") % {"n": invoice.number}})
     if invoice.status == Invoice.Status.CANCELLED:
         raise ValidationError({"invoice": _("%(n)s is cancelled.") % {"n": invoice.number}})
+
+
+@logged_refusal
+@transaction.atomic
+def record_payment(
+    invoice: Invoice,
+    *,
+    amount,
+    method: str,
+    paid_on: date | None = None,
+    reference: str = "",
+    currency: str | None = None,
+    provider_reference: str = "",
+    excess_to_credit: bool = False,
+    actor=None,
+    _from_credit: bool = False,
+) -> Payment:
+    """Record money received for ``invoice``; settles it when fully paid.
+
+    More than what is owed is refused, unless ``excess_to_credit``: then the excess
+    becomes account credit. Account credit pays only through :func:`apply_credit`.
+    """
+    amount = parse_amount(amount)
+    if method not in Method.values:
+        raise ValidationError({"method": _("Unknown payment method “%(m)s”.") % {"m": method}})
+    if method == Method.ACCOUNT_CREDIT and not _from_credit:
+        raise ValidationError({"method": _("Account credit is used with “Use account credit”.")})
+    invoice = Invoice.objects.select_for_update().select_related("customer").get(pk=invoice.pk)
+    check_payable(invoice, currency)
     paid_on = paid_on or clock.today()
     if paid_on > clock.today():
         raise ValidationError({"paid_on": _("A payment cannot be dated in the future.")})
     amount = round_money(amount, invoice.currency)
     owed = invoice.total - amount_paid(invoice)
+    excess = ZERO
     if amount > owed:
-        raise ValidationError(
-            {
-                "amount": _("%(a)s is more than the %(o)s still owed on %(n)s.")
-                % {"a": amount, "o": owed, "n": invoice.number}
-            }
-        )
+        if not excess_to_credit:
+            raise ValidationError(
+                {
+                    "amount": _("%(a)s is more than the %(o)s still owed on %(n)s.")
+                    % {"a": amount, "o": owed, "n": invoice.number}
+                }
+            )
+        amount, excess = owed, amount - owed
     payment = Payment.objects.create(
         invoice=invoice,
         customer=invoice.customer,
@@ -84,8 +131,9 @@ def record_payment(
         method=method,
         paid_on=paid_on,
         reference=reference[:140],
+        provider_reference=provider_reference[:200],
         created_at=clock.now(),
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=_user(actor),
     )
     log_action(
         payment,
@@ -93,6 +141,17 @@ def record_payment(
         actor=actor,
         data={"invoice": invoice.number, "amount": str(amount), "method": method},
     )
+    if excess:
+        add_credit(
+            invoice.customer,
+            amount=excess,
+            currency=invoice.currency,
+            kind=CreditEntry.Kind.OVERPAYMENT,
+            invoice=invoice,
+            payment=payment,
+            note=_("Paid more than %(n)s asked for") % {"n": invoice.number},
+            actor=actor,
+        )
     notices.queue_notice(
         event=Event.PAYMENT_RECEIVED,
         customer=invoice.customer,
@@ -101,11 +160,171 @@ def record_payment(
         context={
             "customer_name": invoice.customer.display_name,
             "invoice_number": invoice.number,
-            "amount": str(amount),
+            "amount": str(amount + excess),
             "currency": invoice.currency,
             "paid_on": paid_on.isoformat(),
         },
     )
     if amount == owed:
         billing.settle(invoice, paid_on=paid_on, actor=actor)
+    return payment
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """Where money really received went: a payment on the document, account credit, or both."""
+
+    payment: Payment | None
+    credit: CreditEntry | None
+
+
+@transaction.atomic
+def receive_money(
+    invoice: Invoice,
+    *,
+    amount: Decimal,
+    currency: str,
+    method: str,
+    paid_on: date,
+    reference: str = "",
+    provider_reference: str = "",
+    actor=None,
+) -> Received:
+    """Money a provider or the bank confirmed for ``invoice``: it pays what is owed and
+    the rest becomes account credit; when the document can no longer be paid (paid or
+    cancelled meanwhile), all of it becomes credit. The currency must match."""
+    amount = parse_amount(amount)
+    invoice = Invoice.objects.select_for_update().select_related("customer").get(pk=invoice.pk)
+    if currency.upper() != invoice.currency:
+        check_payable(invoice, currency)  # raises the currency error
+    if invoice.status == Invoice.Status.OPEN and invoice.kind != DocumentKind.CREDIT_NOTE:
+        payment = record_payment(
+            invoice,
+            amount=amount,
+            method=method,
+            paid_on=min(paid_on, clock.today()),
+            reference=reference,
+            provider_reference=provider_reference,
+            excess_to_credit=True,
+            actor=actor,
+        )
+        return Received(payment, payment.credit_entries.first())
+    credit = add_credit(
+        invoice.customer,
+        amount=round_money(amount, invoice.currency),
+        currency=invoice.currency,
+        kind=CreditEntry.Kind.OVERPAYMENT,
+        invoice=invoice,
+        note=_("Received for %(n)s after it was closed") % {"n": invoice.number},
+        actor=actor,
+    )
+    return Received(None, credit)
+
+
+# --- account credit -----------------------------------------------------------------------
+
+
+def add_credit(
+    customer: Customer,
+    *,
+    amount: Decimal,
+    currency: str,
+    kind: str,
+    invoice: Invoice | None = None,
+    payment: Payment | None = None,
+    note: str = "",
+    actor=None,
+) -> CreditEntry:
+    """Add (a positive ``amount``) to the customer's account credit."""
+    if amount <= 0:
+        raise ValidationError({"amount": _("The amount must be greater than zero.")})
+    entry = CreditEntry.objects.create(
+        customer=customer,
+        amount=round_money(amount, currency),
+        currency=currency,
+        kind=kind,
+        invoice=invoice,
+        payment=payment,
+        note=note[:300],
+        created_at=clock.now(),
+        created_by=_user(actor),
+    )
+    log_action(
+        entry,
+        "credit.added",
+        actor=actor,
+        data={"amount": str(entry.amount), "currency": currency, "kind": kind},
+    )
+    return entry
+
+
+@logged_refusal
+@transaction.atomic
+def apply_credit(invoice: Invoice, *, actor=None) -> Payment:
+    """Pay ``invoice`` (as far as it goes) from the customer's account credit."""
+    # The customer row is the lock that keeps two documents from spending the same credit.
+    Customer.objects.select_for_update().filter(pk=invoice.customer_id).first()
+    invoice = Invoice.objects.select_related("customer").get(pk=invoice.pk)
+    check_payable(invoice)
+    balance = credit_balance(invoice.customer_id, invoice.currency)
+    if balance <= 0:
+        raise ValidationError(
+            {"invoice": _("There is no account credit in %(c)s.") % {"c": invoice.currency}}
+        )
+    owed = invoice.total - amount_paid(invoice)
+    use = min(balance, owed)
+    entry = CreditEntry.objects.create(
+        customer=invoice.customer,
+        amount=-use,
+        currency=invoice.currency,
+        kind=CreditEntry.Kind.APPLIED,
+        invoice=invoice,
+        note=invoice.number,
+        created_at=clock.now(),
+        created_by=_user(actor),
+    )
+    log_action(
+        entry, "credit.applied", actor=actor, data={"invoice": invoice.number, "amount": str(use)}
+    )
+    payment = record_payment(
+        invoice,
+        amount=use,
+        method=Method.ACCOUNT_CREDIT,
+        reference=_("Account credit"),
+        actor=actor,
+        _from_credit=True,
+    )
+    CreditEntry.objects.filter(pk=entry.pk).update(payment=payment)
+    return payment
+
+
+def record_refund_payment(
+    credit_note: Invoice,
+    *,
+    amount: Decimal,
+    method: str,
+    provider_reference: str = "",
+    reference: str = "",
+    actor=None,
+) -> Payment:
+    """The record of money paid back to the customer for ``credit_note`` (direction out)."""
+    payment = Payment.objects.create(
+        invoice=credit_note,
+        customer=credit_note.customer,
+        direction=Direction.OUT,
+        amount=amount,
+        currency=credit_note.currency,
+        method=method,
+        paid_on=clock.today(),
+        reference=reference[:140],
+        provider_reference=provider_reference[:200],
+        created_at=clock.now(),
+        created_by=_user(actor),
+    )
+    log_action(
+        payment,
+        "payment.refunded",
+        actor=actor,
+        data={"credit_note": credit_note.number, "amount": str(amount), "method": method},
+    )
     return payment

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from kyklos.portal import credentials, tickets, views
+from kyklos.portal import credentials, payment_views, tickets, views
 
 app_name = "portal"
 urlpatterns = [
@@ -25,6 +25,10 @@ urlpatterns = [
     path("tickets/<int:pk>/close/", tickets.ticket_close, name="ticket_close"),
     path("tickets/files/<int:pk>/", tickets.ticket_attachment, name="ticket_attachment"),
     path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
+    path("invoices/<int:pk>/pay/", payment_views.pay, name="pay"),
+    path("invoices/<int:pk>/proof/", payment_views.upload_proof, name="upload_proof"),
+    path("invoices/<int:pk>/refund/", payment_views.refund, name="refund"),
+    path("checkouts/<int:pk>/return/", payment_views.checkout_return, name="checkout_return"),
     path("profile/", views.profile, name="profile"),
     path("profile/particulars/", views.update_particulars, name="particulars"),
     path("profile/change-requests/", views.file_change_request, name="change_request"),

@@ -34,6 +34,7 @@ from kyklos.customers.selectors import customer_for_user
 from kyklos.lifecycle import schedule
 from kyklos.lifecycle import services as lifecycle
 from kyklos.lifecycle.models import Service
+from kyklos.payments.selectors import credit_balances
 from kyklos.portal.forms import CancelForm, ChangeRequestForm, ParticularsForm, add_service_errors
 from kyklos.portal.rows import customer_services, service_rows
 
@@ -169,20 +170,28 @@ def invoice_list(request, customer):
     page = Paginator(invoices_for_customer(customer.pk), INVOICES_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    return render(request, "portal/invoices.html", {"customer": customer, "page": page})
+    context = {"customer": customer, "page": page, "credit": credit_balances(customer.pk)}
+    return render(request, "portal/invoices.html", context)
 
 
 @require_GET
 @customer_view
 def invoice_detail(request, customer, pk: int):
     invoice = get_object_or_404(invoices_for_customer(customer.pk), pk=pk)
+    return invoice_page(request, customer, invoice)
+
+
+def invoice_page(request, customer, invoice, *, proof_form=None, status=200) -> HttpResponse:
+    from kyklos.portal.payment_views import payment_context
+
     context = {
         "customer": customer,
         "invoice": invoice,
         "lines": list(invoice.lines.all()),
         "downloadable": documents.is_retained(invoice, clock.today()),
+        **payment_context(invoice, customer, proof_form),
     }
-    return render(request, "portal/invoice_detail.html", context)
+    return render(request, "portal/invoice_detail.html", context, status=status)
 
 
 @require_GET
