@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "kyklos.payments",
     "kyklos.projects",
     "kyklos.lifecycle",
+    "kyklos.receivables",
     "kyklos.automation",
     "kyklos.portal",
     "kyklos.api",
