@@ -41,7 +41,10 @@ class CollectionPolicy(models.Model):
         _("hand to collection (days after the formal notice)"), default=14
     )
     interest_rate = models.DecimalField(
-        _("late interest (% a year)"), max_digits=5, decimal_places=2, default=Decimal("20.00")
+        _("late interest (percent a year)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("20.00"),
     )
     interest_free_days = models.PositiveSmallIntegerField(
         _("interest-free days after the due date"),
