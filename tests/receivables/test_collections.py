@@ -103,12 +103,17 @@ def test_paying_during_the_reminders_closes_the_case_and_suspends_nothing(custom
 
 def test_services_stay_suspended_while_another_invoice_is_escalated(customer, hosting):
     first = open_receipt(customer, date(2027, 3, 1))
-    open_receipt(customer, date(2027, 3, 2))
-    run(date(2027, 4, 3))  # both past their grace
-    with clock.frozen(date(2027, 4, 4)):
+    second = open_receipt(customer, date(2027, 3, 5))
+    run(date(2027, 4, 1))  # the first is past its grace: services suspended
+    run(date(2027, 4, 5))  # the second: nothing left to suspend
+    with clock.frozen(date(2027, 4, 6)):
         record_payment(first, amount="124.00", method="manual", actor="staff")
     hosting.refresh_from_db()
     assert hosting.state == State.SUSPENDED
+    with clock.frozen(date(2027, 4, 8)):
+        record_payment(second, amount="124.00", method="manual", actor="staff")
+    hosting.refresh_from_db()
+    assert hosting.state == State.ACTIVE
 
 
 def test_proformas_are_not_chased(customer, hosting):

@@ -392,7 +392,7 @@ def _reactivate_if_clear(customer_id: int, day: date, actor) -> list[int]:
     if cases.filter(stage__in=ESCALATED).exists():
         return []
     suspended_ids: set[int] = set()
-    for ids in cases.filter(stage=CollectionCase.Stage.CLOSED, closed_on=day).values_list(
+    for ids in cases.filter(stage=CollectionCase.Stage.CLOSED).values_list(
         "suspended_service_ids", flat=True
     ):
         suspended_ids.update(ids)
