@@ -21,8 +21,12 @@ from tests.portal.conftest import make_login
 def final_invoice(db):
     """A €10,000 final invoice (a US customer: outside EU VAT, so the total is 10,000)
     delivered and due on 1 January 2027: interest from 1 February (30 free days)."""
+    return make_final_invoice("acme")
+
+
+def make_final_invoice(login: str):
     customer = factories.customer(
-        name="Acme Inc", country="US", language="en", user=make_login("acme")
+        name=f"{login} Inc", country="US", language="en", user=make_login(login)
     )
     with clock.frozen(date(2026, 12, 1)):
         quote = projects.draft_quote(
@@ -139,3 +143,14 @@ def test_the_day_count_is_actual_365_also_in_a_leap_year():
     )
     assert found[0].days == 366
     assert interest.amount(found, Decimal("20")).quantize(Decimal("0.0001")) == Decimal("200.5479")
+
+
+def test_month_end_interest_costs_the_same_statements_for_many_customers(
+    final_invoice, django_assert_max_num_queries
+):
+    for login in ("beta", "gamma", "delta"):
+        make_final_invoice(login)
+    # 16 statements for one customer too (measured): nothing per customer or document
+    with clock.frozen(date(2027, 2, 28)), django_assert_max_num_queries(16):
+        assert services.month_end_interest(date(2027, 2, 28)) == {"interest_invoice": 4}
+    assert InterestCharge.objects.filter(amount=Decimal("153.42")).count() == 4
