@@ -113,3 +113,17 @@ def test_the_line_format_is_checked():
     ]
     with pytest.raises(Exception, match="Line 1"):
         parse_lines("just text")
+
+
+def test_an_accepted_quote_is_read_only_in_the_admin(admin_client, customer, today):
+    from kyklos.projects import services
+
+    quote = services.draft_quote(
+        customer, title="Logo", lines=[{"description": "Logo", "unit_price": "300"}], actor="x"
+    )
+    services.send_quote(quote, actor="x")
+    services.decline_quote(quote, actor="x")
+    page = admin_client.get(reverse("admin:projects_quote_change", args=[quote.pk]))
+    assert page.status_code == 200
+    assert "Logo" in page.content.decode()
+    assert 'name="title"' not in page.content.decode()

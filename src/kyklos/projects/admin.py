@@ -216,7 +216,7 @@ class QuoteAdmin(admin.ModelAdmin):
             return [*QuoteForm.Meta.fields, "lines_text"]
         if obj.status in (Quote.Status.DRAFT, Quote.Status.SENT):
             return ["title", "lines_text", "validity_days", "notes", *self.readonly_fields]
-        return self.readonly_fields
+        return ["title", "validity_days", "notes", *self.readonly_fields]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
