@@ -17,6 +17,9 @@ PATHS = {
     "/api/v1/invoices": {"get"},
     "/api/v1/invoices/{invoice_id}/payments": {"post"},
     "/api/v1/notifications": {"get"},
+    "/api/v1/tickets": {"get", "post"},
+    "/api/v1/tickets/{ticket_id}": {"get", "patch"},
+    "/api/v1/tickets/{ticket_id}/messages": {"get", "post"},
 }
 
 

@@ -5,17 +5,19 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.checks import run_checks
 
 from kyklos.notifications.checks import check_notice_templates
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "src/kyklos/notifications/templates"
-
 
 @pytest.fixture
 def template_copy(settings, tmp_path):
-    """The shipped notice templates, copied to a folder the test may spoil."""
-    shutil.copytree(TEMPLATES, tmp_path, dirs_exist_ok=True)
+    """The shipped notice templates of every app, copied to a folder the test may spoil."""
+    for app in apps.get_app_configs():
+        folder = Path(app.path) / "templates"
+        if (folder / "notifications").is_dir():
+            shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
     settings.TEMPLATES = [
         {"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [tmp_path]}
     ]

@@ -17,7 +17,7 @@ from kyklos.core import clock
 from kyklos.core.money import round_money
 from kyklos.customers.models import Customer, Language
 from kyklos.lifecycle.models import State
-from kyklos.notifications.models import Event, Outbox
+from kyklos.notifications.models import Outbox
 from kyklos.payments.models import Method
 
 
@@ -265,8 +265,8 @@ class PaymentResultOut(Schema):
 
 class NotificationOut(Schema):
     id: int
-    event: Event
-    customer: int
+    event: str = Field(description="The notice event; apps register their own.")
+    customer: int | None = Field(description="Null for notices to staff or non-customers.")
     service: int | None
     invoice: int | None
     for_date: date
@@ -275,7 +275,7 @@ class NotificationOut(Schema):
     sent_at: UtcDatetime | None
 
     @staticmethod
-    def resolve_customer(obj) -> int:
+    def resolve_customer(obj) -> int | None:
         return obj.customer_id
 
     @staticmethod

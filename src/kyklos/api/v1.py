@@ -9,7 +9,14 @@ from ninja import NinjaAPI, Swagger
 
 from kyklos.api import errors
 from kyklos.api.auth import StaffToken
-from kyklos.api.endpoints import customers, invoices, notifications, products, services
+from kyklos.api.endpoints import (
+    customers,
+    invoices,
+    notifications,
+    products,
+    services,
+    tickets,
+)
 
 
 class KyklosAPI(NinjaAPI):
@@ -23,8 +30,8 @@ api = KyklosAPI(
     title="Kyklos API",
     version="1",
     description=(
-        "Customers, products, services, invoices, payments and notices. Authenticate with "
-        "`Authorization: Bearer <token>`; a staff user gets a token with "
+        "Customers, products, services, invoices, payments, notices and support tickets. "
+        "Authenticate with `Authorization: Bearer <token>`; a staff user gets a token with "
         "`kyklos token create USERNAME`. Amounts are strings with two decimals. Errors are "
         '`{"message": "…", "field": "…"}`.'
     ),
@@ -38,3 +45,4 @@ api.add_router("/products", products.router)
 api.add_router("/services", services.router)
 api.add_router("/invoices", invoices.router)
 api.add_router("/notifications", notifications.router)
+api.add_router("/tickets", tickets.router)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
@@ -37,6 +38,7 @@ from kyklos.lifecycle.models import Renewal, Service, State
 from kyklos.notifications.models import Outbox
 from kyklos.payments.models import Method, Payment
 from kyklos.payments.services import record_payment
+from kyklos.support import defaults as support_defaults
 
 
 class DemoRefused(Exception):
@@ -361,6 +363,7 @@ def wipe() -> None:
     connection.check_constraints()
     call_command("flush", interactive=False, verbosity=0)
     seed_policies(LifecyclePolicy)
+    support_defaults.seed(lambda name: django_apps.get_model("support", name))
 
 
 # --- loading -------------------------------------------------------------------------------

@@ -11,6 +11,9 @@ Environment variables:
 - ``KYKLOS_COUNTRY``     the provider's country (ISO 3166 alpha-2); default ``GR``
 - ``KYKLOS_ALLOWED_HOSTS`` comma-separated; default ``127.0.0.1,localhost`` in debug
 - ``KYKLOS_BATCH_SIZE``  rows per batch in the daily run; default 5000
+- ``KYKLOS_VAULT_KEYS``  credential-vault keys ``id:base64,…``, the first encrypts
+  (``kyklos vault new-key``); required outside debug mode once the vault is used
+- ``KYKLOS_SUPPORT_EMAIL`` the support desk's address (Reply-To of ticket e-mail)
 - ``KYKLOS_HOURLY_RATE`` standard hourly rate (R7.4) before any dated rate is set; default 50.00
 """
 
@@ -50,6 +53,8 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "ninja",  # its Swagger UI from local static files, not a CDN (/api/v1/docs)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Kyklos, lowest layer first (imports point up this list, never down).
     "kyklos.core",
     "kyklos.customers",
@@ -60,6 +65,9 @@ INSTALLED_APPS = [
     "kyklos.projects",
     "kyklos.lifecycle",
     "kyklos.receivables",
+    "kyklos.vault",
+    "kyklos.devices",
+    "kyklos.support",
     "kyklos.automation",
     "kyklos.portal",
     "kyklos.api",
@@ -185,6 +193,8 @@ LOGGING = {
 KYKLOS_COUNTRY = env.str("KYKLOS_COUNTRY", default="GR").upper()
 KYKLOS_CURRENCY = env.str("KYKLOS_CURRENCY", default="EUR").upper()
 KYKLOS_BATCH_SIZE = env.int("KYKLOS_BATCH_SIZE", default=5000)
+KYKLOS_VAULT_KEYS = env.str("KYKLOS_VAULT_KEYS", default="")
+KYKLOS_VAULT_HANDOVER_DAYS = env.int("KYKLOS_VAULT_HANDOVER_DAYS", default=30)
 KYKLOS_PROVIDER = {
     "name": env.str("KYKLOS_PROVIDER_NAME", default="Kyklos Demo Hosting IKE"),
     "address": env.str("KYKLOS_PROVIDER_ADDRESS", default="Egnatia 100, 54623 Thessaloniki"),
@@ -194,3 +204,5 @@ KYKLOS_PROVIDER = {
 # R7.4 standard hourly rate when no dated rate is set in the admin (projects.HourlyRate).
 KYKLOS_HOURLY_RATE = env.str("KYKLOS_HOURLY_RATE", default="50.00")
 KYKLOS_PORTAL_URL = env.str("KYKLOS_PORTAL_URL", default="http://127.0.0.1:8000")
+# Support desk: the address customers reply to (the intake mailbox).
+KYKLOS_SUPPORT_EMAIL = env.str("KYKLOS_SUPPORT_EMAIL", default="support@kyklos.localhost")

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:dashboard", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/", include("kyklos.api.urls")),
+    path("desk/", include("kyklos.support.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("portal/", include("kyklos.portal.urls")),
 ]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from kyklos.portal import projects, views
+from kyklos.portal import credentials, projects, tickets, views
 
 app_name = "portal"
 urlpatterns = [
@@ -24,6 +24,12 @@ urlpatterns = [
     path("quotes/<int:pk>/pdf/", projects.quote_pdf, name="quote_pdf"),
     path("projects/<int:pk>/", projects.project_detail, name="project"),
     path("variations/<int:pk>/answer/", projects.variation_answer, name="variation_answer"),
+    path("tickets/", tickets.ticket_list, name="tickets"),
+    path("tickets/new/", tickets.ticket_new, name="ticket_new"),
+    path("tickets/<int:pk>/", tickets.ticket_detail, name="ticket"),
+    path("tickets/<int:pk>/reply/", tickets.ticket_reply, name="ticket_reply"),
+    path("tickets/<int:pk>/close/", tickets.ticket_close, name="ticket_close"),
+    path("tickets/files/<int:pk>/", tickets.ticket_attachment, name="ticket_attachment"),
     path("profile/", views.profile, name="profile"),
     path("profile/particulars/", views.update_particulars, name="particulars"),
     path("profile/change-requests/", views.file_change_request, name="change_request"),
@@ -32,4 +38,6 @@ urlpatterns = [
         views.change_document,
         name="change_document",
     ),
+    path("credentials/", credentials.credentials, name="credentials"),
+    path("credentials/handover/", credentials.handover, name="credentials_handover"),
 ]

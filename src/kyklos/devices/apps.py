@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DevicesConfig(AppConfig):
+    name = "kyklos.devices"
+    label = "devices"
+    verbose_name = _("Devices and shipments")
+
+    def ready(self) -> None:
+        from kyklos.devices import daily, personal_data
+
+        daily.register()
+        personal_data.register()

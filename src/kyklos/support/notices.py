@@ -1,0 +1,20 @@
+"""The notices of the support desk and what each needs in its context."""
+
+from kyklos.notifications import events
+
+_TICKET = ("customer_name", "ticket_number", "ticket_subject", "subject_tag")
+#: event → required context keys
+EVENTS = {
+    # To the customer (or the requester who wrote in).
+    "ticket_opened": (*_TICKET, "first_response_due", "resolution_due"),
+    "ticket_reply": (*_TICKET, "body"),
+    "maintenance": ("customer_name", "title", "starts_at", "downtime_minutes"),
+    # To staff.
+    "sla_warning": ("ticket_number", "ticket_subject", "target", "due_at", "url"),
+    "sla_breach": ("ticket_number", "ticket_subject", "target", "due_at", "url"),
+}
+
+
+def register_events() -> None:
+    for event, keys in EVENTS.items():
+        events.register(event, keys)

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class VaultConfig(AppConfig):
+    name = "kyklos.vault"
+    label = "vault"
+    verbose_name = _("Credential vault")
+
+    def ready(self) -> None:
+        from kyklos.vault import daily, personal_data
+
+        daily.register()
+        personal_data.register()

@@ -1,0 +1,55 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from kyklos.core import clock
+from kyklos.support.models import Department
+from tests import factories
+
+ATHENS = ZoneInfo("Europe/Athens")
+
+
+def at(*args) -> datetime:
+    """An instant in Athens time: ``at(2027, 4, 29, 10, 0)``."""
+    return datetime(*args, tzinfo=ATHENS)
+
+
+@pytest.fixture
+def now():
+    """Thursday 4 March 2027, 10:00 in Athens (a working day)."""
+    with clock.frozen(at(2027, 3, 4, 10, 0)) as instant:
+        yield instant
+
+
+@pytest.fixture
+def customer(db):
+    return factories.customer(name="Maria Nowak", email="maria@example.gr", language="en")
+
+
+@pytest.fixture
+def other_customer(db):
+    return factories.customer(name="Nikos Other", email="nikos@example.gr", language="el")
+
+
+@pytest.fixture
+def agent(db):
+    return get_user_model().objects.create_user(
+        "agent", email="agent@kyklos.localhost", is_staff=True, first_name="Anna"
+    )
+
+
+@pytest.fixture
+def lead(db):
+    return get_user_model().objects.create_user(
+        "lead", email="lead@kyklos.localhost", is_staff=True
+    )
+
+
+@pytest.fixture
+def technical(db, lead):
+    department = Department.objects.get(code="technical")
+    department.lead = lead
+    department.save()
+    return department
