@@ -72,7 +72,7 @@ class CollectionCase(models.Model):
         OVERDUE = "overdue", _("Overdue")  # reminders
         NOTICE_SENT = "notice_sent", _("Formal notice sent")  # services suspended
         IN_COLLECTION = "in_collection", _("Sent to collection")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", _("Case closed")
 
     class Outcome(models.TextChoices):
         PAID = "paid", _("Paid")
