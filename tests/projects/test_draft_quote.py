@@ -68,7 +68,7 @@ def test_a_draft_from_a_ticket_may_wait_for_its_prices_but_cannot_be_sent(custom
         ({"lines": "Design 400"}, "as a list"),
         ({"lines": [{"description": "A", "unit_price": "1e20"}]}, "must be a number"),
         ({"plan": "weekly"}, "Unknown payment plan"),
-        ({"deposit_percent": "100"}, "less than 100%"),
+        ({"deposit_percent": "100"}, "from 0 to 99.99"),
         ({"validity_days": 0}, "1 to 365 days"),
     ],
 )

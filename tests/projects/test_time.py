@@ -150,3 +150,25 @@ def _project(customer, **fields) -> Project:
     )
     defaults.update(fields)
     return Project.objects.create(**defaults)
+
+
+def test_billing_hours_issues_one_document_with_a_line_per_charged_entry(customer, rate_60, today):
+    log(customer, 5, reference="T-1", description="Fix the form")
+    log(customer, 5, reference="T-1", description="Test the form")  # inside T-1's 15 min
+    log(customer, 17, reference="T-2", description="Update plugins")
+
+    invoice = services.bill_time(customer, actor="staff")
+
+    # 15 min + 17 min at €60/h = 15.00 + 17.00 = 32.00 net; 24% VAT 7.68; 39.68
+    assert (invoice.kind, invoice.subtotal, invoice.vat_total, invoice.total) == (
+        "receipt",
+        Decimal("32.00"),
+        Decimal("7.68"),
+        Decimal("39.68"),
+    )
+    assert [ln.description for ln in invoice.lines.all()] == [
+        "2027-03-01 Fix the form — 15 min at 60.00/h (T-1)",
+        "2027-03-01 Update plugins — 17 min at 60.00/h (T-2)",
+    ]
+    assert TimeEntry.objects.filter(invoice=invoice).count() == 3
+    assert services.bill_time(customer, actor="staff") is None  # nothing left, nothing issued

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kyklos.payments",
     "kyklos.projects",
     "kyklos.lifecycle",
+    "kyklos.receivables",
     "kyklos.vault",
     "kyklos.devices",
     "kyklos.support",

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from kyklos.portal import credentials, payment_views, tickets, views
+from kyklos.portal import credentials, payment_views, projects, tickets, views
 
 app_name = "portal"
 urlpatterns = [
@@ -18,6 +18,12 @@ urlpatterns = [
     path("services/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("invoices/", views.invoice_list, name="invoices"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice"),
+    path("quotes/", projects.quote_list, name="quotes"),
+    path("quotes/<int:pk>/", projects.quote_detail, name="quote"),
+    path("quotes/<int:pk>/decline/", projects.quote_decline, name="quote_decline"),
+    path("quotes/<int:pk>/pdf/", projects.quote_pdf, name="quote_pdf"),
+    path("projects/<int:pk>/", projects.project_detail, name="project"),
+    path("variations/<int:pk>/answer/", projects.variation_answer, name="variation_answer"),
     path("tickets/", tickets.ticket_list, name="tickets"),
     path("tickets/new/", tickets.ticket_new, name="ticket_new"),
     path("tickets/<int:pk>/", tickets.ticket_detail, name="ticket"),

@@ -143,7 +143,7 @@ class Quote(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SENT = "sent", _("Sent")
-        ACCEPTED = "accepted", _("Accepted")
+        ACCEPTED = "accepted", _("Signed")
         DECLINED = "declined", _("Declined")
         EXPIRED = "expired", _("Expired")
         WITHDRAWN = "withdrawn", _("Withdrawn")

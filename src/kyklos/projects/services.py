@@ -170,7 +170,7 @@ def _plan(plan: str, deposit_percent, final_due_days: int) -> tuple[str, Decimal
     percent = _decimal(deposit_percent, "deposit_percent", _("The deposit is a percentage."))
     if not ZERO <= percent < 100:
         raise ValidationError(
-            {"deposit_percent": _("The deposit is at least 0% and less than 100%.")}
+            {"deposit_percent": _("Give the deposit as a percentage from 0 to 99.99.")}
         )
     if not isinstance(final_due_days, int) or not 0 <= final_due_days <= 365:
         raise ValidationError(

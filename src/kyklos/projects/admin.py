@@ -1,0 +1,646 @@
+"""Staff work on quotes, projects, variations and hours here; every change goes through
+:mod:`kyklos.projects.services` (forms call the service while validating, so its errors
+show on the form and the admin view's transaction keeps it all-or-nothing).
+
+Drafting a quote quickly: pick the customer, type a title and one line per item as
+``description | quantity | unit price`` (or ``description | unit price``), save, then
+"Send to the customer".
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from kyklos.core import clock
+from kyklos.core.admin_tools import apply_each
+from kyklos.core.forms import add_service_errors
+from kyklos.projects import services
+from kyklos.projects.models import (
+    AgreedRate,
+    Channel,
+    HourlyRate,
+    Project,
+    ProjectInvoice,
+    Quote,
+    QuoteLine,
+    Signature,
+    TimeEntry,
+    Variation,
+)
+
+
+def _copy(obj, saved) -> None:
+    """Make the admin's unsaved ``obj`` the row the service saved."""
+    for field in saved._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
+def form_action(
+    modeladmin, request, queryset, *, form_class, action, title, submit_label, apply, intro=""
+):
+    """An admin action with an intermediate form; ``apply(obj, cleaned_data)`` per object."""
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        apply_each(request, queryset, lambda obj: apply(obj, form.cleaned_data), _("%(n)d done."))
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "intro": intro,
+        "submit_label": submit_label,
+        "queryset": queryset,
+        "form": form,
+        "action": action,
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        "opts": modeladmin.model._meta,
+    }
+    return TemplateResponse(request, "admin/projects/action_form.html", context)
+
+
+# --- quotes ------------------------------------------------------------------------------
+
+
+def parse_lines(text: str) -> list[dict]:
+    """``description | quantity | unit price`` or ``description | unit price`` per line."""
+    lines = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        parts = [p.strip() for p in raw.split("|")]
+        if len(parts) == 2:
+            lines.append({"description": parts[0], "unit_price": parts[1]})
+        elif len(parts) == 3:
+            lines.append({"description": parts[0], "quantity": parts[1], "unit_price": parts[2]})
+        else:
+            raise ValidationError(
+                _("Line %(n)d: write “description | quantity | unit price”.") % {"n": number}
+            )
+    return lines
+
+
+def lines_text(quote: Quote) -> str:
+    return "\n".join(
+        f"{ln.description} | {ln.quantity.normalize():f} | {ln.unit_price}"
+        for ln in quote.lines.order_by("position")
+    )
+
+
+class QuoteForm(forms.ModelForm):
+    lines_text = forms.CharField(
+        label=_("Lines"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 90}),
+        help_text=_("One per line: description | quantity | unit price (net, excl. VAT)."),
+    )
+    actor = None
+
+    class Meta:
+        model = Quote
+        fields = [
+            "customer",
+            "title",
+            "source",
+            "validity_days",
+            "plan",
+            "deposit_percent",
+            "final_due_days",
+            "hourly_rate",
+            "notes",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["lines_text"].initial = lines_text(self.instance)
+
+    def clean_lines_text(self):
+        return parse_lines(self.cleaned_data["lines_text"])
+
+    def _post_clean(self):
+        if self.errors:
+            return
+        data = self.cleaned_data
+        try:
+            if self.instance.pk is None:
+                self.saved = services.draft_quote(
+                    data["customer"],
+                    title=data["title"],
+                    lines=data["lines_text"],
+                    source=data.get("source", ""),
+                    validity_days=data["validity_days"],
+                    plan=data["plan"],
+                    deposit_percent=data["deposit_percent"],
+                    final_due_days=data["final_due_days"],
+                    hourly_rate=data.get("hourly_rate"),
+                    notes=data.get("notes", ""),
+                    actor=self.actor,
+                )
+            elif not self.has_changed():
+                self.saved = self.instance  # saving unchanged makes no new version
+            else:
+                self.saved = services.revise_quote(
+                    self.instance,
+                    title=data["title"],
+                    lines=data["lines_text"],
+                    notes=data.get("notes", ""),
+                    validity_days=data["validity_days"],
+                    actor=self.actor,
+                )
+        except ValidationError as error:
+            add_service_errors(self, error)
+
+
+class QuoteLineInline(admin.TabularInline):
+    model = QuoteLine
+    extra = 0
+    can_delete = False
+    fields = ["position", "description", "quantity", "unit_price", "amount"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EmailAcceptanceForm(forms.Form):
+    signer_name = forms.CharField(label=_("Name of the person who replied"), max_length=200)
+    signer_email = forms.EmailField(label=_("Address the reply came from"))
+    source = forms.CharField(
+        label=_("Message-ID of the reply"),
+        max_length=300,
+        help_text=_("Or its date and subject, so the e-mail can be found again."),
+    )
+    signed_at = forms.DateTimeField(label=_("Sent at"), help_text=_("When the reply was sent."))
+
+
+@admin.register(Quote)
+class QuoteAdmin(admin.ModelAdmin):
+    list_display = ["number", "version", "customer", "title", "subtotal", "status", "valid_until"]
+    list_filter = ["status", "plan"]
+    list_select_related = ["customer"]
+    search_fields = ["number", "title", "source", "customer__name", "customer__company_name"]
+    raw_id_fields = ["customer"]
+    date_hierarchy = "created_at"
+    inlines = [QuoteLineInline]
+    actions = ["send", "record_email_acceptance", "withdraw"]
+    readonly_fields = [
+        "number",
+        "customer",
+        "status",
+        "version",
+        "plan",
+        "deposit_percent",
+        "final_due_days",
+        "hourly_rate",
+        "subtotal",
+        "sent_on",
+        "valid_until",
+        "acceptance",
+        "decided_at",
+        "decision_note",
+        "source",
+    ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = type("StaffQuoteForm", (QuoteForm,), {"actor": request.user})
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return [*QuoteForm.Meta.fields, "lines_text"]
+        if obj.status in (Quote.Status.DRAFT, Quote.Status.SENT):
+            return ["title", "lines_text", "validity_days", "notes", *self.readonly_fields]
+        return ["title", "validity_days", "notes", *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        if obj.status in (Quote.Status.DRAFT, Quote.Status.SENT):
+            return self.readonly_fields
+        return [*self.readonly_fields, "title", "notes", "validity_days"]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
+
+    def has_change_permission(self, request, obj=None):
+        editable = obj is None or obj.status in (Quote.Status.DRAFT, Quote.Status.SENT)
+        return editable and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        _copy(obj, form.saved)
+
+    def save_related(self, request, form, formsets, change):
+        pass  # the service wrote the lines
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send to the customer"))
+    def send(self, request, queryset):
+        apply_each(
+            request,
+            queryset,
+            lambda q: services.send_quote(q, actor=request.user),
+            _("%(n)d quotes sent."),
+        )
+
+    @admin.action(description=_("Withdraw"))
+    def withdraw(self, request, queryset):
+        apply_each(
+            request,
+            queryset,
+            lambda q: services.withdraw_quote(q, reason="staff", actor=request.user),
+            _("%(n)d quotes withdrawn."),
+        )
+
+    @admin.action(description=_("Record an acceptance received by e-mail"))
+    def record_email_acceptance(self, request, queryset):
+        def apply(quote, data):
+            services.accept_quote(
+                quote,
+                version=quote.version,
+                consent=services.Consent(channel=Channel.EMAIL, **data),
+                actor=request.user,
+            )
+
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=EmailAcceptanceForm,
+            action="record_email_acceptance",
+            title=_("Record an e-mail acceptance"),
+            intro=_("The customer replied in writing that they accept the current version."),
+            submit_label=_("Record the acceptance"),
+            apply=apply,
+        )
+
+
+# --- projects ----------------------------------------------------------------------------
+
+
+class ProjectInvoiceInline(admin.TabularInline):
+    model = ProjectInvoice
+    extra = 0
+    can_delete = False
+    fields = ["kind", "invoice", "amount", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class VariationInline(admin.TabularInline):
+    model = Variation
+    extra = 0
+    can_delete = False
+    fields = ["position", "kind", "description", "amount", "status", "confirmation"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class DeliverForm(forms.Form):
+    delivered_on = forms.DateField(
+        label=_("Delivered on"), required=False, help_text=_("Default: today")
+    )
+
+
+class InterimForm(forms.Form):
+    amount = forms.DecimalField(label=_("Net amount"), max_digits=14, decimal_places=2)
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea)
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "customer",
+        "title",
+        "status",
+        "contract_amount",
+        "plan",
+        "delivered_on",
+        "ownership_transferred_on",
+    ]
+    list_filter = ["status", "plan"]
+    list_select_related = ["customer"]
+    search_fields = ["number", "title", "customer__name", "customer__company_name"]
+    inlines = [ProjectInvoiceInline, VariationInline]
+    actions = ["deliver", "interim_invoice", "bill_hours", "cancel"]
+    fields = readonly_fields = [
+        "number",
+        "customer",
+        "quote",
+        "title",
+        "status",
+        "currency",
+        "plan",
+        "deposit_percent",
+        "final_due_days",
+        "hourly_rate",
+        "contract_amount",
+        "accepted_on",
+        "started_on",
+        "delivered_on",
+        "completed_on",
+        "ownership_transferred_on",
+    ]
+
+    def has_add_permission(self, request):
+        return False  # a project comes from an accepted quote
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Deliver and issue the final invoice"))
+    def deliver(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=DeliverForm,
+            action="deliver",
+            title=_("Deliver"),
+            submit_label=_("Deliver"),
+            apply=lambda p, d: services.deliver_project(
+                p, delivered_on=d["delivered_on"], actor=request.user
+            ),
+        )
+
+    @admin.action(description=_("Issue an interim invoice"))
+    def interim_invoice(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=InterimForm,
+            action="interim_invoice",
+            title=_("Interim invoice"),
+            submit_label=_("Issue"),
+            apply=lambda p, d: services.issue_interim_invoice(
+                p, amount=d["amount"], description=d["description"], actor=request.user
+            ),
+        )
+
+    @admin.action(description=_("Invoice the project's unbilled hours"))
+    def bill_hours(self, request, queryset):
+        apply_each(
+            request,
+            queryset,
+            lambda p: services.bill_time(p.customer, project=p, actor=request.user),
+            _("Hours billed on %(n)d projects."),
+        )
+
+    @admin.action(description=_("Cancel"))
+    def cancel(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            action="cancel",
+            title=_("Cancel projects"),
+            submit_label=_("Cancel the projects"),
+            apply=lambda p, d: services.cancel_project(p, reason=d["reason"], actor=request.user),
+        )
+
+
+class VariationForm(forms.ModelForm):
+    actor = None
+
+    class Meta:
+        model = Variation
+        fields = ["project", "kind", "description", "amount"]
+
+    def _post_clean(self):
+        if self.errors:
+            return
+        data = self.cleaned_data
+        try:
+            self.saved = services.propose_variation(
+                data["project"],
+                kind=data["kind"],
+                description=data["description"],
+                amount=data["amount"],
+                actor=self.actor,
+            )
+        except ValidationError as error:
+            add_service_errors(self, error)
+
+
+class EmailConfirmationForm(EmailAcceptanceForm):
+    pass
+
+
+@admin.register(Variation)
+class VariationAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "description", "amount", "status", "proposed_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["project"]
+    raw_id_fields = ["project"]
+    actions = ["record_email_confirmation", "withdraw"]
+    readonly_fields = [
+        "project",
+        "position",
+        "kind",
+        "description",
+        "amount",
+        "status",
+        "proposed_at",
+        "proposed_by",
+        "confirmation",
+        "decided_at",
+    ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = type("StaffVariationForm", (VariationForm,), {"actor": request.user})
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return VariationForm.Meta.fields if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            _copy(obj, form.saved)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Record a confirmation received by e-mail"))
+    def record_email_confirmation(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=EmailConfirmationForm,
+            action="record_email_confirmation",
+            title=_("Record an e-mail confirmation"),
+            submit_label=_("Record the confirmation"),
+            apply=lambda v, d: services.confirm_variation(
+                v, consent=services.Consent(channel=Channel.EMAIL, **d), actor=request.user
+            ),
+        )
+
+    @admin.action(description=_("Withdraw"))
+    def withdraw(self, request, queryset):
+        apply_each(
+            request,
+            queryset,
+            lambda v: services.withdraw_variation(v, actor=request.user),
+            _("%(n)d variations withdrawn."),
+        )
+
+
+# --- hours -------------------------------------------------------------------------------
+
+
+class TimeEntryForm(forms.ModelForm):
+    rate = forms.DecimalField(
+        label=_("Agreed rate per hour"),
+        required=False,
+        help_text=_("Empty: the project's, customer's or standard rate."),
+    )
+    actor = None
+
+    class Meta:
+        model = TimeEntry
+        fields = ["customer", "project", "worked_on", "minutes", "description", "reference"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["worked_on"].required = False
+        self.fields["worked_on"].help_text = _("Default: today")
+
+    def _post_clean(self):
+        if self.errors:
+            return
+        data = self.cleaned_data
+        try:
+            self.saved = services.log_time(
+                data["customer"],
+                minutes=data["minutes"],
+                description=data["description"],
+                rate=data.get("rate"),
+                project=data.get("project"),
+                reference=data.get("reference", ""),
+                worked_on=data.get("worked_on"),
+                actor=self.actor,
+            )
+        except ValidationError as error:
+            add_service_errors(self, error)
+
+
+@admin.register(TimeEntry)
+class TimeEntryAdmin(admin.ModelAdmin):
+    list_display = [
+        "worked_on",
+        "customer",
+        "description",
+        "reference",
+        "minutes",
+        "billable_minutes",
+        "rate",
+        "amount",
+        "invoice",
+    ]
+    list_filter = ["rate_source", ("invoice", admin.EmptyFieldListFilter)]
+    list_select_related = ["customer", "invoice"]
+    search_fields = ["description", "reference", "customer__name", "customer__company_name"]
+    raw_id_fields = ["customer", "project"]
+    date_hierarchy = "worked_on"
+    actions = ["bill_customers"]
+    readonly_fields = [
+        "customer",
+        "project",
+        "worked_on",
+        "minutes",
+        "billable_minutes",
+        "rate",
+        "rate_source",
+        "currency",
+        "amount",
+        "description",
+        "reference",
+        "invoice",
+        "created_at",
+        "created_by",
+    ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = type("StaffTimeForm", (TimeEntryForm,), {"actor": request.user})
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return [*TimeEntryForm.Meta.fields, "rate"] if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            _copy(obj, form.saved)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Invoice the unbilled hours of these customers"))
+    def bill_customers(self, request, queryset):
+        customers = {e.customer for e in queryset.select_related("customer")}
+        apply_each(
+            request,
+            customers,
+            lambda c: services.bill_time(c, through=clock.today(), actor=request.user),
+            _("Hours billed for %(n)d customers."),
+        )
+
+
+@admin.register(HourlyRate)
+class HourlyRateAdmin(admin.ModelAdmin):
+    list_display = ["valid_from", "amount", "currency", "note"]
+
+
+@admin.register(AgreedRate)
+class AgreedRateAdmin(admin.ModelAdmin):
+    list_display = ["customer", "valid_from", "amount", "currency"]
+    raw_id_fields = ["customer"]
+
+
+@admin.register(Signature)
+class SignatureAdmin(admin.ModelAdmin):
+    """Signatures are evidence: read-only for everyone."""
+
+    list_display = ["reference", "customer", "channel", "signer_name", "signed_at", "source"]
+    list_filter = ["channel", "subject"]
+    search_fields = ["reference", "signer_name", "signer_email"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Signature._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,129 @@
+"""Staff draft quotes quickly, send them, record e-mail acceptances and log hours in the
+admin; everything goes through the services."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from kyklos.core import clock
+from kyklos.projects.admin import parse_lines
+from kyklos.projects.models import Project, Quote, Signature, TimeEntry
+
+
+@pytest.fixture
+def admin_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser("boss", "boss@provider.example", "x")
+    client.force_login(user)
+    return client
+
+
+def test_a_quote_is_drafted_from_typed_lines_then_sent(admin_client, customer, today):
+    response = admin_client.post(
+        reverse("admin:projects_quote_add"),
+        {
+            "customer": customer.pk,
+            "title": "Landing page",
+            "source": "phone call",
+            "validity_days": "14",
+            "plan": "deposit",
+            "deposit_percent": "50",
+            "final_due_days": "30",
+            "hourly_rate": "",
+            "notes": "",
+            "lines_text": "Design | 1 | 600\nCopywriting | 3 | 80.50\nHosting setup | 120",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    quote = Quote.objects.get()
+    assert quote.subtotal == Decimal("961.50")  # 600 + 3 × 80.50 + 120
+    assert quote.created_by.username == "boss"
+
+    admin_client.post(
+        reverse("admin:projects_quote_changelist"),
+        {"action": "send", ACTION_CHECKBOX_NAME: [quote.pk]},
+    )
+    quote.refresh_from_db()
+    assert (quote.status, quote.valid_until) == ("sent", date(2027, 3, 15))
+
+
+def test_bad_lines_show_on_the_form_and_nothing_is_written(admin_client, customer, today):
+    response = admin_client.post(
+        reverse("admin:projects_quote_add"),
+        {
+            "customer": customer.pk,
+            "title": "Landing page",
+            "validity_days": "14",
+            "plan": "deposit",
+            "deposit_percent": "50",
+            "final_due_days": "30",
+            "lines_text": "Design | 1 | -600",
+        },
+    )
+    assert response.status_code == 200
+    assert "cannot be negative" in str(response.context["adminform"].form.errors)
+    assert Quote.objects.count() == 0
+
+
+def test_staff_record_an_email_acceptance(admin_client, customer, today):
+    from kyklos.projects import services
+
+    quote = services.draft_quote(
+        customer, title="Logo", lines=[{"description": "Logo", "unit_price": "300"}], actor="x"
+    )
+    services.send_quote(quote, actor="x")
+    response = admin_client.post(
+        reverse("admin:projects_quote_changelist"),
+        {
+            "action": "record_email_acceptance",
+            ACTION_CHECKBOX_NAME: [quote.pk],
+            "apply": "1",
+            "signer_name": "Nikos Georgiou",
+            "signer_email": "office@example.gr",
+            "source": "<abc@example.gr>",
+            "signed_at": "2027-03-01 08:30",
+        },
+    )
+    assert response.status_code == 302
+    signature = Signature.objects.get()
+    assert (signature.channel, signature.recorded_by.username) == ("email", "boss")
+    assert Project.objects.get().quote == quote
+
+
+def test_time_is_logged_through_the_r74_rule(admin_client, customer, rate_60, today):
+    response = admin_client.post(
+        reverse("admin:projects_timeentry_add"),
+        {"customer": customer.pk, "minutes": "7", "description": "DNS change", "reference": ""},
+    )
+    assert response.status_code == 302
+    entry = TimeEntry.objects.get()
+    assert (entry.billable_minutes, entry.amount, entry.worked_on) == (
+        15,
+        Decimal("15.00"),
+        clock.today(),
+    )
+
+
+def test_the_line_format_is_checked():
+    assert parse_lines("A | 2 | 10\n\nB | 5") == [
+        {"description": "A", "quantity": "2", "unit_price": "10"},
+        {"description": "B", "unit_price": "5"},
+    ]
+    with pytest.raises(Exception, match="Line 1"):
+        parse_lines("just text")
+
+
+def test_an_accepted_quote_is_read_only_in_the_admin(admin_client, customer, today):
+    from kyklos.projects import services
+
+    quote = services.draft_quote(
+        customer, title="Logo", lines=[{"description": "Logo", "unit_price": "300"}], actor="x"
+    )
+    services.send_quote(quote, actor="x")
+    services.decline_quote(quote, actor="x")
+    page = admin_client.get(reverse("admin:projects_quote_change", args=[quote.pk]))
+    assert page.status_code == 200
+    assert "Logo" in page.content.decode()
+    assert 'name="title"' not in page.content.decode()
