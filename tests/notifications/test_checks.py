@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.checks import run_checks
 
 from kyklos.notifications.checks import check_notice_templates
@@ -14,7 +15,12 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "src/kyklos/notifications/temp
 
 @pytest.fixture
 def template_copy(settings, tmp_path):
-    """The shipped notice templates, copied to a folder the test may spoil."""
+    """The shipped notice templates of every app (apps register their own events),
+    copied to a folder the test may spoil."""
+    for config in apps.get_app_configs():
+        folder = Path(config.path) / "templates" / "notifications"
+        if folder.is_dir():
+            shutil.copytree(folder, tmp_path / "notifications", dirs_exist_ok=True)
     shutil.copytree(TEMPLATES, tmp_path, dirs_exist_ok=True)
     settings.TEMPLATES = [
         {"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [tmp_path]}
