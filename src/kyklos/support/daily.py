@@ -48,8 +48,11 @@ def check(now: datetime | None = None) -> dict[str, int]:
     now = now or clock.now()
     counts = {"sla_warnings": 0, "sla_breaches": 0}
     with transaction.atomic():
-        lock, _created = SlaCheck.objects.get_or_create(pk=1)
-        lock = SlaCheck.objects.select_for_update().get(pk=lock.pk)
+        # The row is seeded by the migrations; created here only if someone deleted it.
+        lock = SlaCheck.objects.select_for_update().filter(pk=1).first()
+        if lock is None:
+            SlaCheck.objects.get_or_create(pk=1)
+            lock = SlaCheck.objects.select_for_update().get(pk=1)
         for target, (due_field, warn_field, met_field) in TARGETS.items():
             running = Ticket.objects.filter(
                 status__in=ACTIVE_STATUSES,

@@ -25,6 +25,7 @@ def seed(get_model) -> None:
     Department = get_model("Department")
     SlaTarget = get_model("SlaTarget")
     BusinessCalendar = get_model("BusinessCalendar")
+    get_model("SlaCheck").objects.get_or_create(pk=1)
     for position, (code, name, names) in enumerate(DEPARTMENTS, start=1):
         Department.objects.get_or_create(
             code=code, defaults={"name": name, "names": names, "position": position * 10}
