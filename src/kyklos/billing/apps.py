@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class BillingConfig(AppConfig):
     name = "kyklos.billing"
     label = "billing"
+
+    def ready(self) -> None:
+        from kyklos.billing import personal_data
+
+        personal_data.register()

@@ -8,4 +8,5 @@ urlpatterns = [
     path("api/", include("kyklos.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("portal/", include("kyklos.portal.urls")),
+    path("privacy/", include("kyklos.privacy.urls")),
 ]
