@@ -1,7 +1,9 @@
 """Payments: accounting records kept with the tax documents they settle (R9.4).
 
 A payment's ``reference`` (a bank transfer's reference, a card charge id) may name the
-payer; it stays for the tax period and is then cleared for anonymised customers.
+payer: an erasure clears it (the payment itself — amount, date, method, the document it
+settled — stays with the tax documents); retention clears it for customers anonymised
+after the tax period.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ def export_payments(subject: Subject):
 def erase_payments(subject: Subject) -> Erased:
     if subject.customer_id is None:
         return Erased()
-    n = Payment.objects.filter(customer_id=subject.customer_id).count()
-    return Erased(kept=n, kept_reason=TAX_HOLD)
+    mine = Payment.objects.filter(customer_id=subject.customer_id)
+    cleared = mine.exclude(reference="").update(reference="")
+    return Erased(anonymised=cleared, kept=mine.count(), kept_reason=TAX_HOLD)
 
 
 def register() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from kyklos.core.personal_data import DELETE, Erased, Subject, personal_data
-from kyklos.privacy.models import ConsentEvent, DataSubjectRequest, Restriction
+from kyklos.privacy.models import ConsentEvent, DataSubjectRequest, Recipient, Restriction
 
 REQUEST_HOLD = (
     "Requests and our answers are kept for 3 years after they are answered, to show that "
@@ -35,7 +35,8 @@ def export_consents(subject: Subject):
 
 
 def erase_consents(subject: Subject) -> Erased:
-    n = ConsentEvent.objects.filter(_of(subject)).exclude(email="").update(email="")
+    rows = ConsentEvent.objects.filter(_of(subject))
+    n = rows.exclude(email="", actor_label="").update(email="", actor_label="")
     return Erased(anonymised=n)
 
 
@@ -76,6 +77,9 @@ def erase_requests(subject: Subject) -> Erased:
 
 
 def register() -> None:
+    personal_data.declare_exempt(
+        Recipient, "A recipient is an organisation (processor, bank, authority), not a person."
+    )
     personal_data.register(
         ConsentEvent,
         category="marketing_preferences",
