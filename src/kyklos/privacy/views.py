@@ -156,7 +156,7 @@ def cookies(request):
 def preferences(request, contact):
     current = consent.state(customer_id=contact.customer_id)
     form = PreferencesForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={
             "marketing_email": current[pd.MARKETING_EMAIL],
             "surveys": current[pd.SURVEYS],
@@ -204,7 +204,7 @@ def my_requests(request):
     contact = _contact(request)
     if contact is None or contact.customer_id is None:
         return redirect("privacy:public_request")
-    form = CustomerRequestForm(request.POST or None)
+    form = CustomerRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             req = requests.submit_as_customer(
@@ -227,7 +227,7 @@ def my_requests(request):
 
 @require_http_methods(["GET", "POST"])
 def public_request(request):
-    form = PublicRequestForm(request.POST or None)
+    form = PublicRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             requests.submit_by_email(language=translation.get_language(), **form.cleaned_data)
