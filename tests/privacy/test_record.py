@@ -2,9 +2,8 @@
 as a PDF, versions, and notifying customers of a significant change (R9.1, R9.7, R12.3)."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 from django.urls import reverse
 
 from kyklos.notifications.models import Outbox
