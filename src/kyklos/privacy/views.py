@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from kyklos.core import personal_data as pd
 from kyklos.core.forms import add_service_errors
@@ -273,6 +273,3 @@ def _archive_response(req: DataSubjectRequest):
     return FileResponse(
         req.archive.open("rb"), as_attachment=True, filename=f"personal-data-{req.pk}.zip"
     )
-
-
-__all__ = ["notice", "cookies", "require_POST"]
