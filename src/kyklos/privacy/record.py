@@ -150,7 +150,8 @@ def publish_if_changed(
         significant=significant,
         summary=summary or {},
     )
-    log_action(version, "privacy.notice.published", actor=actor, data={"number": version.number})
+    # The version row is its own record (number, time, snapshot); no audit event, as with
+    # the outbox. Staff changes to the record are logged by the admin.
     return version
 
 
