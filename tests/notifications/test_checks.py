@@ -10,12 +10,16 @@ from django.core.checks import run_checks
 from kyklos.notifications.checks import check_notice_templates
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src/kyklos/notifications/templates"
+APPS = TEMPLATES.parents[1]
 
 
 @pytest.fixture
 def template_copy(settings, tmp_path):
-    """The shipped notice templates, copied to a folder the test may spoil."""
+    """The shipped notice templates (of every app that registers events), copied to a
+    folder the test may spoil."""
     shutil.copytree(TEMPLATES, tmp_path, dirs_exist_ok=True)
+    for notices in APPS.glob("*/templates/notifications"):
+        shutil.copytree(notices, tmp_path / "notifications", dirs_exist_ok=True)
     settings.TEMPLATES = [
         {"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [tmp_path]}
     ]
