@@ -9,3 +9,7 @@ class BillingConfig(AppConfig):
         from kyklos.billing import notices
 
         notices.register_events()
+
+        from kyklos.billing import personal_data
+
+        personal_data.register()

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "kyklos.automation",
     "kyklos.portal",
     "kyklos.api",
+    "kyklos.privacy",  # imports only kyklos.core
 ]
 
 MIDDLEWARE = [
@@ -102,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kyklos.privacy.context_processors.cookie_consent",
             ],
         },
     },
@@ -261,4 +263,17 @@ KYKLOS_BANK_ACCOUNT = {
     "iban": env.str("KYKLOS_BANK_IBAN", default="GR1601101250000000012300695"),
     "bic": env.str("KYKLOS_BANK_BIC", default="ETHNGRAA"),
     "bank": env.str("KYKLOS_BANK_NAME", default="National Bank of Greece"),
+}
+# Privacy (R9.7): the data-protection officer or contact named in the privacy notice, who
+# also gets the staff warnings about requests and breaches; the supervisory authority
+# defaults to the one of KYKLOS_COUNTRY (GR, CY, PL known) unless named here.
+KYKLOS_DPO = {
+    "name": env.str("KYKLOS_DPO_NAME", default="Data Protection Officer"),
+    "email": env.str("KYKLOS_DPO_EMAIL", default="privacy@kyklos.localhost"),
+    "address": env.str("KYKLOS_DPO_ADDRESS", default=KYKLOS_PROVIDER["address"]),
+}
+KYKLOS_SUPERVISORY_AUTHORITY = {
+    "name": env.str("KYKLOS_AUTHORITY_NAME", default=""),
+    "address": env.str("KYKLOS_AUTHORITY_ADDRESS", default=""),
+    "url": env.str("KYKLOS_AUTHORITY_URL", default=""),
 }

@@ -11,4 +11,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("payments/", include("kyklos.payments.urls")),
     path("portal/", include("kyklos.portal.urls")),
+    path("privacy/", include("kyklos.privacy.urls")),
 ]

@@ -20,3 +20,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         connection_created.connect(_tune_sqlite, dispatch_uid="kyklos.tune_sqlite")
+        from kyklos.core import personal_records
+
+        personal_records.register()

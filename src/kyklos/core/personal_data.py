@@ -8,15 +8,41 @@ function that exports a subject's rows and one that erases (anonymises) them.
 A test walks every installed model and fails when a model has a field that looks like
 personal data (name, e-mail, phone, address, IP, …) and is neither registered nor
 declared free of personal data with a reason — so a new app cannot forget.
+
+Besides the exporters and erasers, apps plug in here:
+
+- **retention targets** (:meth:`PersonalDataRegistry.register_retention`): what a data
+  category's retention rule (kept as data by the privacy app) deletes or anonymises, as a
+  queryset, the date the period counts from and the action — the engine runs one UPDATE
+  or DELETE per target per batch;
+- **erasure checks** (:meth:`PersonalDataRegistry.register_erasure_check`): reasons why a
+  subject cannot be erased yet (a running contract);
+- the **directory** (:meth:`PersonalDataRegistry.set_directory`, from customers): who a
+  login or an e-mail address is, and the customers to tell about a new privacy notice;
+- the **processing check** (:meth:`PersonalDataRegistry.set_processing_check`, from
+  privacy): whether a purpose that needs consent (marketing, surveys …) may be pursued for
+  a person now; any app asks :meth:`PersonalDataRegistry.may_process`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import models
+from django.db.models import Q, QuerySet
+
+# --- purposes -----------------------------------------------------------------------------
+
+#: Purposes of processing that need the person's consent (R9.2). Anything else an app does
+#: for the contract, a legal obligation or security is "essential" and needs none.
+MARKETING_EMAIL = "marketing_email"
+ANALYTICS_COOKIES = "analytics_cookies"
+ADVERTISING_COOKIES = "advertising_cookies"
+SURVEYS = "surveys"
+CONSENT_PURPOSES = (MARKETING_EMAIL, ANALYTICS_COOKIES, ADVERTISING_COOKIES, SURVEYS)
+ESSENTIAL = "essential"
 
 
 @dataclass(frozen=True)
@@ -41,6 +67,81 @@ class Erased:
     kept: int = 0
     kept_reason: str = ""
 
+    def __add__(self, other: Erased) -> Erased:
+        reasons = [r for r in (self.kept_reason, other.kept_reason) if r]
+        return Erased(
+            self.anonymised + other.anonymised,
+            self.deleted + other.deleted,
+            self.kept + other.kept,
+            "; ".join(dict.fromkeys(reasons)),
+        )
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach a person: for notices about privacy (new notice, requests)."""
+
+    customer_id: int | None
+    name: str
+    email: str
+    language: str
+
+
+class Directory(Protocol):
+    """Who people are; provided by the customers app."""
+
+    def for_user(self, user: Any) -> Contact | None: ...
+
+    def for_customer(self, customer_id: int) -> Contact | None: ...
+
+    def customer_ids_for_email(self, email: str) -> list[int]: ...
+
+    def user_id_for_customer(self, customer_id: int) -> int | None: ...
+
+    def audience(self, batch_size: int) -> Iterator[list[Contact]]:
+        """Current customers (not locked), in batches, for notices to all of them."""
+        ...
+
+
+DELETE = "delete"
+ANONYMISE = "anonymise"
+
+
+@dataclass(frozen=True)
+class RetentionTarget:
+    """What a data category's retention rule applies to in one model.
+
+    ``queryset()`` gives the rows the rule may touch (default: all), annotated if needed
+    with ``date_field`` — the date or datetime the retention period counts from (e.g. when
+    the relationship ended). ``pending`` narrows it to rows still holding personal data, so
+    that anonymising is idempotent. ``values()`` are the ``update()`` arguments of an
+    anonymisation (expressions allowed); ``files`` are file fields whose files are removed
+    from storage with the rows.
+    """
+
+    category: str
+    model: type[models.Model]
+    date_field: str
+    action: str
+    values: Callable[[], dict[str, Any]] | None = None
+    queryset: Callable[[], QuerySet] | None = None
+    pending: Q | None = None
+    files: tuple[str, ...] = ()
+    order: int = 100
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label
+
+    def candidates(self) -> QuerySet:
+        qs = self.queryset() if self.queryset else self.model._default_manager.all()
+        return qs.filter(self.pending) if self.pending is not None else qs
+
+
+ProcessingCheck = Callable[..., bool]
+ErasureCheck = Callable[["Subject"], str | None]
+
 
 Exporter = Callable[[Subject], Iterable[dict[str, Any]]]
 Eraser = Callable[[Subject], Erased]
@@ -64,6 +165,10 @@ class PersonalDataEntry:
 class PersonalDataRegistry:
     entries: dict[str, PersonalDataEntry] = field(default_factory=dict)
     exempt: dict[str, str] = field(default_factory=dict)
+    retention: list[RetentionTarget] = field(default_factory=list)
+    erasure_checks: list[ErasureCheck] = field(default_factory=list)
+    directory: Directory | None = None
+    processing_check: ProcessingCheck | None = None
 
     def register(
         self,
@@ -97,7 +202,89 @@ class PersonalDataRegistry:
         return {e.label: list(e.exporter(subject)) for e in self.all()}
 
     def erase(self, subject: Subject) -> dict[str, Erased]:
+        """Run every eraser. Call :meth:`erasure_blockers` first: erasing a subject whose
+        contract still runs would anonymise what the contract needs."""
         return {e.label: e.eraser(subject) for e in self.all()}
+
+    # --- erasure checks ---------------------------------------------------------------
+
+    def register_erasure_check(self, check: ErasureCheck) -> None:
+        """``check(subject)`` returns why the subject cannot be erased now, or None."""
+        if check not in self.erasure_checks:
+            self.erasure_checks.append(check)
+
+    def erasure_blockers(self, subject: Subject) -> list[str]:
+        return [reason for check in self.erasure_checks if (reason := check(subject))]
+
+    # --- retention --------------------------------------------------------------------
+
+    def register_retention(
+        self,
+        category: str,
+        model: type[models.Model],
+        *,
+        date_field: str,
+        action: str,
+        values: Callable[[], dict[str, Any]] | dict[str, Any] | None = None,
+        queryset: Callable[[], QuerySet] | None = None,
+        pending: Q | None = None,
+        files: Iterable[str] = (),
+        order: int = 100,
+        note: str = "",
+    ) -> RetentionTarget:
+        """Declare that ``category``'s retention rule deletes or anonymises rows of
+        ``model`` whose ``date_field`` is older than the rule's period."""
+        if action not in (DELETE, ANONYMISE):
+            raise ValueError(f"A retention action is {DELETE!r} or {ANONYMISE!r}, not {action!r}.")
+        if action == ANONYMISE and not values:
+            raise ValueError("An anonymising retention target needs the values it writes.")
+        if action == ANONYMISE and pending is None:
+            raise ValueError("An anonymising retention target needs ``pending`` (rows not done).")
+        if not category.strip():
+            raise ValueError("A retention target needs a data category.")
+        target = RetentionTarget(
+            category=category,
+            model=model,
+            date_field=date_field,
+            action=action,
+            values=(lambda v=values: dict(v)) if isinstance(values, dict) else values,
+            queryset=queryset,
+            pending=pending,
+            files=tuple(files),
+            order=order,
+            note=note,
+        )
+        self.retention = [
+            t for t in self.retention if (t.category, t.label) != (category, target.label)
+        ]
+        self.retention.append(target)
+        return target
+
+    def retention_targets(self) -> list[RetentionTarget]:
+        return sorted(self.retention, key=lambda t: (t.order, t.category, t.label))
+
+    def categories(self) -> set[str]:
+        """Every data category an app registered personal data or a retention target in."""
+        return {e.category for e in self.entries.values()} | {t.category for t in self.retention}
+
+    # --- directory and processing check -----------------------------------------------
+
+    def set_directory(self, directory: Directory) -> None:
+        self.directory = directory
+
+    def set_processing_check(self, check: ProcessingCheck) -> None:
+        """``check(purpose, *, customer_id=None, email="") -> bool``; set by privacy."""
+        self.processing_check = check
+
+    def may_process(self, purpose: str, *, customer_id: int | None = None, email: str = "") -> bool:
+        """Whether ``purpose`` may be pursued for this person now (consent given, not
+        restricted or objected to). Essential processing always may. Without a check
+        installed, purposes that need consent never may."""
+        if purpose == ESSENTIAL:
+            return True
+        if self.processing_check is None:
+            return False
+        return self.processing_check(purpose, customer_id=customer_id, email=email)
 
 
 personal_data = PersonalDataRegistry()
@@ -121,3 +308,19 @@ PERSONAL_FIELD_HINTS = (
     "user_agent",
     "sender",
 )
+
+
+def looks_personal(field_name: str) -> bool:
+    """Whether a field's name suggests personal data: it is one of the hints, or one of
+    its ``_``-separated words is (``buyer_name``, ``to_email``, ``last_login_ip``)."""
+    name = field_name.lower()
+    return name in PERSONAL_FIELD_HINTS or any(w in PERSONAL_FIELD_HINTS for w in name.split("_"))
+
+
+def personal_looking_fields(model: type[models.Model]) -> list[str]:
+    """The model's own columns whose names suggest personal data."""
+    return [
+        f.name
+        for f in model._meta.get_fields()
+        if getattr(f, "concrete", False) and not f.is_relation and looks_personal(f.name)
+    ]

@@ -7,7 +7,7 @@ class LifecycleConfig(AppConfig):
 
     def ready(self) -> None:
         from kyklos.core import hooks
-        from kyklos.lifecycle import daily, selectors, services
+        from kyklos.lifecycle import daily, personal_data, selectors, services
         from kyklos.payments import refunds
 
         def on_invoice_paid(sender, invoice, actor=None, **kwargs):
@@ -26,3 +26,4 @@ class LifecycleConfig(AppConfig):
             on_identity_check_decided, weak=False, dispatch_uid="lifecycle.identity"
         )
         daily.register()
+        personal_data.register()

@@ -6,4 +6,12 @@ class NotificationsConfig(AppConfig):
     label = "notifications"
 
     def ready(self) -> None:
-        from kyklos.notifications import checks  # noqa: F401  (registers the system checks)
+        from kyklos.core import messaging
+        from kyklos.notifications import (
+            checks,  # noqa: F401  (registers the system checks)
+            personal_data,
+        )
+        from kyklos.notifications.port import OutboxPort
+
+        messaging.connect(OutboxPort())
+        personal_data.register()

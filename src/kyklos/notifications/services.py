@@ -20,6 +20,9 @@ Sending
     (``<outbox-{id}.{created_at epoch}@{domain of DEFAULT_FROM_EMAIL}>``), so receiving
     systems and mail clients can recognise the duplicate.
 
+    Just before sending, a marketing notice is checked against the person's consent
+    (``core.messaging.may_send``); one withdrawn meanwhile becomes ``skipped``.
+
     A failed send adds one to ``attempts`` and records ``last_error``; the row stays
     queued for the next run until ``MAX_ATTEMPTS``, then becomes ``failed``. A failure
     never stops the batch. Skipped rows are never sent.
@@ -42,7 +45,7 @@ from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.db.models import QuerySet
 
-from kyklos.core import clock
+from kyklos.core import clock, messaging
 from kyklos.notifications import attachments as attachment_renderers
 from kyklos.notifications import events, selectors
 from kyklos.notifications.models import Outbox
@@ -243,6 +246,11 @@ def _send_one(notices: QuerySet[Outbox], pk: int, connection: BaseEmailBackend) 
     with transaction.atomic():
         row = notices.select_for_update(skip_locked=True).filter(pk=pk).first()
         if row is None:
+            return None
+        if not messaging.may_send(row.event, customer_id=row.customer_id, to_email=row.to_email):
+            # Marketing whose consent was withdrawn (or restricted) since it was queued.
+            row.status, row.last_error = Outbox.Status.SKIPPED, "no consent at send time"
+            row.save(update_fields=["status", "last_error"])
             return None
         row.attempts += 1
         try:

@@ -38,3 +38,6 @@ class PaymentsConfig(AppConfig):
         personal_data.declare_exempt(
             models.BankStatement, "file_name is the name of the provider's own statement file"
         )
+        from kyklos.payments import personal_data as payments_personal_data
+
+        payments_personal_data.register()

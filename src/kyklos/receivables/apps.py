@@ -20,3 +20,10 @@ class ReceivablesConfig(AppConfig):
         registry.register_daily_step(
             "receivables.month_end_interest", 90, services.month_end_interest
         )
+
+        from kyklos.core.personal_data import personal_data
+        from kyklos.receivables.models import CollectionPolicy
+
+        personal_data.declare_exempt(
+            CollectionPolicy, "its name is the name of a dunning schedule, not of a person"
+        )
