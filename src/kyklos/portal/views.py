@@ -25,6 +25,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kyklos.accounts.access import customer_only
 from kyklos.billing.selectors import invoices_for_customer
 from kyklos.core import clock
 from kyklos.customers import services as customers
@@ -56,7 +57,7 @@ def customer_view(view):
         response.headers["Content-Language"] = language
         return response
 
-    return wrapper
+    return customer_only(wrapper)
 
 
 def _to_login(request: HttpRequest) -> HttpResponse:
