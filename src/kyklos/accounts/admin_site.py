@@ -1,8 +1,9 @@
 """The admin site behind the same login as the portal, with the second factor required.
 
-``INSTALLED_APPS`` names :class:`kyklos.accounts.admin_config.KyklosAdminConfig` instead of ``django.contrib.admin``
-so ``admin.site`` is a :class:`KyklosAdminSite` (Django's documented way to replace the
-default site). Staff reach the admin only after password and TOTP (or a recovery code).
+``INSTALLED_APPS`` names :class:`kyklos.accounts.admin_config.KyklosAdminConfig` instead
+of ``django.contrib.admin``, so ``admin.site`` is a :class:`KyklosAdminSite` (Django's
+documented way to replace the default site). Staff reach the admin only after password
+and TOTP (or a recovery code).
 """
 
 from __future__ import annotations
