@@ -128,7 +128,7 @@ def log_access(
     data = {"what": what, "why": why[:300], "where": where[:200]}
     return log_action_rows(
         (
-            (object_type, object_id if object_id is not None else customer_id, customer_id, data)
+            (object_type, customer_id if object_id is None else object_id, customer_id, data)
             for customer_id in ids
         ),
         ACCESSED,
