@@ -30,8 +30,6 @@ class SecurityEvent(models.Model):
         SESSION_ENDED = "session_ended", _("Session ended")
         SESSION_EXPIRED = "session_expired", _("Session expired")
         PASSWORD_CHANGED = "password_changed", _("Password changed")
-        PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Password reset requested")
-        PASSWORD_RESET = "password_reset", _("Password reset")
         TWO_FACTOR_ENABLED = "two_factor_enabled", _("Two-factor login turned on")
         TWO_FACTOR_DISABLED = "two_factor_disabled", _("Two-factor login turned off")
         RECOVERY_CODES_RENEWED = "recovery_codes_renewed", _("New recovery codes")

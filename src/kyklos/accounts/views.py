@@ -29,6 +29,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -275,7 +276,11 @@ def end_session(request: HttpRequest, pk: int) -> HttpResponse:
 @any_user
 def end_other_sessions(request: HttpRequest) -> HttpResponse:
     ended = services.end_other_sessions(request, request.user)
-    messages.success(request, _("%(n)d other sessions were ended.") % {"n": ended})
+    messages.success(
+        request,
+        ngettext("%(n)d other session was ended.", "%(n)d other sessions were ended.", ended)
+        % {"n": ended},
+    )
     return redirect("accounts:security")
 
 

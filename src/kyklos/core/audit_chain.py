@@ -73,6 +73,25 @@ def _lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
 
 
+def _write(table: str, updates: list[tuple[int, str, int]]) -> None:
+    """Store ``(seq, hash, id)`` rows: one UPDATE per batch on PostgreSQL (unnest of three
+    arrays), a prepared statement run per row on SQLite (cheap in-process)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            seqs, hashes, ids = (list(column) for column in zip(*updates, strict=True))
+            cursor.execute(
+                f"UPDATE {table} AS e SET seq = v.seq, hash = v.hash "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::text[], %s::bigint[]) AS v(seq, hash, id) "
+                "WHERE e.id = v.id",
+                [seqs, hashes, ids],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET seq = %s, hash = %s WHERE id = %s",  # noqa: S608
+                updates,
+            )
+
+
 @dataclass(frozen=True)
 class SealResult:
     sealed: int
@@ -107,11 +126,7 @@ def seal(*, batch_size: int | None = None) -> SealResult:
                 seq += 1
                 previous = link(previous, seq, row)
                 updates.append((seq, previous, row[0]))
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"UPDATE {table} SET seq = %s, hash = %s WHERE id = %s",  # noqa: S608
-                    updates,
-                )
+            _write(table, updates)
             total += len(rows)
         if total:
             AuditSeal.objects.create(
