@@ -438,3 +438,21 @@ def test_a_disabled_login_can_do_nothing(world):
     billing.save()
     assert not can(billing, "payment.record")
     assert not roles.has_role(billing, roles.BILLING)
+
+
+def test_the_lifecycle_services_check_the_person_acting(world):
+    """ASVS V8 in the service layer: whoever calls the service, Nikos cannot renew or
+    cancel Maria's service, nor can technical staff; billing staff and the system can."""
+    from django.core.exceptions import PermissionDenied
+
+    from kyklos.lifecycle import services as lifecycle
+
+    service = world["maria"].services.get()
+    for actor in (world["nikos"].user, world["staff"][roles.TECHNICAL]):
+        with pytest.raises(PermissionDenied):
+            lifecycle.renew_now(service, actor=actor)
+        with pytest.raises(PermissionDenied):
+            lifecycle.request_cancellation(service, actor=actor)
+    with clock.frozen(date(2027, 3, 1)):
+        assert lifecycle.renew_now(service, actor=world["staff"][roles.BILLING]).number
+        assert lifecycle.request_cancellation(service, actor="automation")
