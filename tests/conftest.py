@@ -17,3 +17,26 @@ def run_day():
 
 def pytest_report_header(config):
     return f"database: {settings.DATABASES['default']['ENGINE']}"
+
+
+@pytest.fixture(autouse=True)
+def _staff_pass_the_second_factor(request, monkeypatch):
+    """Staff reach the admin and staff pages only with a verified second factor. Tests that
+    log staff in with ``client.force_login`` (``admin_client`` too) get a session that
+    passed it, as after a real login with TOTP; the login flow itself is tested in
+    tests/accounts. Mark a test ``@pytest.mark.real_second_factor`` to get Django's plain
+    ``force_login`` (a session without the second factor)."""
+    if request.node.get_closest_marker("real_second_factor"):
+        return
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if user.is_staff:
+            from tests.accounts.helpers import verify_session
+
+            verify_session(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)

@@ -4,6 +4,7 @@ from datetime import date
 import pytest
 from django.contrib.auth.models import User
 
+from kyklos.accounts import roles
 from kyklos.api import services
 from kyklos.api.models import ApiToken
 from kyklos.billing.models import Invoice, InvoiceLine
@@ -26,7 +27,11 @@ def today():
 
 @pytest.fixture
 def staff(db):
-    return User.objects.create_user("nikos", is_staff=True)
+    """A staff user in the admin role, which may call every operation (the roles matrix
+    is in tests/accounts/test_authorisation.py)."""
+    user = User.objects.create_user("nikos", is_staff=True)
+    roles.assign(user, roles.ADMIN)
+    return user
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ def test_the_openapi_document_lists_every_endpoint_behind_bearer_auth(client):
     order = document["paths"]["/api/v1/services"]["post"]
     assert order["operationId"] == "order_service"
     assert order["security"] == [{"StaffToken": []}]
-    assert set(order["responses"]) == {"201", "400", "401", "422"}
+    assert set(order["responses"]) == {"201", "400", "401", "403", "422"}
 
 
 def test_the_docs_page_loads_only_local_assets_that_exist(client):

@@ -288,5 +288,5 @@ class NotificationOut(Schema):
 
 
 #: Error responses every endpoint may give; 404 is added where an id is in the path.
-ERRORS = {400: Error, 401: Error, 422: Error}
+ERRORS = {400: Error, 401: Error, 403: Error, 422: Error}
 ERRORS_WITH_404 = {**ERRORS, 404: Error}

@@ -11,6 +11,7 @@ only: :func:`load` refuses unless ``DEBUG`` is on.
 
 from __future__ import annotations
 
+import base64
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -19,11 +20,13 @@ from datetime import date, timedelta
 
 from django.apps import apps as django_apps
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kyklos.accounts import roles
 from kyklos.automation.services import run_day
 from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.billing.vat import seed_rates
@@ -56,9 +59,16 @@ CUSTOMER = ("demo", "kyklos-demo")
 #: The customer the ``demo`` login belongs to.
 DEMO_CUSTOMER = "andreas"
 
-#: The billing staff's group: what they may see and change in the admin.
-BILLING_GROUP = "Billing staff"
-BILLING_APPS = ("customers", "billing", "payments", "lifecycle", "notifications")  # + see catalog
+#: Staff with the other roles (R10.1): username, password, role.
+ROLE_LOGINS = [
+    ("support", "kyklos-support", roles.SUPPORT),
+    ("tech", "kyklos-tech", roles.TECHNICAL),
+    ("dpo", "kyklos-dpo", roles.DPO),
+]
+#: Staff log in with a second factor (TOTP), also in the demo. Every demo staff login
+#: shares this published secret: add it to an authenticator app, or print the current
+#: code with ``oathtool --totp -b SECRET``.
+STAFF_TOTP_SECRET = "KYKLOSDEMOTOTPSECRETFORSTAFF2345"
 
 TERMS_VERSION = "2024-01"
 HISTORY_DAYS = 390  # the oldest order
@@ -422,6 +432,11 @@ def login_lines() -> list[str]:
     return [
         f"Staff:    {ADMIN[0]} / {ADMIN[1]}  (superuser), {BILLING[0]} / {BILLING[1]}  "
         f"(billing staff)   {base}/admin/",
+        "          also "
+        + ", ".join(f"{u} / {p}" for u, p, _r in ROLE_LOGINS)
+        + "  (support, technical, DPO)",
+        f"Staff second factor: TOTP secret {STAFF_TOTP_SECRET} (add it to an authenticator "
+        f"app, or: oathtool --totp -b {STAFF_TOTP_SECRET})",
         f"Customer: {CUSTOMER[0]} / {CUSTOMER[1]}   {base}/portal/",
     ]
 
@@ -499,15 +514,18 @@ class _Story:
             first_name="Στέλιος",
             last_name="Μαυρίδης",
         )
-        billing.groups.add(self.billing_group())
+        roles.assign(billing, roles.BILLING)
         self.users["billing"] = billing
-
-    def billing_group(self) -> Group:
-        group, _created = Group.objects.get_or_create(name=BILLING_GROUP)
-        work = Q(content_type__app_label__in=BILLING_APPS) & ~Q(codename__startswith="delete_")
-        see_catalog = Q(content_type__app_label="catalog", codename__startswith="view_")
-        group.permissions.set(Permission.objects.filter(work | see_catalog))
-        return group
+        for username, password, role in ROLE_LOGINS:
+            user = User.objects.create_user(
+                username, f"{username}@kyklos.localhost", password, date_joined=joined
+            )
+            roles.assign(user, role)
+        key = base64.b32decode(STAFF_TOTP_SECRET).hex()
+        TOTPDevice.objects.bulk_create(
+            TOTPDevice(user=user, name="Demo authenticator", key=key, confirmed=True)
+            for user in User.objects.filter(is_staff=True)
+        )
 
     def create_catalog(self, first: date) -> None:
         admin = self.users["admin"]

@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:dashboard", permanent=False)),
+    path("account/", include("kyklos.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("kyklos.api.urls")),
     path("desk/", include("kyklos.support.urls")),

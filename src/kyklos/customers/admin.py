@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from kyklos.core.admin_tools import apply_each
+from kyklos.core.admin_tools import LogsPersonalDataViews, apply_each
 from kyklos.core.audit import log_action
 from kyklos.customers import services
 from kyklos.customers.models import ChangeRequest, Customer, ParticularsChange, TermsAcceptance
@@ -163,7 +163,7 @@ PARTICULARS_FIELDSETS = [
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(LogsPersonalDataViews, admin.ModelAdmin):
     list_display = [
         "id",
         "display_name",
@@ -303,7 +303,7 @@ class ChangeRequestAddForm(forms.ModelForm):
 
 
 @admin.register(ChangeRequest)
-class ChangeRequestAdmin(admin.ModelAdmin):
+class ChangeRequestAdmin(LogsPersonalDataViews, admin.ModelAdmin):
     list_display = ["requested_at", "customer", "field", "new_value", "status", "decided_by"]
     list_filter = ["status", "field"]
     list_select_related = ["customer", "decided_by"]

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kyklos.accounts.access import authorize
 from kyklos.billing.models import Invoice
 from kyklos.billing.services import LineSpec, cancel_proformas
 from kyklos.catalog import selectors as catalog
@@ -141,7 +142,9 @@ def open_renewal(service: Service) -> Renewal | None:
 
 @transaction.atomic
 def renew_now(service: Service, *, actor=None) -> Invoice:
-    """Issue the next period's proforma at once ("renew now"); idempotent."""
+    """Issue the next period's proforma at once ("renew now"); idempotent. A person as
+    ``actor`` must be allowed to (their own service, or a staff role: ASVS V8)."""
+    authorize(actor, "service.renew", service)
     service = (
         Service.objects.select_for_update().select_related("customer", "product").get(pk=service.pk)
     )
@@ -175,6 +178,7 @@ def request_cancellation(
     """
     if when not in {"immediate", "end_of_period"}:
         raise ValidationError({"when": _("Say “immediate” or “end_of_period”.")})
+    authorize(actor, "service.cancel", service)
     service = (
         Service.objects.select_for_update()
         .select_related("product__policy", "customer")

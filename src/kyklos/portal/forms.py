@@ -25,8 +25,26 @@ class ParticularsForm(forms.Form):
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
         self.fields["postal_code"].widget.attrs["autocomplete"] = "postal-code"
 
+        self.fields["current_password"] = forms.CharField(
+            label=_("Your password"),
+            required=False,
+            strip=False,
+            help_text=_("Needed to change an e-mail address if you logged in a while ago."),
+            widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        )
+
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}
+
+    def changes_email(self, customer: Customer) -> bool:
+        return any(
+            name in self.cleaned_data and self.cleaned_data[name] != getattr(customer, name)
+            for name in EMAIL_FIELDS
+        )
+
+
+#: Changing one of these needs a fresh password (ASVS V7: re-authentication).
+EMAIL_FIELDS = ("email", "secondary_email", "admin_email", "billing_email")
 
 
 class ChangeRequestForm(forms.Form):

@@ -1,18 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from kyklos.accounts.access import public
+from kyklos.accounts.views import login_view
 from kyklos.portal import credentials, payment_views, projects, tickets, views
 
 app_name = "portal"
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="portal/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Password, then the second factor for staff and customers who turned it on.
+    path("login/", login_view, name="login"),
+    path("logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("", views.dashboard, name="dashboard"),
     path("services/<int:pk>/renew/", views.renew, name="renew"),
     path("services/<int:pk>/cancel/", views.cancel, name="cancel"),

@@ -25,6 +25,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kyklos.accounts import services as account_security
+from kyklos.accounts.access import customer_only
 from kyklos.billing import documents
 from kyklos.billing.selectors import invoices_for_customer
 from kyklos.core import clock
@@ -58,7 +60,7 @@ def customer_view(view):
         response.headers["Content-Language"] = language
         return response
 
-    return wrapper
+    return customer_only(wrapper)
 
 
 def _to_login(request: HttpRequest) -> HttpResponse:
@@ -221,6 +223,11 @@ def profile(request, customer):
 @customer_view
 def update_particulars(request, customer):
     form = ParticularsForm(request.POST, customer=customer)
+    if form.is_valid() and form.changes_email(customer) and not _reauthenticated(request, form):
+        form.add_error(
+            "current_password",
+            _("Enter your password to change an e-mail address."),
+        )
     if form.is_valid():
         try:
             changed = customers.update_particulars(customer, actor=request.user, **form.changes())
@@ -250,6 +257,13 @@ def file_change_request(request, customer):
             )
             return redirect("portal:profile")
     return _profile(request, customer, change_form=form)
+
+
+def _reauthenticated(request, form) -> bool:
+    password = form.cleaned_data.get("current_password")
+    if account_security.recently_authenticated(request):
+        return True
+    return bool(password) and account_security.reauthenticate(request, password)
 
 
 def _profile(request, customer, *, particulars_form=None, change_form=None) -> HttpResponse:

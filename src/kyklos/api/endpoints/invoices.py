@@ -4,7 +4,9 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
+from kyklos.accounts import roles as R
 from kyklos.api import selectors
+from kyklos.api.auth import roles
 from kyklos.api.errors import get_or_404
 from kyklos.api.pagination import Page
 from kyklos.api.schemas import ERRORS_WITH_404, InvoiceOut, PaymentIn, PaymentResultOut
@@ -15,7 +17,7 @@ from kyklos.payments.services import record_payment
 router = Router(tags=["invoices"])
 
 
-@router.get("", response=list[InvoiceOut])
+@router.get("", response=list[InvoiceOut], auth=roles(R.BILLING, R.SUPPORT, R.DPO))
 @paginate(Page)
 def list_invoices(request, customer: int | None = None):
     """Billing documents, optionally of one customer."""
@@ -56,7 +58,11 @@ def invoice_xml(request, invoice_id: int):
     return response
 
 
-@router.post("/{invoice_id}/payments", response={201: PaymentResultOut, **ERRORS_WITH_404})
+@router.post(
+    "/{invoice_id}/payments",
+    response={201: PaymentResultOut, **ERRORS_WITH_404},
+    auth=roles(R.BILLING),
+)
 def record_invoice_payment(request, invoice_id: int, payload: PaymentIn):
     """Record money received; a payment that covers a proforma settles it and issues the
     tax document (an invoice for companies, a receipt for persons)."""

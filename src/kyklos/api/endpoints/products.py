@@ -1,7 +1,9 @@
 from ninja import Router, Status
 from ninja.pagination import paginate
 
+from kyklos.accounts import roles as R
 from kyklos.api import selectors
+from kyklos.api.auth import roles
 from kyklos.api.pagination import Page
 from kyklos.api.schemas import ERRORS, ProductIn, ProductOut
 from kyklos.catalog import services
@@ -16,7 +18,7 @@ def create_product(request, payload: ProductIn):
     return Status(201, selectors.products().get(pk=product.pk))
 
 
-@router.get("", response=list[ProductOut])
+@router.get("", response=list[ProductOut], auth=roles(*R.ROLES))
 @paginate(Page)
 def list_products(request):
     return selectors.products()

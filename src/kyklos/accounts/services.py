@@ -1,0 +1,286 @@
+"""Login security: the security log, tracked sessions, two-factor devices, re-authentication.
+
+Every function that changes something records a :class:`SecurityEvent` (with the IP
+address, purged after 3 months) and an audit event (without it).
+"""
+
+from __future__ import annotations
+
+import time
+from importlib import import_module
+
+from axes.helpers import get_client_ip_address
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from kyklos.accounts.models import (
+    RECOVERY_CODES,
+    RecoveryCode,
+    RecoveryCodeDevice,
+    SecurityEvent,
+    UserSession,
+    code_digest,
+    new_recovery_code,
+)
+from kyklos.core import clock
+from kyklos.core.audit import log_action
+
+Kind = SecurityEvent.Kind
+
+#: Session keys (epoch seconds from ``time.time()``: session timeouts follow the real
+#: clock, not the provider's domain clock that tests and the simulator freeze).
+STARTED = "_kyklos_started"
+SEEN = "_kyklos_seen"
+TRACKED = "_kyklos_session"
+REAUTH = "_kyklos_reauth"
+#: How often a session's ``last_seen_at`` is written at most.
+TOUCH_EVERY = 60
+TOTP_NAME = "Authenticator app"
+RECOVERY_NAME = "Recovery codes"
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: the connection's, or with ``KYKLOS_TRUSTED_PROXIES`` = n the
+    n-th address from the right of X-Forwarded-For (what the nearest trusted proxy saw)."""
+    proxies = settings.KYKLOS_TRUSTED_PROXIES
+    if proxies:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [h for h in hops if h]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def client_info(request: HttpRequest | None) -> tuple[str | None, str]:
+    if request is None:
+        return None, ""
+    ip = get_client_ip_address(request) or None
+    return ip, request.META.get("HTTP_USER_AGENT", "")[:200]
+
+
+def record(
+    request: HttpRequest | None, kind: str, *, user=None, username: str = "", data=None
+) -> SecurityEvent:
+    """Write a security event and its audit event (the IP stays in the security log)."""
+    ip, agent = client_info(request)
+    name = username or (user.get_username() if user is not None else "")
+    event = SecurityEvent.objects.create(
+        at=clock.now(),
+        kind=kind,
+        user=user,
+        username=name[:150],
+        ip_address=ip,
+        user_agent=agent,
+    )
+    log_action(
+        user if user is not None else event,
+        f"security.{kind}",
+        actor=user if user is not None else "anonymous",
+        data={"security_event": event.pk, "username": name[:150], **(data or {})},
+    )
+    return event
+
+
+# --- sessions -----------------------------------------------------------------------------
+
+
+def start_session(request: HttpRequest, user) -> UserSession:
+    """Called at login (``user_logged_in``): Django has already given the session a new
+    key; remember it so the user can list and end it."""
+    session = request.session
+    if session.session_key is None:
+        session.save()
+    now = time.time()
+    session[STARTED] = session[SEEN] = session[REAUTH] = now
+    ip, agent = client_info(request)
+    tracked = UserSession.objects.create(
+        user=user,
+        session_key=session.session_key,
+        created_at=clock.now(),
+        last_seen_at=clock.now(),
+        ip_address=ip,
+        user_agent=agent,
+        second_factor=DEVICE_ID_SESSION_KEY in session,
+    )
+    session[TRACKED] = tracked.pk
+    return tracked
+
+
+def mark_second_factor(request: HttpRequest) -> None:
+    tracked = request.session.get(TRACKED)
+    if tracked:
+        UserSession.objects.filter(pk=tracked).update(second_factor=True)
+
+
+def _session_store():
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+def end_sessions(sessions, *, reason: str) -> int:
+    """End tracked sessions: their server-side session data is deleted, so the next
+    request with that cookie is anonymous."""
+    rows = list(sessions.filter(ended_at__isnull=True).values_list("pk", "session_key"))
+    store = _session_store()
+    for _pk, key in rows:
+        store(session_key=key).delete()
+    UserSession.objects.filter(pk__in=[pk for pk, _key in rows]).update(
+        ended_at=clock.now(), end_reason=reason
+    )
+    return len(rows)
+
+
+@transaction.atomic
+def end_session(request: HttpRequest, user, session_id: int) -> bool:
+    """The user ends one of their own sessions (another device's, or this one)."""
+    sessions = UserSession.objects.filter(pk=session_id, user=user)
+    ended = end_sessions(sessions, reason="ended by user")
+    if ended:
+        record(request, Kind.SESSION_ENDED, user=user, data={"session": session_id})
+    return bool(ended)
+
+
+@transaction.atomic
+def end_other_sessions(request: HttpRequest, user) -> int:
+    others = UserSession.objects.filter(user=user).exclude(session_key=request.session.session_key)
+    ended = end_sessions(others, reason="ended by user")
+    if ended:
+        record(request, Kind.SESSION_ENDED, user=user, data={"sessions": ended})
+    return ended
+
+
+def end_all_sessions(user, *, reason: str, request: HttpRequest | None = None) -> int:
+    """Every open session of ``user`` (account disabled, password reset)."""
+    return end_sessions(UserSession.objects.filter(user=user), reason=reason)
+
+
+def finish_tracking(request: HttpRequest, *, reason: str) -> None:
+    """At logout or timeout: the current session ends."""
+    tracked = request.session.get(TRACKED)
+    if tracked:
+        UserSession.objects.filter(pk=tracked, ended_at__isnull=True).update(
+            ended_at=clock.now(), end_reason=reason
+        )
+
+
+def touch(request: HttpRequest, now: float) -> None:
+    request.session[SEEN] = now
+    tracked = request.session.get(TRACKED)
+    if tracked:
+        UserSession.objects.filter(pk=tracked).update(last_seen_at=clock.now())
+
+
+# --- re-authentication --------------------------------------------------------------------
+
+
+def recently_authenticated(request: HttpRequest) -> bool:
+    """Whether the user typed their password in the last few minutes (ASVS V7: before
+    changing the e-mail address or the second factor)."""
+    at = request.session.get(REAUTH)
+    return bool(at) and time.time() - at <= settings.KYKLOS_REAUTH_SECONDS
+
+
+def reauthenticate(request: HttpRequest, password: str) -> bool:
+    user = request.user
+    if not user.check_password(password):
+        record(request, Kind.LOGIN_FAILED, user=user, data={"reauthentication": True})
+        return False
+    request.session[REAUTH] = time.time()
+    record(request, Kind.REAUTHENTICATED, user=user)
+    return True
+
+
+# --- two-factor ---------------------------------------------------------------------------
+
+
+def totp_devices(user, *, confirmed: bool | None = True):
+    devices = TOTPDevice.objects.filter(user=user)
+    return devices if confirmed is None else devices.filter(confirmed=confirmed)
+
+
+def has_two_factor(user) -> bool:
+    return totp_devices(user).exists()
+
+
+def needs_second_factor(user) -> bool:
+    """Staff always; customers once they turned it on."""
+    return bool(user.is_staff) or has_two_factor(user)
+
+
+def begin_totp(user) -> TOTPDevice:
+    """The unconfirmed device whose secret the user scans; confirmed by a first code."""
+    device = totp_devices(user, confirmed=False).order_by("-id").first()
+    return device or TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
+
+
+@transaction.atomic
+def confirm_totp(request: HttpRequest, user, device: TOTPDevice, code: str) -> list[str] | None:
+    """Confirm ``device`` with a code from the app; returns fresh recovery codes (shown
+    once), or None when the code is wrong."""
+    if device.user_id != user.pk or device.confirmed or not device.verify_token(code):
+        return None
+    TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+    totp_devices(user, confirmed=None).exclude(pk=device.pk).delete()
+    codes = _new_recovery_codes(user)
+    record(request, Kind.TWO_FACTOR_ENABLED, user=user)
+    return codes
+
+
+def _new_recovery_codes(user) -> list[str]:
+    RecoveryCodeDevice.objects.filter(user=user).delete()
+    device = RecoveryCodeDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+    codes = [new_recovery_code() for _ in range(RECOVERY_CODES)]
+    RecoveryCode.objects.bulk_create(
+        [RecoveryCode(device=device, digest=code_digest(code)) for code in codes]
+    )
+    return codes
+
+
+@transaction.atomic
+def renew_recovery_codes(request: HttpRequest, user) -> list[str]:
+    codes = _new_recovery_codes(user)
+    record(request, Kind.RECOVERY_CODES_RENEWED, user=user)
+    return codes
+
+
+@transaction.atomic
+def disable_two_factor(request: HttpRequest, user) -> None:
+    """Customers only: staff must keep a second factor."""
+    if user.is_staff:
+        raise PermissionError("Staff logins must keep two-factor login.")
+    totp_devices(user, confirmed=None).delete()
+    RecoveryCodeDevice.objects.filter(user=user).delete()
+    record(request, Kind.TWO_FACTOR_DISABLED, user=user)
+
+
+def verify_second_factor(request: HttpRequest, user, code: str):
+    """The device that accepts ``code`` (a TOTP code, or an unused recovery code), or
+    None. Each code works once: TOTP refuses a code already used, recovery codes are
+    marked used."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    with transaction.atomic():
+        if code.replace(" ", "").isdigit():
+            for device in totp_devices(user):
+                if device.verify_token(code.replace(" ", "")):
+                    return device
+            return None
+        for device in RecoveryCodeDevice.objects.filter(user=user, confirmed=True):
+            if device.verify_token(code):
+                record(
+                    request,
+                    Kind.RECOVERY_CODE_USED,
+                    user=user,
+                    data={"remaining": device.remaining()},
+                )
+                return device
+    return None
+
+
+def disable_user(user) -> None:
+    """Deactivate a login: every session of it ends at once (see the signals)."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])

@@ -1,0 +1,458 @@
+"""The authorisation matrix (R10.1, ASVS V8): every URL of the site and every API
+operation, tried anonymously, as each staff role, as a customer and as another customer.
+
+The URLs and operations are discovered (URL resolver, the API's routers), so pages and
+endpoints that other apps add later are covered without touching this file: a view must
+declare who it is for (``kyklos.accounts.access``) and an API operation must have a role
+check, or the matrix fails.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import ForeignKey
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from kyklos.accounts import access, roles
+from kyklos.accounts.access import can
+from kyklos.accounts.models import UserSession
+from kyklos.api import services as api_services
+from kyklos.api.auth import StaffToken
+from kyklos.api.models import ApiToken
+from kyklos.api.v1 import api
+from kyklos.billing.models import DocumentKind
+from kyklos.billing.services import DocumentSpec, LineSpec, issue_documents
+from kyklos.core import clock
+from kyklos.core.audit import ACCESSED
+from kyklos.core.models import AuditEvent
+from kyklos.customers.models import ChangeRequest, Customer
+from tests import factories
+from tests.accounts.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+#: URL patterns outside the matrix, each with the reason.
+NOT_IN_MATRIX = {
+    "set_language": "Django's language switch: public, changes only a cookie",
+    "": "the site root redirects to the portal",
+}
+STAFF_ROLES = roles.ROLES
+DENIED = {401, 403, 404, 405}
+
+
+# --- the world ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(db, settings, tmp_path):
+    """Maria (a customer with a service, an invoice, a change request and a session),
+    Nikos (another customer), and a verified staff login per role."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with clock.frozen(date(2027, 3, 1)):
+        maria = factories.customer(
+            name="Maria Secretname", email="maria.secret@example.gr", user=make_user("maria")
+        )
+        nikos = factories.customer(name="Nikos Other", user=make_user("nikos"))
+        hosting = factories.product("shared_hosting")
+        factories.active_service(maria, hosting, label="maria.gr", expires_on=date(2027, 6, 1))
+        issue_documents(
+            [
+                DocumentSpec(
+                    customer=maria,
+                    kind=DocumentKind.PROFORMA,
+                    issued_on=date(2027, 3, 1),
+                    lines=[LineSpec(description="Hosting", unit_price=120)],
+                )
+            ]
+        )
+        ChangeRequest.objects.create(
+            customer=maria,
+            field="country",
+            new_value="CY",
+            document=SimpleUploadedFile("proof.pdf", b"%PDF-1.4\n%%EOF\n"),
+            requested_at=clock.now(),
+        )
+    Client().force_login(maria.user)  # a tracked session of Maria's
+    staff = {}
+    for role in STAFF_ROLES:
+        user = make_user(f"staff-{role}", is_staff=True)
+        roles.assign(user, role)
+        staff[role] = user
+    return {"maria": maria, "nikos": nikos, "staff": staff}
+
+
+def objects_of(customer: Customer) -> set[int]:
+    """The ids of every row that belongs to ``customer`` (by a ``customer`` or ``user``
+    foreign key), whatever the model: the ids another customer will try."""
+    ids: set[int] = set()
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, ForeignKey):
+                continue
+            if field.related_model is Customer:
+                ids |= set(
+                    model.objects.filter(**{field.name: customer}).values_list("pk", flat=True)
+                )
+            elif field.related_model is get_user_model() and field.name == "user":
+                ids |= set(model.objects.filter(user=customer.user).values_list("pk", flat=True))
+    ids.add(customer.pk)
+    return ids
+
+
+# --- the site's URLs ----------------------------------------------------------------------
+
+
+def site_urls(patterns=None, prefix="", namespace=""):
+    """(route, name, view) of every URL except the admin and the API (they have their own
+    matrices below)."""
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin" or route.startswith("api/"):
+                continue
+            yield from site_urls(entry.url_patterns, route, entry.namespace or namespace)
+        elif isinstance(entry, URLPattern):
+            name = (
+                f"{namespace}:{entry.name}" if namespace and entry.name else (entry.name or route)
+            )
+            yield route, name, entry.callback
+
+
+def fill(route: str, value) -> str:
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", str(value), route)
+
+
+def has_params(route: str) -> bool:
+    return "<" in route
+
+
+URLS = None
+
+
+def matrix_urls():
+    return [
+        (r, n, v) for r, n, v in site_urls() if n not in NOT_IN_MATRIX and r not in NOT_IN_MATRIX
+    ]
+
+
+def test_every_view_declares_who_it_is_for():
+    undeclared = [name for _route, name, view in matrix_urls() if access.declared(view) is None]
+    assert undeclared == [], (
+        "Declare who may use these views with kyklos.accounts.access "
+        "(require_role, customer_only, any_user or public): " + ", ".join(undeclared)
+    )
+
+
+def client_for(user, *, verified=True) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)  # staff get a verified second factor (tests/conftest.py)
+    return client
+
+
+def requests(url: str):
+    yield "get", url, {}
+    yield "post", url, {"reason": "x", "code": "000000", "password": "x"}
+
+
+def test_anonymous_visitors_get_only_the_login_and_public_pages(world):
+    ids = objects_of(world["maria"])
+    for route, name, view in matrix_urls():
+        audience = access.declared(view).audience
+        for url in {fill(route, i) for i in ids} if has_params(route) else {fill(route, 0)}:
+            for method, target, data in requests(url):
+                response = getattr(Client(), method)(target, data)
+                if audience == access.PUBLIC:
+                    assert response.status_code < 500, (name, method)
+                    continue
+                location = response.get("Location", "")
+                assert response.status_code in DENIED or (
+                    response.status_code == 302 and location.startswith("/portal/login/")
+                ), (name, method, response.status_code, location)
+
+
+def test_another_customer_gets_nothing_of_marias(world):
+    """No IDOR: Nikos tries every URL with the id of every row of Maria's."""
+    maria, nikos = world["maria"], world["nikos"]
+    ids = objects_of(maria)
+    sessions_before = UserSession.objects.filter(user=maria.user, ended_at__isnull=True).count()
+    events_before = AuditEvent.objects.filter(customer_id=maria.pk).count()
+    for route, name, _view in matrix_urls():
+        tries = sorted(ids) if has_params(route) else [0]
+        for pk in tries:
+            for method, target, data in requests(fill(route, pk)):
+                client = client_for(nikos.user)
+                # Ids are shared between tables on PostgreSQL: the session just made for
+                # Nikos may carry the id of one of Maria's rows; his own rows are his.
+                own = pk in objects_of(nikos)
+                response = getattr(client, method)(target, data)
+                body = response.content.decode(errors="replace")
+                assert "Secretname" not in body and "maria.secret" not in body, (name, method)
+                if has_params(route) and not own:
+                    assert response.status_code in DENIED, (name, method, target)
+    assert (
+        UserSession.objects.filter(user=maria.user, ended_at__isnull=True).count()
+        == sessions_before
+    )
+    assert AuditEvent.objects.filter(customer_id=maria.pk).count() == events_before
+
+
+def test_staff_roles_get_the_views_declared_for_them_and_403_elsewhere(world):
+    maria_ids = objects_of(world["maria"])
+    for route, name, view in matrix_urls():
+        declared = access.declared(view)
+        if declared.audience in (access.PUBLIC, access.USER):
+            continue
+        for role, user in world["staff"].items():
+            url = fill(route, min(maria_ids)) if has_params(route) else fill(route, 0)
+            status = client_for(user).get(url).status_code
+            if declared.audience == access.CUSTOMER or not declared.allows_role(role):
+                assert status in (403, 405), (name, role, status)  # 405: a POST-only view
+            else:
+                assert status != 403, (name, role, status)
+
+
+def test_customers_are_refused_staff_views(world):
+    for route, name, view in matrix_urls():
+        declared = access.declared(view)
+        if declared.audience != access.STAFF:
+            continue
+        status = client_for(world["maria"].user).get(fill(route, 1)).status_code
+        assert status in (403, 405), (name, status)
+
+
+def test_customers_reach_their_own_pages(world):
+    maria = world["maria"]
+    client = client_for(maria.user)
+    for route, name, view in matrix_urls():
+        if access.declared(view).audience == access.CUSTOMER and not has_params(route):
+            assert client.get(fill(route, 0)).status_code in (200, 405), name
+    service = maria.services.get()
+    assert client.get(reverse("portal:cancel", args=[service.pk])).status_code == 200
+
+
+# --- the API ------------------------------------------------------------------------------
+
+#: Hand-written from R10.1 (least privilege); admin may call everything. Operations added
+#: later are checked against what they declare.
+API_ROLES = {
+    "create_customer": {roles.BILLING, roles.SUPPORT},
+    "list_customers": {roles.BILLING, roles.SUPPORT, roles.TECHNICAL, roles.DPO},
+    "get_customer": {roles.BILLING, roles.SUPPORT, roles.TECHNICAL, roles.DPO},
+    "create_product": set(),
+    "list_products": set(roles.ROLES),
+    "order_service": {roles.BILLING, roles.SUPPORT},
+    "get_service": {roles.BILLING, roles.SUPPORT, roles.TECHNICAL, roles.DPO},
+    "cancel_service": {roles.BILLING, roles.SUPPORT},
+    "list_invoices": {roles.BILLING, roles.SUPPORT, roles.DPO},
+    "record_invoice_payment": {roles.BILLING},
+    "list_notifications": {roles.BILLING, roles.SUPPORT},
+}
+
+
+def api_operations():
+    """(method, path, operation id, the operation) for every operation of /api/v1/."""
+    schema = api.get_openapi_schema()
+    by_name = {}
+    for bound in api._get_bound_routers():  # the operations as mounted, with their auth
+        for path_view in bound.path_operations.values():
+            for operation in path_view.operations:
+                by_name[operation.view_func.__name__] = operation
+    for path, methods in schema["paths"].items():
+        for method, spec in methods.items():
+            yield method, path, spec["operationId"], by_name[spec["operationId"]]
+
+
+def declared_roles(operation) -> frozenset[str]:
+    checks = [c for c in operation.auth_callbacks if isinstance(c, StaffToken)]
+    assert checks, f"{operation.view_func.__name__} has no StaffToken role check"
+    assert len(operation.auth_callbacks) == len(checks), "only StaffToken authenticates"
+    return frozenset().union(*(c.roles for c in checks))
+
+
+def call(client, method: str, path: str, token: str | None):
+    url = re.sub(r"\{\w+\}", "999999", path)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    if method == "get":
+        return client.get(url, **headers)
+    return getattr(client, method)(url, json.dumps({}), content_type="application/json", **headers)
+
+
+def test_every_api_operation_checks_the_role_it_declares(world):
+    operations = list(api_operations())
+    assert {op_id for *_x, op_id, _op in operations} >= set(API_ROLES)
+    tokens = {role: api_services.create_token(user)[1] for role, user in world["staff"].items()}
+    client = Client()
+    for method, path, op_id, operation in operations:
+        allowed = API_ROLES.get(op_id, declared_roles(operation) - {roles.ADMIN}) | {roles.ADMIN}
+        assert declared_roles(operation) == allowed, op_id
+        for role, token in tokens.items():
+            status = call(client, method, path, token).status_code
+            if role in allowed:
+                assert status not in (401, 403), (op_id, role, status)
+            else:
+                assert status == 403, (op_id, role, status)
+                assert call(client, method, path, token).json()["message"]
+
+
+def test_customers_and_anonymous_callers_get_401_from_every_operation(world):
+    maria = world["maria"].user
+    forged = "kyk_forged-token-of-a-customer"
+    ApiToken.objects.create(
+        user=maria, digest=ApiToken.digest_of(forged), prefix=forged[:8], created_at=clock.now()
+    )
+    client = Client()
+    for method, path, op_id, _operation in api_operations():
+        assert call(client, method, path, None).status_code == 401, op_id
+        assert call(client, method, path, forged).status_code == 401, op_id
+
+
+def test_api_reads_of_customers_are_in_their_access_log(world):
+    token = api_services.create_token(world["staff"][roles.SUPPORT])[1]
+    maria, nikos = world["maria"], world["nikos"]
+    client = Client()
+
+    client.get(
+        f"/api/v1/customers/{maria.pk}",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_X_KYKLOS_PURPOSE="ticket 12: address check",
+    )
+    client.get("/api/v1/customers", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    rows = AuditEvent.objects.filter(action=ACCESSED).order_by("id")
+    assert [(e.customer_id, e.data["what"], e.data["why"]) for e in rows] == [
+        (maria.pk, "customer record", "ticket 12: address check"),
+        (maria.pk, "customers (list)", ""),
+        (nikos.pk, "customers (list)", ""),
+    ]
+    assert rows[0].actor_label == "staff-support"
+    assert rows[0].data["where"] == f"GET /api/v1/customers/{maria.pk}"
+
+
+# --- the admin ----------------------------------------------------------------------------
+
+#: Spot checks written from R10.1: (role, model) -> may see its list in the admin.
+ADMIN_EXPECTED = {
+    (roles.BILLING, "billing.invoice"): True,
+    (roles.BILLING, "payments.payment"): True,
+    (roles.BILLING, "core.auditevent"): False,
+    (roles.BILLING, "auth.user"): False,
+    (roles.SUPPORT, "customers.customer"): True,
+    (roles.SUPPORT, "payments.payment"): False,
+    (roles.SUPPORT, "core.auditevent"): False,
+    (roles.TECHNICAL, "lifecycle.service"): True,
+    (roles.TECHNICAL, "billing.invoice"): False,
+    (roles.TECHNICAL, "payments.payment"): False,
+    (roles.DPO, "core.auditevent"): True,
+    (roles.DPO, "accounts.securityevent"): True,
+    (roles.DPO, "payments.payment"): False,
+    (roles.DPO, "catalog.product"): False,
+    (roles.ADMIN, "core.auditevent"): True,
+    (roles.ADMIN, "auth.user"): True,
+}
+
+
+def test_the_admin_shows_each_role_only_its_models(world):
+    seen = {}
+    for model, _model_admin in admin.site._registry.items():
+        label = model._meta.label_lower
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        for role, user in world["staff"].items():
+            user = get_user_model().objects.get(pk=user.pk)  # fresh permission cache
+            status = client_for(user).get(url).status_code
+            may = user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}") or (
+                user.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}")
+            )
+            assert status == (200 if may else 403), (label, role, status)
+            seen[(role, label)] = status == 200
+    for key, expected in ADMIN_EXPECTED.items():
+        assert seen[key] is expected, key
+
+
+def test_only_the_admin_role_may_delete_anything(world):
+    for role, user in world["staff"].items():
+        user = get_user_model().objects.get(pk=user.pk)
+        deletes = [p for p in user.get_all_permissions() if ".delete_" in p]
+        assert bool(deletes) is (role == roles.ADMIN), (role, deletes[:3])
+
+
+def test_customers_and_staff_without_a_second_factor_get_no_admin(world):
+    maria = world["maria"].user
+    assert client_for(maria).get("/admin/").status_code == 302
+
+
+def test_opening_a_customer_in_the_admin_is_in_their_access_log(world):
+    maria = world["maria"]
+    support = world["staff"][roles.SUPPORT]
+    client = client_for(support)
+
+    page = client.get(
+        reverse("admin:customers_customer_change", args=[maria.pk]) + "?purpose=ticket+12"
+    )
+    client.get(reverse("admin:customers_customer_changelist"))
+
+    assert page.status_code == 200
+    events = AuditEvent.objects.filter(action=ACCESSED, actor=support).order_by("id")
+    assert [(e.customer_id, e.data["what"], e.data["why"]) for e in events] == [
+        (maria.pk, "customer", "ticket 12"),
+        (maria.pk, "customers (list)", ""),
+        (world["nikos"].pk, "customers (list)", ""),
+    ]
+
+
+# --- can() ----------------------------------------------------------------------------------
+
+
+def test_can_checks_roles_for_staff_and_ownership_for_customers(world):
+    maria, nikos = world["maria"], world["nikos"]
+    service = maria.services.get()
+    invoice = maria.invoices.get()
+    staff = world["staff"]
+
+    assert can(maria.user, "service.cancel", service)
+    assert not can(nikos.user, "service.cancel", service)  # V8: per object
+    assert can(maria.user, "invoice.view", invoice) and not can(nikos.user, "invoice.view", invoice)
+    assert not can(maria.user, "payment.record", invoice)  # customers never
+    assert can(staff[roles.BILLING], "payment.record", invoice)
+    assert not can(staff[roles.SUPPORT], "payment.record", invoice)
+    assert not can(staff[roles.TECHNICAL], "invoice.view", invoice)
+    assert can(staff[roles.DPO], "audit.view") and not can(staff[roles.BILLING], "audit.view")
+    assert can(staff[roles.ADMIN], "product.change")
+    assert not can(None, "service.view", service)
+    with pytest.raises(ValueError, match="Unknown action"):
+        can(maria.user, "service.teleport", service)
+
+
+def test_a_disabled_login_can_do_nothing(world):
+    billing = world["staff"][roles.BILLING]
+    billing.is_active = False
+    billing.save()
+    assert not can(billing, "payment.record")
+    assert not roles.has_role(billing, roles.BILLING)
+
+
+def test_the_lifecycle_services_check_the_person_acting(world):
+    """ASVS V8 in the service layer: whoever calls the service, Nikos cannot renew or
+    cancel Maria's service, nor can technical staff; billing staff and the system can."""
+    from django.core.exceptions import PermissionDenied
+
+    from kyklos.lifecycle import services as lifecycle
+
+    service = world["maria"].services.get()
+    for actor in (world["nikos"].user, world["staff"][roles.TECHNICAL]):
+        with pytest.raises(PermissionDenied):
+            lifecycle.renew_now(service, actor=actor)
+        with pytest.raises(PermissionDenied):
+            lifecycle.request_cancellation(service, actor=actor)
+    with clock.frozen(date(2027, 3, 1)):
+        assert lifecycle.renew_now(service, actor=world["staff"][roles.BILLING]).number
+        assert lifecycle.request_cancellation(service, actor="automation")
