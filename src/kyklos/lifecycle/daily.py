@@ -15,16 +15,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from kyklos.catalog import selectors as catalog
 from kyklos.catalog.models import Cycle, LifecyclePolicy
-from kyklos.core.registry import registry
+from kyklos.core.registry import RunContext, registry
 from kyklos.lifecycle import notices as service_notices
 from kyklos.lifecycle import schedule
 from kyklos.lifecycle.billing import Charge, issue_for_charges
@@ -37,12 +35,8 @@ from kyklos.notifications.models import Event, Outbox
 ACTOR = "automation"
 
 
-@dataclass
-class Context:
-    batch_size: int = 0
-
-    def __post_init__(self) -> None:
-        self.batch_size = self.batch_size or settings.KYKLOS_BATCH_SIZE
+#: The ``run`` each step is given (kept under its old name for callers).
+Context = RunContext
 
 
 def batches(qs: QuerySet, size: int) -> Iterator[list]:
@@ -91,7 +85,7 @@ def _main_services() -> QuerySet[Service]:
 
 
 def apply_cancellations(day: date, ctx: Context) -> dict[str, int]:
-    due = Service.objects.filter(
+    due = ctx.in_range(Service.objects).filter(
         cancel_effective_on__lte=day,
         parent__isnull=True,
         state__in=(State.PENDING, State.ACTIVE, State.SUSPENDED),
@@ -132,7 +126,7 @@ def issue_renewal_proformas(day: date, ctx: Context) -> dict[str, int]:
             )
     billed = Renewal.objects.filter(service=OuterRef("pk"), period_start=OuterRef("expires_on"))
     due = (
-        _main_services()
+        ctx.in_range(_main_services())
         .filter(_any_of(conditions), state__in=LIVE_STATES, auto_renew=True)
         .filter(Q(cancel_effective_on__isnull=True) | Q(cancel_effective_on__gt=F("expires_on")))
         .filter(~Exists(billed))
@@ -196,9 +190,11 @@ def _queue_notices(
             anchor_date=OuterRef("expires_on"),
             offset_days=offset,
         )
-        due = base.filter(
-            product__policy_id__in=policy_ids, expires_on__lte=day + timedelta(days=offset)
-        ).filter(~Exists(queued))
+        due = (
+            ctx.in_range(base)
+            .filter(product__policy_id__in=policy_ids, expires_on__lte=day + timedelta(days=offset))
+            .filter(~Exists(queued))
+        )
         if with_invoice:
             due = due.annotate(
                 invoice_id=_open_renewal_field("invoice_id"),
@@ -287,7 +283,7 @@ def _state_step(
         Q(product__policy_id__in=ids, expires_on__lte=day - timedelta(days=days))
         for days, ids in _grouped(policies, after_days).items()
     ]
-    due = _main_services().filter(_any_of(conditions), state=from_state)
+    due = ctx.in_range(_main_services()).filter(_any_of(conditions), state=from_state)
     moved = 0
     for batch in batches(due, ctx.batch_size):
         by_id = {s.pk: s for s in batch}
@@ -356,4 +352,4 @@ def register() -> None:
         ),
         start=1,
     ):
-        registry.register_daily_step(f"lifecycle.{func.__name__}", order * 10, func)
+        registry.register_daily_step(f"lifecycle.{func.__name__}", order * 10, func, chunkable=True)
