@@ -11,6 +11,8 @@ Environment variables:
 - ``KYKLOS_COUNTRY``     the provider's country (ISO 3166 alpha-2); default ``GR``
 - ``KYKLOS_ALLOWED_HOSTS`` comma-separated; default ``127.0.0.1,localhost`` in debug
 - ``KYKLOS_BATCH_SIZE``  rows per batch in the daily run; default 5000
+- ``KYKLOS_DAILY_CHUNK_CUSTOMERS`` customer ids per chunk of the daily run; default 50000
+- ``KYKLOS_DAILY_BROKER`` Celery broker (``redis://…``) to run the chunks on workers
 """
 
 from pathlib import Path
@@ -182,6 +184,11 @@ LOGGING = {
 KYKLOS_COUNTRY = env.str("KYKLOS_COUNTRY", default="GR").upper()
 KYKLOS_CURRENCY = env.str("KYKLOS_CURRENCY", default="EUR").upper()
 KYKLOS_BATCH_SIZE = env.int("KYKLOS_BATCH_SIZE", default=5000)
+# The daily run in chunks of customer ids; a Celery broker URL sends them to workers
+# (docs/performance.md). The timeout bounds one chunk (and is the broker's redelivery).
+KYKLOS_DAILY_CHUNK_CUSTOMERS = env.int("KYKLOS_DAILY_CHUNK_CUSTOMERS", default=50000)
+KYKLOS_DAILY_BROKER = env.str("KYKLOS_DAILY_BROKER", default="")
+KYKLOS_DAILY_CHUNK_TIMEOUT = env.int("KYKLOS_DAILY_CHUNK_TIMEOUT", default=3600)
 KYKLOS_PROVIDER = {
     "name": env.str("KYKLOS_PROVIDER_NAME", default="Kyklos Demo Hosting IKE"),
     "address": env.str("KYKLOS_PROVIDER_ADDRESS", default="Egnatia 100, 54623 Thessaloniki"),
