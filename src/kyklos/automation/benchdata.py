@@ -17,10 +17,10 @@ of the history are not generated.
 from __future__ import annotations
 
 import json
-from contextlib import ExitStack
 import random
 import time
 from collections import defaultdict
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime

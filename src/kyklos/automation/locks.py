@@ -18,7 +18,9 @@ from django.db import DatabaseError, connection
 
 def key(name: str) -> int:
     """A stable signed 64-bit key for ``name`` (advisory locks are keyed by bigint)."""
-    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+    return int.from_bytes(
+        hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True
+    )
 
 
 @contextmanager

@@ -136,10 +136,14 @@ def _in_process(day: date, phase: Phase, batch_size: int) -> Counter:
 def _on_workers(day: date, phase: Phase, batch_size: int) -> Counter:
     from celery import group
 
+    from kyklos.automation.celery import configure
     from kyklos.automation.tasks import daily_chunk
 
+    configure()
     jobs = group(
-        daily_chunk.s(day.isoformat(), phase.names, c.index, c.first, c.end, batch_size)
+        daily_chunk.s(day.isoformat(), phase.names, c.index, c.first, c.end, batch_size).set(
+            queue=settings.KYKLOS_DAILY_QUEUE
+        )
         for c in chunks()
     )
     results = jobs.apply_async().get(

@@ -16,8 +16,8 @@ from datetime import date, timedelta
 from django.db import transaction
 
 from kyklos.automation.models import AutomationRun
-from kyklos.core import clock
 from kyklos.automation.runner import run_steps
+from kyklos.core import clock
 
 
 @dataclass

@@ -189,6 +189,7 @@ KYKLOS_BATCH_SIZE = env.int("KYKLOS_BATCH_SIZE", default=5000)
 KYKLOS_DAILY_CHUNK_CUSTOMERS = env.int("KYKLOS_DAILY_CHUNK_CUSTOMERS", default=50000)
 KYKLOS_DAILY_BROKER = env.str("KYKLOS_DAILY_BROKER", default="")
 KYKLOS_DAILY_CHUNK_TIMEOUT = env.int("KYKLOS_DAILY_CHUNK_TIMEOUT", default=3600)
+KYKLOS_DAILY_QUEUE = env.str("KYKLOS_DAILY_QUEUE", default="kyklos-daily")
 KYKLOS_PROVIDER = {
     "name": env.str("KYKLOS_PROVIDER_NAME", default="Kyklos Demo Hosting IKE"),
     "address": env.str("KYKLOS_PROVIDER_ADDRESS", default="Egnatia 100, 54623 Thessaloniki"),

@@ -38,6 +38,8 @@ class RunContext:
     batch_size: int = 0
     customer_from: int | None = None
     customer_to: int | None = None
+    #: Values read once per run and shared by its steps (see :meth:`memo`).
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.batch_size = self.batch_size or settings.KYKLOS_BATCH_SIZE
@@ -45,6 +47,12 @@ class RunContext:
     @property
     def is_chunk(self) -> bool:
         return self.customer_from is not None or self.customer_to is not None
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per run (e.g. the policies or the price list)."""
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
 
     def in_range(self, qs, field: str = "customer_id"):
         """``qs`` limited to this run's customers (all of them outside a chunk)."""

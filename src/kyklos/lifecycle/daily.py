@@ -40,18 +40,21 @@ Context = RunContext
 
 
 def batches(qs: QuerySet, size: int) -> Iterator[list]:
-    """Walk ``qs`` by primary key in batches, one query per batch."""
+    """Walk ``qs`` by primary key in batches, one query per batch (a short batch is the
+    last one: no query to find the end)."""
     last = 0
     while True:
         batch = list(qs.filter(pk__gt=last).order_by("pk")[:size])
-        if not batch:
+        if batch:
+            yield batch
+        if len(batch) < size:
             return
-        yield batch
         last = batch[-1].pk
 
 
-def _policies() -> list[LifecyclePolicy]:
-    return list(LifecyclePolicy.objects.all())
+def _policies(ctx: Context) -> list[LifecyclePolicy]:
+    """The policies, read once per run (or chunk) and shared by its steps."""
+    return ctx.memo("lifecycle.policies", lambda: list(LifecyclePolicy.objects.all()))
 
 
 def _grouped(policies, key: Callable[[LifecyclePolicy], object]) -> dict[object, list[int]]:
@@ -109,7 +112,7 @@ def apply_cancellations(day: date, ctx: Context) -> dict[str, int]:
 
 
 def issue_renewal_proformas(day: date, ctx: Context) -> dict[str, int]:
-    policies = _policies()
+    policies = _policies(ctx)
     conditions = []
     for cycle in Cycle.values:
         if cycle == Cycle.ONE_OFF:
@@ -131,7 +134,7 @@ def issue_renewal_proformas(day: date, ctx: Context) -> dict[str, int]:
         .filter(Q(cancel_effective_on__isnull=True) | Q(cancel_effective_on__gt=F("expires_on")))
         .filter(~Exists(billed))
     )
-    prices = catalog.price_table(day)
+    prices = ctx.memo("catalog.prices", lambda: catalog.price_table(day))
     issued = unpriced = 0
     for batch in batches(due, ctx.batch_size):
         addons = defaultdict(list)
@@ -179,7 +182,7 @@ def _queue_notices(
     day: date, ctx: Context, *, event: str, offsets_of, base: QuerySet, with_invoice: bool
 ) -> dict[str, int]:
     groups: dict[tuple[int, int | None], list[int]] = defaultdict(list)
-    for policy in _policies():
+    for policy in _policies(ctx):
         for pair in schedule.notice_pairs(offsets_of(policy)):
             groups[pair].append(policy.pk)
     sent = skipped = 0
@@ -277,7 +280,7 @@ def _state_step(
     event: str,
     after_days: Callable[[LifecyclePolicy], int],
 ) -> dict[str, int]:
-    policies = _policies()
+    policies = _policies(ctx)
     terminate_after = {p.pk: p.terminate_after_days for p in policies}
     conditions = [
         Q(product__policy_id__in=ids, expires_on__lte=day - timedelta(days=days))
