@@ -222,15 +222,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def bench_portal(dbs: Databases, label: str, services: int, args, out: dict) -> None:
-    template, _seed = dbs.seed("postgresql", label, services, portal=100)
-    with dbs.copy("postgresql", template) as url, tempfile.TemporaryDirectory() as tmp:
-        served = f"{url}?conn_max_age=600"
-        session = probe(url, "session")["session"]
+def bench_portal(dbs: Databases, label: str, services: int, backend: str, args, out: dict):
+    template, _seed = dbs.seed(backend, label, services, portal=100)
+    with dbs.copy(backend, template) as url, tempfile.TemporaryDirectory() as tmp:
+        # persistent connections: one per worker, not one per request
+        served = f"{url}?conn_max_age=600" if backend == "postgresql" else url
+        secret = "bench-" + "x" * 40  # noqa: S105 - a throw-away database
+        # the session is signed with the server's key
+        session = probe(url, "session", KYKLOS_SECRET_KEY=secret, KYKLOS_DEBUG="0")["session"]
         port = _free_port()
         env = _env(
             served,
-            KYKLOS_SECRET_KEY="bench-" + "x" * 40,
+            KYKLOS_SECRET_KEY=secret,
             KYKLOS_DEBUG="0",
             KYKLOS_ALLOWED_HOSTS="127.0.0.1",
             KYKLOS_LOG_LEVEL="WARNING",
@@ -251,12 +254,13 @@ def bench_portal(dbs: Databases, label: str, services: int, args, out: dict) -> 
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=(Path(tmp) / "gunicorn.log").open("w"),
         )
         try:
             _wait_for(port)
+            _warm_up(port, session, args.workers * 3)
             csv = Path(tmp) / "locust"
-            subprocess.run(
+            load = subprocess.run(
                 [
                     str(BIN / "locust"),
                     "-f",
@@ -285,13 +289,19 @@ def bench_portal(dbs: Databases, label: str, services: int, args, out: dict) -> 
                 cwd=ROOT,
                 check=False,
                 capture_output=True,
+                text=True,
             )
             rows = _stats(Path(f"{csv}_stats.csv"))
+            if not rows.get("Aggregated", {}).get("requests"):
+                raise SystemExit(
+                    f"locust made no requests:\n{load.stderr[:3000]}\n{load.stdout[:2000]}"
+                )
         finally:
             server.terminate()
             server.wait(timeout=30)
     result = {
         "size": label,
+        "backend": backend,
         "workers": args.workers,
         "target_rate": args.rate,
         "users": args.users,
@@ -302,9 +312,22 @@ def bench_portal(dbs: Databases, label: str, services: int, args, out: dict) -> 
     out["portal"].append(result)
     for name, r in rows.items():
         print(
-            f"portal {name:<11} {r['requests_per_s']:>7.1f} req/s  p50 {r['p50']:>5} ms  "
-            f"p95 {r['p95']:>5} ms  p99 {r['p99']:>5} ms  failures {r['failures']}"
+            f"portal {name:<11} {r['requests_per_s']:>7.1f} req/s  p50 {r['p50']!s:>5} ms  "
+            f"p95 {r['p95']!s:>5} ms  p99 {r['p99']!s:>5} ms  failures {r['failures']}"
         )
+
+
+def _warm_up(port: int, session: str, requests: int) -> None:
+    """Every worker has loaded Django and answered the pages once before the load."""
+    import urllib.request
+
+    for path in ["/portal/", "/portal/invoices/"] * requests:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}{path}", headers={"Cookie": f"sessionid={session}"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            if response.status != 200 or "/login/" in response.url:
+                raise SystemExit(f"{path} answered {response.status} at {response.url}")
 
 
 def _wait_for(port: int, timeout: float = 60) -> None:
@@ -318,6 +341,10 @@ def _wait_for(port: int, timeout: float = 60) -> None:
     raise SystemExit("gunicorn did not start")
 
 
+def _ms(text: str) -> int | None:
+    return None if text in ("", "N/A") else int(float(text))
+
+
 def _stats(path: Path) -> dict:
     import csv
 
@@ -328,9 +355,9 @@ def _stats(path: Path) -> dict:
                 "requests": int(row["Request Count"]),
                 "failures": int(row["Failure Count"]),
                 "requests_per_s": round(float(row["Requests/s"]), 1),
-                "p50": int(float(row["50%"])),
-                "p95": int(float(row["95%"])),
-                "p99": int(float(row["99%"])),
+                "p50": _ms(row["50%"]),
+                "p95": _ms(row["95%"]),
+                "p99": _ms(row["99%"]),
             }
     return rows
 
@@ -376,6 +403,12 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--seconds", type=int, default=60, help="portal load duration")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, seconds not minutes")
+    parser.add_argument(
+        "--backend",
+        choices=["postgresql", "sqlite"],
+        default="postgresql",
+        help="database of the daily, naive, year and portal benchmarks",
+    )
     parser.add_argument("--prefix", default="kyklos_bench")
     parser.add_argument("--work", default=str(ROOT / "var" / "bench"))
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "results.json"))
@@ -385,7 +418,7 @@ def main(argv=None) -> None:
     what = set(args.what or ["daily", "naive", "year", "portal", "chart"])
     if args.smoke:
         args.sizes = args.sqlite = args.naive = args.year = args.portal = "smoke"
-        args.days, args.seconds, args.rate, args.users, args.workers = 30, 3, 20, 2, 2
+        args.days, args.seconds, args.rate, args.users, args.workers = 10, 8, 20, 2, 2
 
     def sizes(text):
         return [parse_size(s) for s in text.split(",") if s]
@@ -395,20 +428,22 @@ def main(argv=None) -> None:
     fresh = {"machine": machine(), "seed": [], "daily": [], "ratio": [], "year": [], "portal": []}
     dbs = Databases(args)
     try:
+        backend = args.backend
         if "daily" in what or "naive" in what:
             naive = {label for label, _ in sizes(args.naive)} if "naive" in what else set()
-            for label, services in sizes(args.sizes if "daily" in what else args.naive):
-                bench_daily(dbs, [(label, services)], "postgresql", label in naive, fresh)
+            main_sizes = sizes(args.sizes) if "daily" in what else []
+            for label, services in main_sizes:
+                bench_daily(dbs, [(label, services)], backend, label in naive, fresh)
             for label, services in sizes(args.naive):
-                if "daily" in what and label not in {x for x, _ in sizes(args.sizes)}:
-                    bench_daily(dbs, [(label, services)], "postgresql", True, fresh)
-            if "daily" in what:
+                if label in naive and label not in {x for x, _ in main_sizes}:
+                    bench_daily(dbs, [(label, services)], backend, True, fresh)
+            if "daily" in what and backend == "postgresql":
                 bench_daily(dbs, sizes(args.sqlite), "sqlite", False, fresh)
         if "year" in what:
-            bench_year(dbs, sizes(args.year), "postgresql", args.days, fresh)
+            bench_year(dbs, sizes(args.year), backend, args.days, fresh)
         if "portal" in what:
             for label, services in sizes(args.portal):
-                bench_portal(dbs, label, services, args, fresh)
+                bench_portal(dbs, label, services, backend, args, fresh)
     finally:
         dbs.cleanup()
     out = merge(out, fresh)
@@ -430,7 +465,7 @@ def merge(old: dict, new: dict) -> dict:
         "daily": ("backend", "size", "engine"),
         "ratio": ("backend", "size"),
         "year": ("backend", "size"),
-        "portal": ("size",),
+        "portal": ("backend", "size"),
     }
     for section, key in keys.items():
         rows = {tuple(r.get(k) for k in key): r for r in old.get(section, [])}
