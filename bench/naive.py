@@ -8,6 +8,7 @@ transaction. The benchmark checks that both runs take the same actions.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from datetime import date, timedelta
 
@@ -26,13 +27,21 @@ from kyklos.notifications import services as notices
 from kyklos.notifications.models import Event, Outbox
 
 
-def run_day_naive(day: date) -> dict[str, int]:
+def run_day_naive(day: date, max_seconds: float = 0) -> tuple[dict[str, int], int, int]:
+    """Returns the actions, the services walked and the services there are; with
+    ``max_seconds`` it stops walking after that long (for a projection at large sizes)."""
     counts: Counter = Counter()
+    started = time.perf_counter()
+    services = list(Service.objects.filter(parent__isnull=True).order_by("pk"))
+    walked = 0
     with clock.frozen(day):
-        for service in Service.objects.filter(parent__isnull=True).order_by("pk"):
+        for service in services:
             with transaction.atomic():
                 _one(service, day, counts)
-    return {k: v for k, v in sorted(counts.items()) if v}
+            walked += 1
+            if max_seconds and time.perf_counter() - started > max_seconds:
+                break
+    return {k: v for k, v in sorted(counts.items()) if v}, walked, len(services)
 
 
 def _price(service: Service, day: date):

@@ -75,6 +75,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--batch-size", type=int, default=0)
     parser.add_argument("--username", default="bench")
+    parser.add_argument("--max-seconds", type=float, default=0, help="naive: stop after")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyklos.config.settings")
     import django
@@ -94,10 +95,19 @@ def main(argv: list[str]) -> None:
         from bench.naive import run_day_naive
 
         def func():
-            actions = run_day_naive(day)
-            return {"actions": actions, "total": _total(actions)}
+            actions, walked, services = run_day_naive(day, args.max_seconds)
+            return {
+                "actions": actions,
+                "total": _total(actions),
+                "walked": walked,
+                "main_services": services,
+            }
 
         out = measure(func)
+        if out["walked"] < out["main_services"]:  # stopped early: project to all services
+            out["projected_seconds"] = round(
+                out["seconds"] * out["main_services"] / max(out["walked"], 1), 1
+            )
     elif args.kind == "year":
         from kyklos.automation.services import simulate
 
