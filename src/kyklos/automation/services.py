@@ -1,14 +1,14 @@
 """The daily run and its simulator: one implementation.
 
 :func:`run_day` runs every registered daily step (see ``kyklos.core.registry``) for a
-date with the clock frozen on it. :func:`simulate` calls :func:`run_day` for each day
-of a range inside one transaction and rolls it back.
+date with the clock frozen on it, chunk by chunk of customers in this process or on
+Celery workers (:mod:`kyklos.automation.runner`). :func:`simulate` calls :func:`run_day`
+for each day of a range inside one transaction, in this process, and rolls it back.
 """
 
 from __future__ import annotations
 
 import time
-from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -16,9 +16,8 @@ from datetime import date, timedelta
 from django.db import transaction
 
 from kyklos.automation.models import AutomationRun
+from kyklos.automation.runner import run_steps
 from kyklos.core import clock
-from kyklos.core.registry import registry
-from kyklos.lifecycle.daily import Context
 
 
 @dataclass
@@ -41,7 +40,7 @@ class DayResult:
         }
 
 
-def run_day(day: date, *, batch_size: int = 0) -> DayResult:
+def run_day(day: date, *, batch_size: int = 0, in_process: bool = False) -> DayResult:
     """Perform everything due on or before ``day`` that is not done yet.
 
     The clock is frozen on ``day`` unless it is today; the run's own start and end times
@@ -54,12 +53,8 @@ def run_day(day: date, *, batch_size: int = 0) -> DayResult:
     previous = None if created else run.finished_at or run.started_at
     if not created:
         AutomationRun.objects.filter(pk=run.pk).update(attempts=run.attempts + 1)
-    actions: Counter[str] = Counter()
     with clock.frozen(day) if day != clock.today() else nullcontext():
-        ctx = Context(batch_size=batch_size)
-        for step in registry.daily_steps():
-            for kind, count in step.func(day, ctx).items():
-                actions[kind] += count
+        actions = run_steps(day, batch_size=batch_size, in_process=in_process)
     summary = {k: v for k, v in sorted(actions.items()) if v}
     if created or run.status != AutomationRun.Status.DONE:
         AutomationRun.objects.filter(pk=run.pk).update(
@@ -70,11 +65,13 @@ def run_day(day: date, *, batch_size: int = 0) -> DayResult:
     )
 
 
-def run_range(first: date, last: date, *, batch_size: int = 0) -> list[DayResult]:
+def run_range(
+    first: date, last: date, *, batch_size: int = 0, in_process: bool = False
+) -> list[DayResult]:
     if last < first:
         raise ValueError("the range ends before it starts")
     return [
-        run_day(first + timedelta(days=i), batch_size=batch_size)
+        run_day(first + timedelta(days=i), batch_size=batch_size, in_process=in_process)
         for i in range((last - first).days + 1)
     ]
 
@@ -93,7 +90,9 @@ def simulate(start: date, days: int, *, batch_size: int = 0) -> list[DayResult]:
     results: list[DayResult] = []
     try:
         with transaction.atomic():
-            results = run_range(start, start + timedelta(days=days - 1), batch_size=batch_size)
+            results = run_range(
+                start, start + timedelta(days=days - 1), batch_size=batch_size, in_process=True
+            )
             raise _Rollback
     except _Rollback:
         pass

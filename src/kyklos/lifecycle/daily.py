@@ -15,16 +15,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from kyklos.catalog import selectors as catalog
 from kyklos.catalog.models import Cycle, LifecyclePolicy
-from kyklos.core.registry import registry
+from kyklos.core.registry import RunContext, registry
 from kyklos.lifecycle import notices as service_notices
 from kyklos.lifecycle import schedule
 from kyklos.lifecycle.billing import Charge, issue_for_charges
@@ -37,27 +35,26 @@ from kyklos.notifications.models import Event, Outbox
 ACTOR = "automation"
 
 
-@dataclass
-class Context:
-    batch_size: int = 0
-
-    def __post_init__(self) -> None:
-        self.batch_size = self.batch_size or settings.KYKLOS_BATCH_SIZE
+#: The ``run`` each step is given (kept under its old name for callers).
+Context = RunContext
 
 
 def batches(qs: QuerySet, size: int) -> Iterator[list]:
-    """Walk ``qs`` by primary key in batches, one query per batch."""
+    """Walk ``qs`` by primary key in batches, one query per batch (a short batch is the
+    last one: no query to find the end)."""
     last = 0
     while True:
         batch = list(qs.filter(pk__gt=last).order_by("pk")[:size])
-        if not batch:
+        if batch:
+            yield batch
+        if len(batch) < size:
             return
-        yield batch
         last = batch[-1].pk
 
 
-def _policies() -> list[LifecyclePolicy]:
-    return list(LifecyclePolicy.objects.all())
+def _policies(ctx: Context) -> list[LifecyclePolicy]:
+    """The policies, read once per run (or chunk) and shared by its steps."""
+    return ctx.memo("lifecycle.policies", lambda: list(LifecyclePolicy.objects.all()))
 
 
 def _grouped(policies, key: Callable[[LifecyclePolicy], object]) -> dict[object, list[int]]:
@@ -91,7 +88,7 @@ def _main_services() -> QuerySet[Service]:
 
 
 def apply_cancellations(day: date, ctx: Context) -> dict[str, int]:
-    due = Service.objects.filter(
+    due = ctx.in_range(Service.objects).filter(
         cancel_effective_on__lte=day,
         parent__isnull=True,
         state__in=(State.PENDING, State.ACTIVE, State.SUSPENDED),
@@ -115,7 +112,7 @@ def apply_cancellations(day: date, ctx: Context) -> dict[str, int]:
 
 
 def issue_renewal_proformas(day: date, ctx: Context) -> dict[str, int]:
-    policies = _policies()
+    policies = _policies(ctx)
     conditions = []
     for cycle in Cycle.values:
         if cycle == Cycle.ONE_OFF:
@@ -132,12 +129,12 @@ def issue_renewal_proformas(day: date, ctx: Context) -> dict[str, int]:
             )
     billed = Renewal.objects.filter(service=OuterRef("pk"), period_start=OuterRef("expires_on"))
     due = (
-        _main_services()
+        ctx.in_range(_main_services())
         .filter(_any_of(conditions), state__in=LIVE_STATES, auto_renew=True)
         .filter(Q(cancel_effective_on__isnull=True) | Q(cancel_effective_on__gt=F("expires_on")))
         .filter(~Exists(billed))
     )
-    prices = catalog.price_table(day)
+    prices = ctx.memo("catalog.prices", lambda: catalog.price_table(day))
     issued = unpriced = 0
     for batch in batches(due, ctx.batch_size):
         addons = defaultdict(list)
@@ -185,7 +182,7 @@ def _queue_notices(
     day: date, ctx: Context, *, event: str, offsets_of, base: QuerySet, with_invoice: bool
 ) -> dict[str, int]:
     groups: dict[tuple[int, int | None], list[int]] = defaultdict(list)
-    for policy in _policies():
+    for policy in _policies(ctx):
         for pair in schedule.notice_pairs(offsets_of(policy)):
             groups[pair].append(policy.pk)
     sent = skipped = 0
@@ -196,9 +193,11 @@ def _queue_notices(
             anchor_date=OuterRef("expires_on"),
             offset_days=offset,
         )
-        due = base.filter(
-            product__policy_id__in=policy_ids, expires_on__lte=day + timedelta(days=offset)
-        ).filter(~Exists(queued))
+        due = (
+            ctx.in_range(base)
+            .filter(product__policy_id__in=policy_ids, expires_on__lte=day + timedelta(days=offset))
+            .filter(~Exists(queued))
+        )
         if with_invoice:
             due = due.annotate(
                 invoice_id=_open_renewal_field("invoice_id"),
@@ -281,13 +280,13 @@ def _state_step(
     event: str,
     after_days: Callable[[LifecyclePolicy], int],
 ) -> dict[str, int]:
-    policies = _policies()
+    policies = _policies(ctx)
     terminate_after = {p.pk: p.terminate_after_days for p in policies}
     conditions = [
         Q(product__policy_id__in=ids, expires_on__lte=day - timedelta(days=days))
         for days, ids in _grouped(policies, after_days).items()
     ]
-    due = _main_services().filter(_any_of(conditions), state=from_state)
+    due = ctx.in_range(_main_services()).filter(_any_of(conditions), state=from_state)
     moved = 0
     for batch in batches(due, ctx.batch_size):
         by_id = {s.pk: s for s in batch}
@@ -356,4 +355,4 @@ def register() -> None:
         ),
         start=1,
     ):
-        registry.register_daily_step(f"lifecycle.{func.__name__}", order * 10, func)
+        registry.register_daily_step(f"lifecycle.{func.__name__}", order * 10, func, chunkable=True)

@@ -1,0 +1,149 @@
+"""One measurement in a fresh process: ``python -m bench.probe KIND …`` prints JSON.
+
+Runs inside Django (the database is ``DATABASE_URL``); counts every SQL statement and the
+rows it wrote (and, on PostgreSQL, read), and reports the process's peak RSS, so each
+figure belongs to that run alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from datetime import date
+
+
+class Counter:
+    def __init__(self):
+        self.statements = 0
+        self.rows_written = 0
+        self.rows_read = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        self.statements += 1
+        rowcount = getattr(context["cursor"], "rowcount", -1)
+        if rowcount and rowcount > 0:
+            verb = sql.lstrip().split(None, 1)[0].upper()
+            if verb in ("INSERT", "UPDATE", "DELETE"):
+                self.rows_written += rowcount
+            elif verb in ("SELECT", "WITH"):
+                self.rows_read += rowcount
+        return result
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(func) -> dict:
+    from django.db import connection
+
+    counter = Counter()
+    connection.ensure_connection()
+    sqlite_changes = connection.connection.total_changes if connection.vendor == "sqlite" else None
+    load = os.getloadavg()[0]
+    cpu, started = _cpu(), time.perf_counter()
+    with connection.execute_wrapper(counter):
+        outcome = func()
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": round(seconds, 3),
+        "cpu_seconds": round(_cpu() - cpu, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "statements": counter.statements,
+        "rows_written": (
+            counter.rows_written
+            if sqlite_changes is None
+            else connection.connection.total_changes - sqlite_changes
+        ),
+        "rows_read": counter.rows_read if connection.vendor == "postgresql" else None,
+        "load_before": round(load, 2),
+        "load_after": round(os.getloadavg()[0], 2),
+        **outcome,
+    }
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.probe")
+    parser.add_argument("kind", choices=["daily", "naive", "year", "session", "count"])
+    parser.add_argument("--date", default="2027-06-01")
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--batch-size", type=int, default=0)
+    parser.add_argument("--username", default="bench")
+    parser.add_argument("--max-seconds", type=float, default=0, help="naive: stop after")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyklos.config.settings")
+    import django
+
+    django.setup()
+    day = date.fromisoformat(args.date)
+
+    if args.kind == "daily":
+        from kyklos.automation.services import run_day
+
+        def func():
+            result = run_day(day, batch_size=args.batch_size)
+            return {"actions": result.actions, "total": result.total}
+
+        out = measure(func)
+    elif args.kind == "naive":
+        from bench.naive import run_day_naive
+
+        def func():
+            actions, walked, services = run_day_naive(day, args.max_seconds)
+            return {
+                "actions": actions,
+                "total": _total(actions),
+                "walked": walked,
+                "main_services": services,
+            }
+
+        out = measure(func)
+        if out["walked"] < out["main_services"]:  # stopped early: project to all services
+            out["projected_seconds"] = round(
+                out["seconds"] * out["main_services"] / max(out["walked"], 1), 1
+            )
+    elif args.kind == "year":
+        from kyklos.automation.services import simulate
+
+        def func():
+            results = simulate(day, args.days, batch_size=args.batch_size)
+            return {"days": len(results), "total": sum(r.total for r in results)}
+
+        out = measure(func)
+    elif args.kind == "session":
+        out = {"session": _session(args.username)}
+    else:
+        from kyklos.lifecycle.models import Service
+
+        out = {"services": Service.objects.count()}
+    print(json.dumps(out))
+
+
+def _total(actions: dict) -> int:
+    return sum(v for k, v in actions.items() if not k.endswith("_skipped"))
+
+
+def _session(username: str) -> str:
+    """A logged-in session for ``username`` (what the login form would create)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.models import User
+    from django.contrib.sessions.backends.db import SessionStore
+
+    user = User.objects.get(username=username)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
