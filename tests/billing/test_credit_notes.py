@@ -243,3 +243,17 @@ def test_an_empty_list_of_lines_is_refused(greek_invoice):
     with pytest.raises(ValidationError, match="at least one line"):
         credit(greek_invoice, [])
     assert _nothing_written(greek_invoice)
+
+
+def test_the_only_edit_allowed_is_erasing_the_buyer_when_retention_ends(greek_invoice):
+    documents = Invoice.objects.filter(pk=greek_invoice.pk)
+    with pytest.raises(IssuedDocumentError, match="cannot be edited"):
+        documents.update(buyer_name="Someone Else")
+    with pytest.raises(IssuedDocumentError, match="cannot be edited"):
+        documents.update(buyer_name="Erased customer", buyer_address="kept", total=D("0"))
+
+    documents.update(buyer_name="Erased customer", buyer_address="", buyer_vat_id="")
+
+    greek_invoice.refresh_from_db()
+    assert (greek_invoice.buyer_name, greek_invoice.buyer_address) == ("Erased customer", "")
+    assert greek_invoice.total == D("167.40")

@@ -272,6 +272,6 @@ def test_the_access_log_export_lists_staff_views_and_changes_of_that_customer_on
         ("anna", "customer record", "billing question"),
     ]
     assert all(r["when"].startswith("2027-03-01") for r in exported)
-    assert personal_data.entries["core.AuditEvent"].category == "access log"
+    assert personal_data.entries["core.AuditEvent"].category == "audit_trail"
     erased = personal_data.erase(Subject(customer_id=maria.pk))["core.AuditEvent"]
     assert erased.kept == 3 and "art. 5(2)" in erased.kept_reason

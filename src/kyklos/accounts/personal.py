@@ -13,8 +13,8 @@ from kyklos.accounts import services
 from kyklos.accounts.models import RecoveryCode, RecoveryCodeDevice, SecurityEvent, UserSession
 from kyklos.core.personal_data import Erased, Subject, personal_data
 
-SECURITY = "security log"
-ACCOUNT = "login account"
+SECURITY = "access_logs"
+ACCOUNT = "accounts"
 
 
 def users_of(subject: Subject):

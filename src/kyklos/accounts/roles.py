@@ -84,6 +84,27 @@ grant(DPO, "accounts", "view")  # security log and sessions
 grant(DPO, "axes", "view")
 grant(DPO, "auth", "view")
 
+# The apps added with billing, support, privacy and security.
+for _app in ("projects", "receivables"):
+    grant(BILLING, _app, *WORK)
+grant(BILLING, "support", "view")
+for _app in ("support", "intake"):
+    grant(SUPPORT, _app, *WORK)
+grant(SUPPORT, "projects", "view", "add")
+grant(SUPPORT, "devices", "view")
+grant(SUPPORT, "vault", "view")
+grant(TECHNICAL, "support", *WORK)
+grant(TECHNICAL, "devices", *WORK)
+grant(TECHNICAL, "vault", "view")
+grant(DPO, "privacy", *WORK)
+for _app in ("support", "intake", "devices", "vault"):
+    grant(DPO, _app, "view")
+
+#: Permissions beyond the model verbs, per role (``app_label.codename``).
+EXTRA = {
+    TECHNICAL: {"vault.reveal_credential"},
+}
+
 
 def _role_filter(role: str) -> Q | None:
     if role == ADMIN:
@@ -93,6 +114,10 @@ def _role_filter(role: str) -> Q | None:
         for verb in verbs:
             part = Q(content_type__app_label=app_label, codename__startswith=f"{verb}_")
             query = part if query is None else query | part
+    for permission in EXTRA.get(role, ()):
+        app_label, codename = permission.split(".")
+        part = Q(content_type__app_label=app_label, codename=codename)
+        query = part if query is None else query | part
     return query
 
 

@@ -80,6 +80,23 @@ def _refuse(message: str) -> None:
     raise IssuedDocumentError(message)
 
 
+#: The one edit data-protection law imposes on an issued document: when its retention ends
+#: (proformas with the customer's other records, tax documents after the tax period), the
+#: buyer's particulars are replaced by the erased marker, and nothing else changes.
+ANONYMISABLE_FIELDS = frozenset({"buyer_name", "buyer_address", "buyer_vat_id"})
+
+
+def _anonymises_buyer(values: dict) -> bool:
+    from kyklos.customers.personal_data import ERASED_NAME
+
+    return (
+        set(values) <= ANONYMISABLE_FIELDS | Invoice.MUTABLE_FIELDS
+        and values.get("buyer_name") == ERASED_NAME
+        and values.get("buyer_address", "") == ""
+        and values.get("buyer_vat_id", "") == ""
+    )
+
+
 class InvoiceQuerySet(models.QuerySet):
     """Issued documents are never deleted, and only their payment state changes."""
 
@@ -90,7 +107,7 @@ class InvoiceQuerySet(models.QuerySet):
 
     def update(self, **kwargs):
         changed = set(kwargs) - Invoice.MUTABLE_FIELDS
-        if changed:
+        if changed and not _anonymises_buyer(kwargs):
             _refuse(
                 gettext("Issued documents cannot be edited (%(fields)s).")
                 % {"fields": ", ".join(sorted(changed))}

@@ -10,8 +10,8 @@ SQLITE_MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
 #: The audit trail is evidence of how personal data was processed (GDPR art. 5(2), 30, 32).
 AUDIT_LEGAL_HOLD = (
     "The audit trail is kept as evidence of who processed the data and when (GDPR art. 5(2) "
-    "and 32); it holds field names and reasons, not the particulars themselves, and it is "
-    "hash-chained, so its rows are never rewritten."
+    "and 32): it names who acted (a login name) and what changed, and it is hash-chained, so "
+    "its rows are never rewritten; an erasure leaves it as it is."
 )
 
 

@@ -165,7 +165,7 @@ def log_request_access(
 def staff_accesses(customer_id: int):
     """What the provider's staff did with a customer's data, newest first: every view
     (:data:`ACCESSED`) and every change made by a staff user. The customer sees this in
-    their access request (category "access log")."""
+    their access request (category "audit_trail")."""
     return (
         AuditEvent.objects.filter(customer_id=customer_id, actor__is_staff=True)
         .order_by("-at", "-id")
@@ -174,7 +174,7 @@ def staff_accesses(customer_id: int):
 
 
 def export_access_log(subject) -> Iterable[dict]:
-    """Personal-data exporter for :class:`AuditEvent` (category "access log")."""
+    """Personal-data exporter for :class:`AuditEvent` (category "audit_trail")."""
     if subject.customer_id is None:
         return []
     return [

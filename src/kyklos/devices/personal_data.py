@@ -77,14 +77,14 @@ def erase_shipments(subject: Subject) -> Erased:
 def register() -> None:
     personal_data.register(
         Device,
-        category="devices",
+        category="device_activity",
         fields=["serial", "mac"],
         exporter=export_devices,
         eraser=erase_devices,
     )
     personal_data.register(
         DeviceActivity,
-        category="device activity",
+        category="device_activity",
         fields=["ip", "at"],
         exporter=export_activity,
         eraser=erase_activity,

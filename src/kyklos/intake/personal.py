@@ -21,7 +21,7 @@ from kyklos.core.personal_data import Erased, Subject, personal_data
 from kyklos.customers.models import Customer
 from kyklos.intake.models import ContactThrottle, InboundMessage, QuarantinedMessage
 
-CATEGORY = "support requests"
+CATEGORY = "support"
 
 
 def _addresses(subject: Subject) -> set[str]:

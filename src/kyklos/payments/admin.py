@@ -161,7 +161,8 @@ class TransferProofAdmin(ServiceAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return obj is None or obj.status == ReviewStatus.PENDING
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.status == ReviewStatus.PENDING)
 
 
 class StatementUploadForm(ServiceForm):
@@ -194,7 +195,7 @@ class BankStatementAdmin(ServiceAdmin):
     inlines = [StatementLineInline]
 
     def has_change_permission(self, request, obj=None):
-        return obj is None
+        return obj is None and super().has_change_permission(request, obj)
 
     def get_inlines(self, request, obj):
         return self.inlines if obj else []
@@ -257,7 +258,8 @@ class StatementLineAdmin(ServiceAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return obj is None or obj.status == StatementLine.Status.UNMATCHED
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.status == StatementLine.Status.UNMATCHED)
 
 
 # --- identity, credit, refunds, providers --------------------------------------------------
@@ -295,7 +297,8 @@ class IdentityCheckAdmin(ServiceAdmin):
     raw_id_fields = ["invoice"]
 
     def has_change_permission(self, request, obj=None):
-        return obj is None or obj.status == IdentityCheck.Status.REQUESTED
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.status == IdentityCheck.Status.REQUESTED)
 
 
 class RefundPayoutForm(ServiceForm):
@@ -322,7 +325,8 @@ class RefundAdmin(ServiceAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return obj is None or obj.status == Refund.Status.PAYOUT_PENDING
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.status == Refund.Status.PAYOUT_PENDING)
 
 
 @admin.register(CreditEntry)

@@ -21,7 +21,7 @@ class PaymentsConfig(AppConfig):
         hold = "billing records are kept for the tax period (R9.4)"
         personal_data.register(
             models.StatementLine,
-            category="billing",
+            category="tax_records",
             fields=["debtor_name", "debtor_iban", "remittance"],
             exporter=privacy.export_statement_lines,
             eraser=privacy.keep_for_tax_period(models.StatementLine),
@@ -29,7 +29,7 @@ class PaymentsConfig(AppConfig):
         )
         personal_data.register(
             models.TransferProof,
-            category="billing",
+            category="tax_records",
             fields=["document", "bank_reference"],
             exporter=privacy.export_proofs,
             eraser=privacy.keep_for_tax_period(models.TransferProof),

@@ -93,7 +93,8 @@ class NoticeVersionAdmin(ReadOnly):
     actions = ["notify_customers"]
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_staff  # to run the action; every field is read-only
+        # To run the action (every field is read-only): the privacy staff only.
+        return request.user.has_perm("privacy.change_noticeversion")
 
     @admin.action(description=_("Significant change: notify every customer (R12.3)"))
     def notify_customers(self, request, queryset):
@@ -145,7 +146,7 @@ class RestrictionAdmin(ReadOnly):
     actions = ["lift"]
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_staff
+        return request.user.has_perm("privacy.change_restriction")
 
     @admin.action(description=_("Lift the restriction (the person was told)"))
     def lift(self, request, queryset):
@@ -274,7 +275,7 @@ class RetentionRunAdmin(ReadOnly):
         return False
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_staff
+        return request.user.has_perm("privacy.view_retentionrun")
 
 
 # --- breaches -----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ class ProjectsConfig(AppConfig):
         registry.register_daily_step("projects.expire_quotes", 70, services.expire_quotes)
         personal_data.register(
             Signature,
-            category="contract",
+            category="sales_leads",
             fields=["signer_name", "signer_email", "ip_address", "user_agent", "source"],
             exporter=privacy.export_signatures,
             eraser=privacy.erase_signatures,

@@ -26,7 +26,7 @@ from kyklos.support.models import (
 )
 
 ERASED = "[erased]"
-CATEGORY = "support requests"
+CATEGORY = "support"
 
 
 def tickets_of(subject: Subject) -> QuerySet[Ticket]:

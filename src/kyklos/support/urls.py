@@ -1,5 +1,7 @@
 from django.urls import path
 
+from kyklos.accounts import roles as R
+from kyklos.accounts.access import require_role
 from kyklos.support import views
 
 app_name = "desk"
@@ -15,3 +17,8 @@ urlpatterns = [
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path("report/", views.sla_report, name="report"),
 ]
+
+# The desk is for the support and technical staff (admins always); billing staff see it to
+# log time and draft quotes for out-of-scope work.
+for _pattern in urlpatterns:
+    _pattern.callback = require_role(R.SUPPORT, R.TECHNICAL, R.BILLING)(_pattern.callback)
