@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kyklos.core import clock
+from kyklos.notifications.models import Outbox
 from kyklos.payments.services import record_payment
 from kyklos.projects import services as projects
 from kyklos.projects.models import Channel
@@ -63,6 +64,9 @@ def test_45_days_on_10000_at_20_percent(final_invoice):
             through=date(2027, 3, 17), customer=final_invoice.customer, actor="staff"
         )
     assert document.subtotal == Decimal("246.58") and document.total == Decimal("246.58")
+    assert list(Outbox.objects.filter(invoice_id=document.pk).values_list("event", flat=True)) == [
+        "receipt_issued"
+    ]
     (line,) = document.lines.all()
     assert line.description == (
         f"Late interest 20% a year on {final_invoice.number}, 2027-02-01 to 2027-03-17 (45 days)"

@@ -528,31 +528,12 @@ def charge_interest(*, through: date, actor, customer: Customer | None = None) -
         )
     documents = billing.issue_documents(specs, actor=actor)
     all_charges = []
-    rows_out = []
-    for document, (customer_id, rows) in zip(documents, charges.items(), strict=True):
+    for document, rows in zip(documents, charges.values(), strict=True):
         for charge in rows:
             charge.charged_on = document
             all_charges.append(charge)
-        buyer = by_customer[customer_id]
-        rows_out.append(
-            notices.build_notice(
-                event=Event.INVOICE_ISSUED,
-                customer_id=customer_id,
-                language=buyer.language,
-                to_email=notices.recipient(Event.INVOICE_ISSUED, buyer),
-                for_date=clock.today(),
-                invoice_id=document.pk,
-                context={
-                    "customer_name": buyer.display_name,
-                    "invoice_number": document.number,
-                    "total": str(document.total),
-                    "currency": document.currency,
-                    "due_on": document.due_on.isoformat(),
-                },
-            )
-        )
+    # Billing announces each tax document to the customer, with its PDF.
     InterestCharge.objects.bulk_create(all_charges)
-    notices.queue_notices(rows_out)
     log_actions(
         (
             (c, {"amount": str(c.amount), "days": c.days, "on": c.invoice.number})
