@@ -78,6 +78,10 @@ def test_the_deposit_starts_the_project_and_the_final_invoice_passes_ownership(
     )
     project.refresh_from_db()
     assert (project.status, project.delivered_on) == (Project.Status.DELIVERED, date(2027, 5, 10))
+    # one notice per document: billing's, with the PDF attached
+    assert list(Outbox.objects.filter(invoice_id=final.pk).values_list("event", "attachments")) == [
+        ("receipt_issued", [{"kind": "invoice_pdf", "id": final.pk}])
+    ]
     assert not project.ownership_transferred
 
     pay(final, date(2027, 6, 1), amount="1000.00")  # a part payment passes nothing

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from kyklos.core.models import AuditEvent
 from kyklos.customers.models import Customer
+from kyklos.notifications.models import Outbox
 from kyklos.projects import services
 from kyklos.projects.models import AgreedRate, HourlyRate, Project, TimeEntry
 from tests import factories
@@ -171,4 +172,7 @@ def test_billing_hours_issues_one_document_with_a_line_per_charged_entry(custome
         "2027-03-01 Update plugins — 17 min at 60.00/h (T-2)",
     ]
     assert TimeEntry.objects.filter(invoice=invoice).count() == 3
+    assert list(Outbox.objects.filter(invoice_id=invoice.pk).values_list("event", flat=True)) == [
+        "receipt_issued"  # billing's notice, one per document
+    ]
     assert services.bill_time(customer, actor="staff") is None  # nothing left, nothing issued

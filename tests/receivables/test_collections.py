@@ -2,9 +2,12 @@
 the 30-day grace: suspension, formal notice, and collection."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from kyklos.billing.models import DocumentKind
 from kyklos.core import clock
@@ -168,22 +171,71 @@ def test_staff_hand_over_early_or_write_off(customer, hosting, django_user_model
     assert AuditEvent.objects.filter(action="receivables.case.sent_to_collection").count() == 1
 
 
-def test_each_step_costs_the_same_statements_for_one_or_many_cases(
-    customer, django_assert_max_num_queries
-):
-    customers = [customer] + [factories.customer(name=f"C{n}") for n in range(6)]
-    for c in customers:
-        open_receipt(c, date(2027, 3, 1))
+def test_each_step_costs_the_same_statements_for_one_or_many_cases(customer):
+    def counted(day):
+        with CaptureQueriesContext(connection) as queries:
+            result = run(day)
+        return len(queries), result
+
+    # One overdue document, chased to its formal notice, then paid.
+    invoice = open_receipt(customer, date(2027, 3, 1))
     run(date(2027, 3, 2))
-    with django_assert_max_num_queries(20):
-        result = run(date(2027, 3, 8))
+    one_reminder, result = counted(date(2027, 3, 8))
+    assert result["collection_reminder"] == 1
+    one_notice, result = counted(date(2027, 4, 1))
+    assert result["collection_escalated"] == 1
+    with clock.frozen(date(2027, 4, 2)):
+        record_payment(invoice, amount="124.00", method="manual", actor="staff")
+
+    # Seven overdue documents of seven customers, the same way.
+    for n in range(7):
+        open_receipt(factories.customer(name=f"C{n}"), date(2027, 5, 1))
+    run(date(2027, 5, 2))
+    seven_reminders, result = counted(date(2027, 5, 8))
     assert result["collection_reminder"] == 7
-    with django_assert_max_num_queries(25):
-        result = run(date(2027, 4, 1))
+    seven_notices, result = counted(date(2027, 6, 1))
     assert result["collection_escalated"] == 7
+
+    assert (seven_reminders, seven_notices) == (one_reminder, one_notice)
 
 
 def test_the_daily_run_includes_collections(customer, run_day):
     open_receipt(customer, date(2027, 3, 1))
     run_day(date(2027, 3, 2))
     assert CollectionCase.objects.count() == 1
+
+
+def test_a_wholly_credited_document_closes_its_case_and_brings_services_back(
+    customer, hosting, django_user_model
+):
+    from kyklos.billing import services as billing
+
+    invoice = open_receipt(customer, date(2027, 3, 1))
+    run(date(2027, 4, 1))
+    hosting.refresh_from_db()
+    assert hosting.state == State.SUSPENDED
+    with clock.frozen(date(2027, 4, 3)):
+        billing.issue_credit_note(invoice, reason="Billed in error", actor="staff")
+    result = run(date(2027, 4, 4))
+    case = CollectionCase.objects.get()
+    hosting.refresh_from_db()
+    assert result["collection_closed"] == 1
+    assert (case.stage, case.outcome) == ("closed", "credited")
+    assert hosting.state == State.ACTIVE
+
+
+def test_a_part_credit_lowers_what_the_reminder_asks_for(customer, hosting):
+    from kyklos.billing import services as billing
+
+    invoice = open_receipt(customer, date(2027, 3, 1), "100.00")  # 124.00 with VAT
+    line = invoice.lines.get()
+    with clock.frozen(date(2027, 3, 3)):
+        billing.issue_credit_note(
+            invoice,
+            reason="Discount agreed",
+            lines=[billing.CreditLine(line=line, net=Decimal("50.00"))],
+            actor="staff",
+        )
+    run(date(2027, 3, 8))
+    reminder = Outbox.objects.get(event="collection_reminder")
+    assert reminder.context["total"] == "62.00"  # 124.00 − (50.00 + 24% = 62.00)

@@ -6,8 +6,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from kyklos.core import clock
+from kyklos.notifications.models import Outbox
 from kyklos.payments.services import record_payment
 from kyklos.projects import services as projects
 from kyklos.projects.models import Channel
@@ -61,6 +64,9 @@ def test_45_days_on_10000_at_20_percent(final_invoice):
             through=date(2027, 3, 17), customer=final_invoice.customer, actor="staff"
         )
     assert document.subtotal == Decimal("246.58") and document.total == Decimal("246.58")
+    assert list(Outbox.objects.filter(invoice_id=document.pk).values_list("event", flat=True)) == [
+        "receipt_issued"
+    ]
     (line,) = document.lines.all()
     assert line.description == (
         f"Late interest 20% a year on {final_invoice.number}, 2027-02-01 to 2027-03-17 (45 days)"
@@ -145,12 +151,20 @@ def test_the_day_count_is_actual_365_also_in_a_leap_year():
     assert interest.amount(found, Decimal("20")).quantize(Decimal("0.0001")) == Decimal("200.5479")
 
 
-def test_month_end_interest_costs_the_same_statements_for_many_customers(
-    final_invoice, django_assert_max_num_queries
-):
+def test_month_end_interest_costs_the_same_statements_for_one_or_many_customers(final_invoice):
+    with clock.frozen(date(2027, 2, 28)), CaptureQueriesContext(connection) as one:
+        assert services.month_end_interest(date(2027, 2, 28)) == {"interest_invoice": 1}
     for login in ("beta", "gamma", "delta"):
         make_final_invoice(login)
-    # 16 statements for one customer too (measured): nothing per customer or document
-    with clock.frozen(date(2027, 2, 28)), django_assert_max_num_queries(16):
-        assert services.month_end_interest(date(2027, 2, 28)) == {"interest_invoice": 4}
-    assert InterestCharge.objects.filter(amount=Decimal("153.42")).count() == 4
+    with clock.frozen(date(2027, 3, 31)), CaptureQueriesContext(connection) as four:
+        assert services.month_end_interest(date(2027, 3, 31)) == {"interest_invoice": 4}
+    assert len(four) == len(one)  # nothing per customer or per document
+    # March for the first customer (31 days): 169.86; February and March for the others:
+    # 59 days, 10,000 × 0.20 × 59 / 365 = 323.2876… → 323.29
+    assert sorted(InterestCharge.objects.values_list("amount", flat=True)) == [
+        Decimal("153.42"),
+        Decimal("169.86"),
+        Decimal("323.29"),
+        Decimal("323.29"),
+        Decimal("323.29"),
+    ]

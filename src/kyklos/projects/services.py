@@ -663,7 +663,8 @@ def _issue(
     actor,
     document_kind: str | None = None,
 ) -> Invoice:
-    """Issue one document for ``project`` through billing, link it, announce it."""
+    """Issue one document for ``project`` through billing and link it. Billing announces
+    tax documents (with their PDF); a deposit proforma is announced here."""
     customer = project.customer
     day = clock.today()
     invoice = billing.issue_document(
@@ -684,6 +685,8 @@ def _issue(
     ProjectInvoice.objects.create(
         project=project, kind=kind, invoice=invoice, amount=amount, created_at=clock.now()
     )
+    if invoice.kind != DocumentKind.PROFORMA:
+        return invoice  # billing announces tax documents itself, with their PDF
     notices.queue_notice(
         event=Event.INVOICE_ISSUED,
         customer=customer,
@@ -1158,16 +1161,4 @@ def bill_time(
         actor=actor,
         data={"entries": len(entries), "through": through.isoformat()},
     )
-    notices.queue_notice(
-        event=Event.INVOICE_ISSUED,
-        customer=customer,
-        invoice_id=invoice.pk,
-        for_date=clock.today(),
-        context={
-            "invoice_number": invoice.number,
-            "total": str(invoice.total),
-            "currency": invoice.currency,
-            "due_on": invoice.due_on.isoformat(),
-        },
-    )
-    return invoice
+    return invoice  # billing announces the tax document, with its PDF

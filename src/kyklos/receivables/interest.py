@@ -8,7 +8,8 @@ exactly and the sum is rounded once, with :func:`kyklos.core.money.round_money`.
 Which days count: the interest-free period ends ``interest_free_days`` after the due
 date; interest runs from the next day up to and including the day of payment (or the
 day it is calculated for). The balance of a day is the document's total less the
-payments made before that day, so a part payment lowers the balance from the next day.
+payments made and credit notes issued before that day, so a part payment lowers the
+balance from the next day.
 
 Example: €10,000 due on 1 January 2027, 30 interest-free days (to 31 January), charged
 through 17 March 2027: 45 days × 10,000 × 20% ÷ 365 = 246.5753… → €246.58.

@@ -76,6 +76,7 @@ class CollectionCase(models.Model):
 
     class Outcome(models.TextChoices):
         PAID = "paid", _("Paid")
+        CREDITED = "credited", _("Document credited")
         CANCELLED = "cancelled", _("Document cancelled")
         WRITTEN_OFF = "written_off", _("Written off")
 

@@ -33,7 +33,6 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    Sum,
 )
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -71,15 +70,25 @@ def current_policy() -> CollectionPolicy:
     )
 
 
+def reductions(invoice_ids: list[int]) -> dict[int, list[tuple[date, Decimal]]]:
+    """What lowered each document's balance, and when: payments (on their day) and
+    credit notes (on their issue day). Two queries."""
+    found: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    for invoice_id, day, amount in Payment.objects.filter(invoice_id__in=invoice_ids).values_list(
+        "invoice_id", "paid_on", "amount"
+    ):
+        found[invoice_id].append((day, amount))
+    for invoice_id, day, amount in Invoice.objects.filter(
+        related_id__in=invoice_ids, kind=DocumentKind.CREDIT_NOTE
+    ).values_list("related_id", "issued_on", "total"):
+        found[invoice_id].append((day, amount))
+    return found
+
+
 def outstanding(invoices: list[Invoice]) -> dict[int, Decimal]:
-    """What is still owed on each document (total less payments), one query."""
-    paid = dict(
-        Payment.objects.filter(invoice_id__in=[i.pk for i in invoices])
-        .values("invoice_id")
-        .annotate(total=Sum("amount"))
-        .values_list("invoice_id", "total")
-    )
-    return {i.pk: i.total - (paid.get(i.pk) or ZERO) for i in invoices}
+    """What is still owed on each document: its total less payments and credit notes."""
+    less = reductions([i.pk for i in invoices])
+    return {i.pk: i.total - sum((a for _d, a in less[i.pk]), ZERO) for i in invoices}
 
 
 # --- the daily run -----------------------------------------------------------------------
@@ -112,29 +121,38 @@ def _batches(qs, size: int):
 
 
 def close_settled_cases(day: date) -> int:
-    """Cases whose document is no longer open are closed (paid, or cancelled)."""
+    """Cases whose document is no longer open are closed (paid, wholly credited or
+    cancelled); services they suspended come back when the customer is clear."""
     closed = 0
+    customers: set[int] = set()
     for status, outcome in (
         (Invoice.Status.PAID, CollectionCase.Outcome.PAID),
+        (Invoice.Status.CREDITED, CollectionCase.Outcome.CREDITED),
         (Invoice.Status.CANCELLED, CollectionCase.Outcome.CANCELLED),
     ):
         rows = list(
             CollectionCase.objects.exclude(stage=CollectionCase.Stage.CLOSED)
             .filter(invoice__status=status)
-            .values_list("pk", "customer_id")
+            .values_list("pk", "customer_id", "suspended_service_ids")
         )
         if not rows:
             continue
         with transaction.atomic():
-            CollectionCase.objects.filter(pk__in=[pk for pk, _c in rows]).update(
+            CollectionCase.objects.filter(pk__in=[pk for pk, _c, _s in rows]).update(
                 stage=CollectionCase.Stage.CLOSED, closed_on=day, outcome=outcome
             )
             log_action_rows(
-                ((CASE_TYPE, pk, customer, {"outcome": outcome}) for pk, customer in rows),
+                ((CASE_TYPE, pk, customer, {"outcome": outcome}) for pk, customer, _s in rows),
                 "receivables.case.closed",
                 actor=ACTOR,
             )
+        customers.update(customer for _pk, customer, suspended in rows if suspended)
         closed += len(rows)
+    # Only customers whose closed cases had suspended services (paid ones were handled
+    # at payment time, so in practice: credited or cancelled documents, which are rare).
+    for customer_id in sorted(customers):
+        with transaction.atomic():
+            _reactivate_if_clear(customer_id, day, ACTOR)
     return closed
 
 
@@ -191,6 +209,8 @@ def send_reminders(day: date, policy: CollectionPolicy) -> dict[str, int]:
             .filter(
                 stage=CollectionCase.Stage.OVERDUE,
                 invoice__due_on__lte=day - timedelta(days=offset),
+                # past the grace the formal notice goes out instead
+                invoice__due_on__gte=day - timedelta(days=policy.grace_days),
             )
             .filter(Q(last_reminder_days__isnull=True) | Q(last_reminder_days__lt=offset))
         )
@@ -478,11 +498,7 @@ def charge_interest(*, through: date, actor, customer: Customer | None = None) -
     )
     if not candidates:
         return []
-    payments: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
-    for invoice_id, paid_on, paid in Payment.objects.filter(
-        invoice_id__in=[c.pk for c in candidates]
-    ).values_list("invoice_id", "paid_on", "amount"):
-        payments[invoice_id].append((paid_on, paid))
+    payments = reductions([c.pk for c in candidates])
 
     charges: dict[int, list[InterestCharge]] = defaultdict(list)
     by_customer: dict[int, Customer] = {}
@@ -528,31 +544,12 @@ def charge_interest(*, through: date, actor, customer: Customer | None = None) -
         )
     documents = billing.issue_documents(specs, actor=actor)
     all_charges = []
-    rows_out = []
-    for document, (customer_id, rows) in zip(documents, charges.items(), strict=True):
+    for document, rows in zip(documents, charges.values(), strict=True):
         for charge in rows:
             charge.charged_on = document
             all_charges.append(charge)
-        buyer = by_customer[customer_id]
-        rows_out.append(
-            notices.build_notice(
-                event=Event.INVOICE_ISSUED,
-                customer_id=customer_id,
-                language=buyer.language,
-                to_email=notices.recipient(Event.INVOICE_ISSUED, buyer),
-                for_date=clock.today(),
-                invoice_id=document.pk,
-                context={
-                    "customer_name": buyer.display_name,
-                    "invoice_number": document.number,
-                    "total": str(document.total),
-                    "currency": document.currency,
-                    "due_on": document.due_on.isoformat(),
-                },
-            )
-        )
+    # Billing announces each tax document to the customer, with its PDF.
     InterestCharge.objects.bulk_create(all_charges)
-    notices.queue_notices(rows_out)
     log_actions(
         (
             (c, {"amount": str(c.amount), "days": c.days, "on": c.invoice.number})
@@ -595,6 +592,6 @@ def accrued_interest(invoice: Invoice, *, through: date) -> Decimal:
     if last_charged is not None:
         first = max(first, last_charged + timedelta(days=1))
     last = through if invoice.status == Invoice.Status.OPEN else min(through, invoice.paid_on)
-    paid = list(invoice.payments.values_list("paid_on", "amount"))
+    paid = reductions([invoice.pk])[invoice.pk]
     found = interest.segments(total=invoice.total, payments=paid, first_day=first, last_day=last)
     return round_money(interest.amount(found, policy.interest_rate), invoice.currency)
