@@ -19,16 +19,15 @@ def draw(results: dict, path: Path) -> None:
     ]
     for backend, engine, label, style in series:
         rows = sorted(
-            (r["services"], r["seconds"])
+            (r["services"], r.get("projected_seconds", r["seconds"]), "projected_seconds" in r)
             for r in results.get("daily", [])
             if r["backend"] == backend and r["engine"] == engine and r["services"] >= 1000
         )
         if rows:
-            ax.plot([x for x, _ in rows], [y for _, y in rows], style, label=label)
-            for x, y in rows:
-                ax.annotate(
-                    f"{y:.1f} s", (x, y), textcoords="offset points", xytext=(5, -12), fontsize=8
-                )
+            ax.plot([x for x, _, _ in rows], [y for _, y, _ in rows], style, label=label)
+            for x, y, projected in rows:
+                text = f"{y:.0f} s (projected)" if projected else f"{y:.1f} s"
+                ax.annotate(text, (x, y), textcoords="offset points", xytext=(5, -12), fontsize=8)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("services")
