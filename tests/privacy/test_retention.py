@@ -128,7 +128,8 @@ def test_ex_customers_are_anonymised_a_year_after_the_end_and_tax_documents_keep
     lines = {(line.category, line.target, line.action): line.count for line in run.lines.all()}
     assert lines[("customer_records", "customers.Customer", "anonymise")] == 1
     assert lines[("customer_records", "billing.Invoice", "anonymise")] == 1
-    assert lines[("customer_records", "notifications.Outbox", "delete")] == 1
+    # the notice written above and the two invoices' own "tax invoice issued" notices
+    assert lines[("customer_records", "notifications.Outbox", "delete")] == 3
     assert lines[("tax_records", "billing.Invoice", "anonymise")] == 1
     assert run.total == 4
     line = run.lines.get(category="tax_records", target="billing.Invoice")
@@ -211,3 +212,19 @@ def test_the_daily_run_includes_retention(run_day):
     result = run_day(date(2027, 3, 1))
     assert result.actions["retention_customer_records_anonymise"] == 1
     assert isinstance(result.day, date) and not isinstance(result.day, datetime)
+
+
+def test_security_events_with_ip_addresses_go_after_3_months(db):
+    from kyklos.accounts.models import SecurityEvent
+
+    for day, ip in ((date(2026, 11, 30), "203.0.113.9"), (date(2026, 12, 2), "203.0.113.10")):
+        with clock.frozen(day):
+            SecurityEvent.objects.create(
+                at=clock.now(), kind="login_failed", username="maria", ip_address=ip
+            )
+
+    retention.run(date(2027, 3, 1))  # 3 months back: 2026-12-01
+
+    assert list(SecurityEvent.objects.values_list("ip_address", flat=True)) == ["203.0.113.10"]
+    line = RetentionReportLine.objects.get(target="accounts.SecurityEvent")
+    assert (line.category, line.count) == ("access_logs", 1)

@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kyklos.accounts import services
 from kyklos.accounts.models import RecoveryCode, RecoveryCodeDevice, SecurityEvent, UserSession
-from kyklos.core.personal_data import Erased, Subject, personal_data
+from kyklos.core.personal_data import DELETE, Erased, Subject, personal_data
 
 SECURITY = "access_logs"
 ACCOUNT = "accounts"
@@ -183,5 +183,15 @@ def register() -> None:
             exporter=_axes_exporter(model),
             eraser=_axes_eraser(model),
         )
+    # R9.4, R10.4: IP addresses and access logs go after the access_logs rule's period
+    # (3 months by default), by the retention engine in the daily run.
+    for model, date_field in (
+        (SecurityEvent, "at"),
+        (UserSession, "last_seen_at"),
+        (AccessAttempt, "attempt_time"),
+        (AccessLog, "attempt_time"),
+        (AccessFailureLog, "attempt_time"),
+    ):
+        personal_data.register_retention(SECURITY, model, date_field=date_field, action=DELETE)
     personal_data.declare_exempt(Group, "role names, no person")
     personal_data.declare_exempt(Permission, "permission names, no person")
