@@ -223,6 +223,9 @@ def api_headers(django_user_model):
     from kyklos.api import services
 
     staff = django_user_model.objects.create_user("staff", is_staff=True)
+    from kyklos.accounts import roles
+
+    roles.assign(staff, roles.BILLING)
     return {"HTTP_AUTHORIZATION": f"Bearer {services.create_token(staff, name='t')[1]}"}
 
 

@@ -32,7 +32,11 @@ def _document(invoice_id: int) -> Invoice:
     )
 
 
-@router.get("/{invoice_id}.pdf", response={200: None, **ERRORS_WITH_404})
+@router.get(
+    "/{invoice_id}.pdf",
+    response={200: None, **ERRORS_WITH_404},
+    auth=roles(R.BILLING, R.SUPPORT, R.DPO),
+)
 def invoice_pdf(request, invoice_id: int):
     """The document as PDF, in the customer's language (R6.8)."""
     invoice = _document(invoice_id)
@@ -41,7 +45,11 @@ def invoice_pdf(request, invoice_id: int):
     return response
 
 
-@router.get("/{invoice_id}.xml", response={200: None, **ERRORS_WITH_404})
+@router.get(
+    "/{invoice_id}.xml",
+    response={200: None, **ERRORS_WITH_404},
+    auth=roles(R.BILLING, R.SUPPORT, R.DPO),
+)
 def invoice_xml(request, invoice_id: int):
     """The tax document as an EN 16931 e-invoice: UBL 2.1, Peppol BIS Billing 3.0. A
     proforma has none (404)."""
