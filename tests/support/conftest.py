@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth import get_user_model
 
+from kyklos.accounts import roles
 from kyklos.core import clock
 from kyklos.support.models import Department
 from tests import factories
@@ -35,16 +36,20 @@ def other_customer(db):
 
 @pytest.fixture
 def agent(db):
-    return get_user_model().objects.create_user(
+    user = get_user_model().objects.create_user(
         "agent", email="agent@kyklos.localhost", is_staff=True, first_name="Anna"
     )
+    roles.assign(user, roles.SUPPORT)
+    return user
 
 
 @pytest.fixture
 def lead(db):
-    return get_user_model().objects.create_user(
+    user = get_user_model().objects.create_user(
         "lead", email="lead@kyklos.localhost", is_staff=True
     )
+    roles.assign(user, roles.SUPPORT)
+    return user
 
 
 @pytest.fixture

@@ -36,7 +36,10 @@ def test_only_staff_get_in(client, customer, now):
 
     client.force_login(make_login("someone"))
     response = client.get(reverse("desk:queue"))
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 403  # a login without a staff role
+    client.logout()
+    response = client.get(reverse("desk:queue"))
+    assert response.status_code == 302 and "/login/" in response["Location"]
 
 
 def test_queue_sorts_by_time_left(desk, customer, agent):
