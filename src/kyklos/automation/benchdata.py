@@ -115,6 +115,7 @@ class _Writer:
             return
         table = model._meta.db_table
         self.result.rows[table] += len(rows)
+        columns, rows = _with_defaults(model, columns, rows)
         cols = ", ".join(connection.ops.quote_name(c) for c in columns)
         if self.pg:
             with connection.cursor() as cursor:
@@ -129,6 +130,28 @@ class _Writer:
                 f"INSERT INTO {table} ({cols}) VALUES ({marks})",  # noqa: S608
                 [tuple(_sqlite(v) for v in row) for row in rows],
             )
+
+
+def _with_defaults(model, columns: list[str], rows: list[tuple]):
+    """Columns the generator does not name (added by later migrations) get their field's
+    default, so the seed keeps up with new NOT NULL columns."""
+    import json
+
+    extra, values = [], []
+    for column in model._meta.concrete_fields:
+        if column.column in columns or column.primary_key or column.null:
+            continue
+        if not (column.has_default() or column.empty_strings_allowed):
+            continue
+        value = column.get_default()
+        if column.get_internal_type() == "JSONField":
+            value = json.dumps(value)
+        extra.append(column.column)
+        values.append(value)
+    if not extra:
+        return columns, rows
+    tail = tuple(values)
+    return [*columns, *extra], [(*row, *tail) for row in rows]
 
 
 def _sqlite(value):
@@ -281,7 +304,7 @@ class _Generator:
         pk = self.ids.take(Customer)
         vat_id = ""
         if company:
-            vat_id = f"{'EL' if country == 'GR' else country}{pk:09d}"
+            vat_id = _valid_vat_id(country, pk)
         key = (country, bool(vat_id))
         if key not in self.vat_cache:
             self.vat_cache[key] = vat.decide(country=country, vat_id=vat_id)
@@ -917,3 +940,17 @@ def _portal_customer(gen: _Generator, writer: _Writer, count: int, result: SeedR
         writer.write(model, COLUMNS[model], gen.rows.pop(model, []))
     Customer.objects.filter(pk=customer["pk"]).update(user=user)
     return customer["pk"]
+
+
+def _valid_vat_id(country: str, pk: int) -> str:
+    """A VAT id that passes python-stdnum for ``country`` (nine digits, the last one chosen
+    so that the check digit holds), or "" where nine digits are not that country's format."""
+    from stdnum.eu import vat as eu_vat
+
+    prefix = "EL" if country == "GR" else country
+    stem = f"{pk % 10**8:08d}"
+    for last in "0123456789":
+        candidate = f"{prefix}{stem}{last}"
+        if eu_vat.is_valid(candidate):
+            return candidate
+    return ""
