@@ -1,87 +1,192 @@
-"""What the dashboard shows of a customer's services, read in a constant number of queries."""
+"""What the dashboard and the invoice list show, each list read in one query.
+
+The rows are read as plain tuples (no model instances): :func:`read_services` is what every
+visit costs, and its result is also the cache key of the rendered list
+(:mod:`kyklos.portal.fragments`); :func:`service_rows` turns it into what the template shows
+only when the list has to be rendered.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
-from kyklos.billing.models import Invoice
-from kyklos.catalog.models import Cycle
+from kyklos.billing.models import DocumentKind, Invoice
+from kyklos.catalog.models import Cycle, LifecyclePolicy
 from kyklos.lifecycle import schedule
-from kyklos.lifecycle.models import FINAL_STATES, LIVE_STATES, Renewal, Service
+from kyklos.lifecycle.models import FINAL_STATES, LIVE_STATES, Renewal, State
 from kyklos.lifecycle.selectors import services_for_customer
+from kyklos.portal.fragments import url_maker
+
+#: The policy fields the "expiring" window is computed from (schedule.notice_window).
+POLICY_FIELDS = (
+    "lead_days_monthly",
+    "lead_days_quarterly",
+    "lead_days_semiannual",
+    "lead_days_annual",
+    "lead_days_biennial",
+    "warning_offsets",
+)
+SERVICE_FIELDS = (
+    "pk",
+    "parent_id",
+    "product__name",
+    "label",
+    "state",
+    "cycle",
+    "expires_on",
+    "auto_renew",
+    "cancel_effective_on",
+    "product__policy_id",
+    *(f"product__policy__{name}" for name in POLICY_FIELDS),
+    "open_invoice_id",
+    "open_invoice_number",
+)
+STATES = dict(State.choices)
+CYCLES = dict(Cycle.choices)
 
 
 @dataclass
 class ServiceRow:
-    service: Service
+    pk: int
+    parent_id: int | None
+    product_name: str
+    label: str
+    state: str
     state_label: str
     is_expiring: bool
+    expires_on: date | None
     days_left: int | None
-    open_invoice: Invoice | None
+    cycle_label: str
+    auto_renew: bool
+    cancel_effective_on: date | None
+    open_invoice_id: int | None
+    open_invoice_number: str | None
+    can_renew: bool
+    can_cancel: bool
+    renew_url: str = ""
+    cancel_url: str = ""
+    open_invoice_url: str = ""
     addons: list[ServiceRow] = field(default_factory=list)
 
-    @property
-    def can_renew(self) -> bool:
-        service = self.service
-        return (
-            service.parent_id is None
-            and service.state in LIVE_STATES
-            and service.cycle != Cycle.ONE_OFF
-            and service.cancel_effective_on is None
-            and self.open_invoice is None
-        )
 
-    @property
-    def can_cancel(self) -> bool:
-        service = self.service
-        return (
-            service.parent_id is None
-            and service.state not in FINAL_STATES
-            and service.cancel_effective_on is None
-        )
-
-
-def customer_services(customer_id: int) -> QuerySet[Service]:
-    """The customer's services with product, policy and their unpaid proformas."""
-    open_renewals = (
-        Renewal.objects.filter(status=Renewal.Status.OPEN)
-        .select_related("invoice")
-        .order_by("-period_start")
+def read_services(customer_id: int, only: int | None = None) -> list[tuple]:
+    """The customer's services (add-ons after main services) as tuples of
+    :data:`SERVICE_FIELDS`, each with its newest unpaid proforma; ``only`` one main service
+    and its add-ons."""
+    open_renewals = Renewal.objects.filter(
+        service=OuterRef("pk"), status=Renewal.Status.OPEN
+    ).order_by("-period_start")
+    services = services_for_customer(customer_id).annotate(
+        open_invoice_id=Subquery(open_renewals.values("invoice_id")[:1]),
+        open_invoice_number=Subquery(open_renewals.values("invoice__number")[:1]),
     )
-    return services_for_customer(customer_id).prefetch_related(
-        Prefetch("renewals", queryset=open_renewals, to_attr="open_renewals")
-    )
+    if only is not None:
+        services = services.filter(Q(pk=only) | Q(parent_id=only))
+    return list(services.values_list(*SERVICE_FIELDS))
 
 
-def service_rows(services: list[Service], today: date) -> list[ServiceRow]:
+def service_rows(services: list[tuple], today: date) -> list[ServiceRow]:
     """One row per main service, its add-ons under it (R2.5)."""
-    addons: dict[int, list[Service]] = defaultdict(list)
-    for service in services:
-        if service.parent_id:
-            addons[service.parent_id].append(service)
-    return [
-        _row(service, today, [_row(addon, today) for addon in addons[service.pk]])
-        for service in services
-        if not service.parent_id
-    ]
+    renew_url, cancel_url = url_maker("portal:renew"), url_maker("portal:cancel")
+    invoice_url = url_maker("portal:invoice")
+    policies: dict[int, LifecyclePolicy] = {}
+    rows = []
+    for values in services:
+        row = _row(values, today, policies)
+        if row.open_invoice_id:
+            row.open_invoice_url = invoice_url(row.open_invoice_id)
+        if row.parent_id is None:
+            row.renew_url, row.cancel_url = renew_url(row.pk), cancel_url(row.pk)
+        rows.append(row)
+    addons: dict[int, list[ServiceRow]] = defaultdict(list)
+    for row in rows:
+        if row.parent_id:
+            addons[row.parent_id].append(row)
+    main = [row for row in rows if not row.parent_id]
+    for row in main:
+        row.addons = addons[row.pk]
+    return main
 
 
-def _row(service: Service, today: date, addons: list[ServiceRow] | None = None) -> ServiceRow:
-    days_left = (service.expires_on - today).days if service.expires_on else None
-    is_expiring = schedule.is_expiring(
-        service.state, service.product.policy, service.cycle, service.expires_on, today
-    )
-    renewals = getattr(service, "open_renewals", [])
+def _row(values: tuple, today: date, policies: dict[int, LifecyclePolicy]) -> ServiceRow:
+    (pk, parent_id, product_name, label, state, cycle, expires_on, auto_renew, cancelled_on,
+     policy_id, *policy_values, open_invoice_id, open_invoice_number) = values  # fmt: skip
+    policy = policies.get(policy_id)
+    if policy is None:
+        policy = policies[policy_id] = LifecyclePolicy(
+            pk=policy_id, **dict(zip(POLICY_FIELDS, policy_values, strict=True))
+        )
+    is_expiring = schedule.is_expiring(state, policy, cycle, expires_on, today)
     return ServiceRow(
-        service=service,
-        state_label=_("Expiring") if is_expiring else service.get_state_display(),
+        pk=pk,
+        parent_id=parent_id,
+        product_name=product_name,
+        label=label,
+        state=state,
+        state_label=_("Expiring") if is_expiring else str(STATES.get(state, state)),
         is_expiring=is_expiring,
-        days_left=days_left,
-        open_invoice=renewals[0].invoice if renewals else None,
-        addons=addons or [],
+        expires_on=expires_on,
+        days_left=(expires_on - today).days if expires_on else None,
+        cycle_label=str(CYCLES.get(cycle, cycle)),
+        auto_renew=auto_renew,
+        cancel_effective_on=cancelled_on,
+        open_invoice_id=open_invoice_id,
+        open_invoice_number=open_invoice_number,
+        can_renew=(
+            parent_id is None
+            and state in LIVE_STATES
+            and cycle != Cycle.ONE_OFF
+            and cancelled_on is None
+            and open_invoice_id is None
+        ),
+        can_cancel=parent_id is None and state not in FINAL_STATES and cancelled_on is None,
     )
+
+
+# --- invoices -----------------------------------------------------------------------------
+
+INVOICE_FIELDS = ("pk", "kind", "number", "issued_on", "due_on", "total", "currency", "status")
+KINDS = dict(DocumentKind.choices)
+INVOICE_STATES = dict(Invoice.Status.choices)
+
+
+@dataclass
+class InvoiceRow:
+    pk: int
+    kind_label: str
+    number: str
+    issued_on: date
+    due_on: date | None
+    total: Decimal
+    currency: str
+    status: str
+    status_label: str
+    url: str
+    pdf_url: str
+
+
+def invoice_rows(documents: list[tuple]) -> list[InvoiceRow]:
+    """What the invoice list shows of documents read as :data:`INVOICE_FIELDS`."""
+    detail, pdf = url_maker("portal:invoice"), url_maker("portal:invoice_pdf")
+    return [
+        InvoiceRow(
+            pk=pk,
+            kind_label=str(KINDS.get(kind, kind)),
+            number=number,
+            issued_on=issued_on,
+            due_on=due_on,
+            total=total,
+            currency=currency,
+            status=status,
+            status_label=str(INVOICE_STATES.get(status, status)),
+            url=detail(pk),
+            pdf_url=pdf(pk),
+        )
+        for pk, kind, number, issued_on, due_on, total, currency, status in documents
+    ]

@@ -15,9 +15,9 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -37,8 +37,9 @@ from kyklos.lifecycle import schedule
 from kyklos.lifecycle import services as lifecycle
 from kyklos.lifecycle.models import Service
 from kyklos.payments.selectors import credit_balances
+from kyklos.portal import fragments
 from kyklos.portal.forms import CancelForm, ChangeRequestForm, ParticularsForm, add_service_errors
-from kyklos.portal.rows import customer_services, service_rows
+from kyklos.portal.rows import INVOICE_FIELDS, invoice_rows, read_services, service_rows
 
 INVOICES_PER_PAGE = 25
 
@@ -90,8 +91,21 @@ def _is_htmx(request: HttpRequest) -> bool:
 @require_GET
 @customer_view
 def dashboard(request, customer):
-    rows = service_rows(list(customer_services(customer.pk)), clock.today())
-    return render(request, "portal/dashboard.html", {"customer": customer, "rows": rows})
+    """Every service of the customer. The list is read on every visit and rendered only
+    when what it shows changed (fragments.cached)."""
+    services, today = read_services(customer.pk), clock.today()
+    html = fragments.cached(
+        request,
+        "services",
+        customer.pk,
+        (today, services),
+        lambda: render_to_string(
+            "portal/_service_rows.html",
+            {"rows": service_rows(services, today), "csrf_token": fragments.CSRF_MARKER},
+        ),
+    )
+    context = {"customer": customer, "service_rows": html if services else ""}
+    return render(request, "portal/dashboard.html", context)
 
 
 @require_POST
@@ -117,12 +131,11 @@ def renew(request, customer, pk: int):
 
 
 def _service_row(request, customer, pk: int, *, notice: str, error: str) -> HttpResponse:
-    services = customer_services(customer.pk).filter(Q(pk=pk) | Q(parent_id=pk))
-    (row,) = service_rows(list(services), clock.today())
+    rows = service_rows(read_services(customer.pk, only=pk), clock.today())
     response = render(
         request,
-        "portal/dashboard.html#service-row",
-        {"row": row, "notice": notice, "error": error},
+        "portal/_service_rows.html",
+        {"rows": rows, "notice": notice, "error": error},
     )
     patch_vary_headers(response, ("HX-Request",))
     return response
@@ -169,11 +182,22 @@ def cancel(request, customer, pk: int):
 @require_GET
 @customer_view
 def invoice_list(request, customer):
-    page = Paginator(invoices_for_customer(customer.pk), INVOICES_PER_PAGE).get_page(
-        request.GET.get("page")
+    """The customer's documents, newest first, a page at a time; the page is rendered only
+    when what it shows changed (fragments.cached)."""
+    documents = invoices_for_customer(customer.pk).values_list(*INVOICE_FIELDS)
+    page = Paginator(documents, INVOICES_PER_PAGE).get_page(request.GET.get("page"))
+    rows, credit = list(page.object_list), credit_balances(customer.pk)
+    html = fragments.cached(
+        request,
+        "invoices",
+        customer.pk,
+        (page.number, page.paginator.num_pages, tuple(credit.items()), rows),
+        lambda: render_to_string(
+            "portal/_invoices.html",
+            {"page": page, "rows": invoice_rows(rows), "credit": credit},
+        ),
     )
-    context = {"customer": customer, "page": page, "credit": credit_balances(customer.pk)}
-    return render(request, "portal/invoices.html", context)
+    return render(request, "portal/invoices.html", {"customer": customer, "content": html})
 
 
 @require_GET
