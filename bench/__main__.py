@@ -243,6 +243,7 @@ def _free_port() -> int:
 
 def bench_portal(dbs: Databases, label: str, services: int, backend: str, args, out: dict):
     template, _seed = dbs.seed(backend, label, services, portal=100)
+    load_before = round(os.getloadavg()[0], 2)
     with dbs.copy(backend, template) as url, tempfile.TemporaryDirectory() as tmp:
         # persistent connections: one per worker, not one per request
         served = f"{url}?conn_max_age=600" if backend == "postgresql" else url
@@ -261,12 +262,12 @@ def bench_portal(dbs: Databases, label: str, services: int, backend: str, args, 
             [
                 str(BIN / "gunicorn"),
                 "kyklos.config.wsgi:application",
+                "--config",
+                "python:kyklos.config.gunicorn",
                 "--bind",
                 f"127.0.0.1:{port}",
-                "--workers",
-                str(args.workers),
-                "--worker-class",
-                "sync",
+                *(["--workers", str(args.workers)] if args.workers else []),
+                *(["--threads", str(args.threads)] if args.threads else []),
                 "--log-level",
                 "warning",
             ],
@@ -277,55 +278,32 @@ def bench_portal(dbs: Databases, label: str, services: int, backend: str, args, 
         )
         try:
             _wait_for(port)
-            _warm_up(port, session, args.workers * 3)
-            csv = Path(tmp) / "locust"
-            load = subprocess.run(
-                [
-                    str(BIN / "locust"),
-                    "-f",
-                    str(ROOT / "bench" / "locustfile.py"),
-                    "--headless",
-                    "--users",
-                    str(args.users),
-                    "--spawn-rate",
-                    str(args.users),
-                    "--run-time",
-                    f"{args.seconds}s",
-                    "--host",
-                    f"http://127.0.0.1:{port}",
-                    "--csv",
-                    str(csv),
-                    "--only-summary",
-                    "--loglevel",
-                    "WARNING",
-                ],
-                env={
-                    **os.environ,
-                    "BENCH_SESSION": session,
-                    "BENCH_RATE": str(args.rate),
-                    "BENCH_USERS": str(args.users),
-                },
-                cwd=ROOT,
-                check=False,
-                capture_output=True,
-                text=True,
-            )
-            rows = _stats(Path(f"{csv}_stats.csv"))
-            if not rows.get("Aggregated", {}).get("requests"):
-                raise SystemExit(
-                    f"locust made no requests:\n{load.stderr[:3000]}\n{load.stdout[:2000]}"
-                )
+            _warm_up(port, session, 12)
+            load = _wrk if args.load == "wrk" else _locust
+            servers = _server_pids(server.pid, url)
+            cpu_before, children_before = _cpu_seconds(servers), _children_cpu()
+            rows = load(port, session, args, Path(tmp))
+            cpu = {k: v - cpu_before[k] for k, v in _cpu_seconds(servers).items()}
+            cpu["load generator"] = _children_cpu() - children_before
         finally:
             server.terminate()
             server.wait(timeout=30)
     result = {
         "size": label,
         "backend": backend,
-        "workers": args.workers,
+        "server": "gunicorn -c python:kyklos.config.gunicorn"
+        + (f" --workers {args.workers}" if args.workers else "")
+        + (f" --threads {args.threads}" if args.threads else ""),
+        "load": args.load,
         "target_rate": args.rate,
-        "users": args.users,
+        "connections": args.connections if args.load == "wrk" else args.users,
         "seconds": args.seconds,
         "endpoints": rows,
+        # CPU per request answered, whatever else ran on the machine at the time
+        "cpu_ms_per_request": {
+            k: round(1000 * v / max(rows["Aggregated"]["requests"], 1), 2) for k, v in cpu.items()
+        },
+        "load_before": load_before,
         "load_after": round(os.getloadavg()[0], 2),
     }
     out["portal"].append(result)
@@ -334,15 +312,174 @@ def bench_portal(dbs: Databases, label: str, services: int, backend: str, args, 
             f"portal {name:<11} {r['requests_per_s']:>7.1f} req/s  p50 {r['p50']!s:>5} ms  "
             f"p95 {r['p95']!s:>5} ms  p99 {r['p99']!s:>5} ms  failures {r['failures']}"
         )
+    print(
+        "portal CPU per request: "
+        + ", ".join(f"{k} {v} ms" for k, v in result["cpu_ms_per_request"].items())
+        + f"  (load {load_before} before, {result['load_after']} after)"
+    )
+
+
+def _server_pids(master: int, url: str) -> dict[str, list[int]]:
+    """The gunicorn processes and the PostgreSQL backends serving them (Linux /proc)."""
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text()
+        workers = [int(pid) for pid in children.split()]
+    except OSError:
+        workers = []
+    backends = []
+    if url.startswith("postgres"):
+        import psycopg
+
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            backends = [
+                pid
+                for (pid,) in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s", [name]
+                ).fetchall()
+            ]
+    return {"gunicorn": [master, *workers], "postgresql": backends}
+
+
+def _cpu_seconds(pids: dict[str, list[int]]) -> dict[str, float]:
+    """User and system CPU seconds of each group of processes so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = {}
+    for group, members in pids.items():
+        total = 0
+        for pid in members:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        totals[group] = total / tick
+    return totals
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+#: A browser that has visited once has a CSRF cookie; without it every page would make one.
+CSRF_COOKIE = "csrftoken=" + "k" * 32
+PAGES = {"dashboard": "/portal/", "invoices": "/portal/invoices/"}
+
+
+def _wrk(port: int, session: str, args, tmp: Path) -> dict:
+    """Each page at half the rate from its own wrk process (one thread, ``--connections``
+    connections, paced by bench/wrk.lua); the latency histograms are merged for the total."""
+    cookie = f"sessionid={session}; {CSRF_COOKIE}"
+    runs = {
+        name: subprocess.Popen(
+            [
+                "wrk",
+                "--threads=1",
+                f"--connections={args.connections}",
+                f"--duration={args.seconds}s",
+                "--timeout=10s",
+                f"--script={ROOT / 'bench' / 'wrk.lua'}",
+                f"http://127.0.0.1:{port}{path}",
+                "--",
+                str(args.rate / len(PAGES)),
+                cookie,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, path in PAGES.items()
+    }
+    outputs = {name: run.communicate() for name, run in runs.items()}
+    rows, merged = {}, {}
+    for name, (stdout, stderr) in outputs.items():
+        lines = [ln for ln in stdout.splitlines() if ln.startswith("{")]
+        if not lines:
+            raise SystemExit(f"wrk made no report for {name}:\n{stderr[-2000:]}\n{stdout[-2000:]}")
+        report = json.loads(lines[-1])
+        for value, count in report["histogram"]:
+            merged[value] = merged.get(value, 0) + count
+        rows[name] = _wrk_row(report["requests"], report["failures"], report["seconds"],
+                              {v: c for v, c in report["histogram"]})  # fmt: skip
+    seconds = max(json.loads(o[0].splitlines()[-1])["seconds"] for o in outputs.values())
+    rows["Aggregated"] = _wrk_row(
+        sum(r["requests"] for r in rows.values()),
+        sum(r["failures"] for r in rows.values()),
+        seconds,
+        merged,
+    )
+    return rows
+
+
+def _wrk_row(requests: int, failures: int, seconds: float, histogram: dict) -> dict:
+    def percentile(p: float) -> float | None:
+        total, seen = sum(histogram.values()), 0
+        for value in sorted(histogram):
+            seen += histogram[value]
+            if seen >= total * p / 100:
+                return round(value / 1000, 1)  # µs -> ms
+        return None
+
+    return {
+        "requests": requests,
+        "failures": failures,
+        "requests_per_s": round(requests / seconds, 1) if seconds else 0.0,
+        "p50": percentile(50),
+        "p95": percentile(95),
+        "p99": percentile(99),
+    }
+
+
+def _locust(port: int, session: str, args, tmp: Path) -> dict:
+    csv = tmp / "locust"
+    load = subprocess.run(
+        [
+            str(BIN / "locust"),
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "--users",
+            str(args.users),
+            "--spawn-rate",
+            str(args.users),
+            "--run-time",
+            f"{args.seconds}s",
+            "--host",
+            f"http://127.0.0.1:{port}",
+            "--csv",
+            str(csv),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ],
+        env={
+            **os.environ,
+            "BENCH_SESSION": session,
+            "BENCH_RATE": str(args.rate),
+            "BENCH_USERS": str(args.users),
+        },
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    rows = _stats(Path(f"{csv}_stats.csv"))
+    if not rows.get("Aggregated", {}).get("requests"):
+        raise SystemExit(f"locust made no requests:\n{load.stderr[:3000]}\n{load.stdout[:2000]}")
+    return rows
 
 
 def _warm_up(port: int, session: str, requests: int) -> None:
     """Every worker has loaded Django and answered the pages once before the load."""
     import urllib.request
 
-    for path in ["/portal/", "/portal/invoices/"] * requests:
+    for path in list(PAGES.values()) * requests:
         request = urllib.request.Request(
-            f"http://127.0.0.1:{port}{path}", headers={"Cookie": f"sessionid={session}"}
+            f"http://127.0.0.1:{port}{path}",
+            headers={"Cookie": f"sessionid={session}; {CSRF_COOKIE}"},
         )
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
             if response.status != 200 or "/login/" in response.url:
@@ -424,8 +561,18 @@ def main(argv=None) -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--portal", default="100k", help="seed size under the portal test")
     parser.add_argument("--rate", type=float, default=200)
-    parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--load",
+        choices=["wrk", "locust"],
+        default="wrk" if shutil.which("wrk") else "locust",
+        help="portal load generator (default wrk when installed: it costs far less CPU)",
+    )
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections per page")
+    parser.add_argument("--users", type=int, default=20, help="locust users")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="gunicorn workers (default: kyklos.config.gunicorn)"
+    )
+    parser.add_argument("--threads", type=int, default=0, help="gunicorn threads per worker")
     parser.add_argument("--seconds", type=int, default=60, help="portal load duration")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, seconds not minutes")
     parser.add_argument(
@@ -444,6 +591,7 @@ def main(argv=None) -> None:
     if args.smoke:
         args.sizes = args.sqlite = args.naive = args.year = args.portal = "smoke"
         args.days, args.seconds, args.rate, args.users, args.workers = 10, 8, 20, 2, 2
+        args.connections = 2
 
     def sizes(text):
         return [parse_size(s) for s in text.split(",") if s]
