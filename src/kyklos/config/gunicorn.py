@@ -6,20 +6,22 @@ with ``DATABASE_URL=postgres://…?conn_max_age=600`` (one persistent connection
 thread) and ``KYKLOS_DEBUG=0``. Command-line options override these. Environment:
 
 - ``KYKLOS_BIND``     address to listen on; default ``127.0.0.1:8000`` (behind a reverse proxy)
-- ``KYKLOS_WORKERS``  processes; default one per core plus one
-- ``KYKLOS_THREADS``  threads per process; default 1 (sync workers)
+- ``KYKLOS_WORKERS``  processes; default one per core
+- ``KYKLOS_THREADS``  threads per process; default 2 (gunicorn's threaded worker)
 """
 
 import os
 
 bind = os.environ.get("KYKLOS_BIND", "127.0.0.1:8000")
-# A portal request is CPU work in Python (rendering, the ORM) around a few short queries:
-# one process per core keeps the cores busy; one more covers the time a process waits on
-# PostgreSQL. More processes than that only add context switches and memory.
-workers = int(os.environ.get("KYKLOS_WORKERS", (os.cpu_count() or 1) + 1))
-threads = int(os.environ.get("KYKLOS_THREADS", "1"))
-# Behind a reverse proxy that keeps its own connections to the clients; used by the
-# threaded worker (the sync worker answers one request per connection).
+# A portal request is CPU work in Python (the ORM, templates) around a few short queries:
+# one process per core keeps the cores busy, and a second thread in each runs while the
+# other waits for PostgreSQL. The threaded worker also keeps connections alive, which the
+# sync worker cannot (it answers one request per connection). Measured in
+# docs/decisions/0015: 2 x 2 served the most requests on 2 cores; more processes only add
+# context switches and memory.
+workers = int(os.environ.get("KYKLOS_WORKERS", os.cpu_count() or 1))
+threads = int(os.environ.get("KYKLOS_THREADS", "2"))
+worker_class = "gthread"
 keepalive = 5
 timeout = 30
 graceful_timeout = 30
