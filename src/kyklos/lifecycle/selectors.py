@@ -8,12 +8,15 @@ from kyklos.lifecycle import schedule
 from kyklos.lifecycle.models import LIVE_STATES, Renewal, Service, State
 from kyklos.payments.refunds import BilledService
 
+#: How a customer's services are listed: main services first, soonest expiry first.
+SERVICE_ORDER = ("parent_id", "expires_on", "id")
+
 
 def services_for_customer(customer_id: int) -> QuerySet[Service]:
     return (
         Service.objects.filter(customer_id=customer_id)
         .select_related("product__policy")
-        .order_by("parent_id", "expires_on", "id")
+        .order_by(*SERVICE_ORDER)
     )
 
 

@@ -12,15 +12,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.catalog.models import Cycle, LifecyclePolicy
 from kyklos.lifecycle import schedule
-from kyklos.lifecycle.models import FINAL_STATES, LIVE_STATES, Renewal, State
-from kyklos.lifecycle.selectors import services_for_customer
+from kyklos.lifecycle.models import FINAL_STATES, LIVE_STATES, Renewal, Service, State
+from kyklos.lifecycle.selectors import SERVICE_ORDER
 from kyklos.portal.fragments import url_maker
 
 #: The policy fields the "expiring" window is computed from (schedule.notice_window).
@@ -79,16 +80,28 @@ def read_services(customer_id: int, only: int | None = None) -> list[tuple]:
     """The customer's services (add-ons after main services) as tuples of
     :data:`SERVICE_FIELDS`, each with its newest unpaid proforma; ``only`` one main service
     and its add-ons."""
+    services = _services_query().filter(customer_id=customer_id)
+    if only is not None:
+        services = services.filter(Q(pk=only) | Q(parent_id=only))
+    return list(services)
+
+
+@cache
+def _services_query() -> QuerySet:
+    """Built once per process: resolving eighteen fields across three tables costs more
+    than the query itself; each call filters a copy."""
     open_renewals = Renewal.objects.filter(
         service=OuterRef("pk"), status=Renewal.Status.OPEN
     ).order_by("-period_start")
-    services = services_for_customer(customer_id).annotate(
-        open_invoice_id=Subquery(open_renewals.values("invoice_id")[:1]),
-        open_invoice_number=Subquery(open_renewals.values("invoice__number")[:1]),
+    return (
+        Service.objects.select_related("product__policy")
+        .annotate(
+            open_invoice_id=Subquery(open_renewals.values("invoice_id")[:1]),
+            open_invoice_number=Subquery(open_renewals.values("invoice__number")[:1]),
+        )
+        .order_by(*SERVICE_ORDER)
+        .values_list(*SERVICE_FIELDS)
     )
-    if only is not None:
-        services = services.filter(Q(pk=only) | Q(parent_id=only))
-    return list(services.values_list(*SERVICE_FIELDS))
 
 
 def service_rows(services: list[tuple], today: date) -> list[ServiceRow]:
