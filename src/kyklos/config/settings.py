@@ -23,6 +23,8 @@ Environment variables:
 - ``KYKLOS_LOGIN_FAILURE_LIMIT`` / ``KYKLOS_LOCKOUT_MINUTES`` login lockout (5 / 15)
 - ``KYKLOS_DAILY_CHUNK_CUSTOMERS`` customer ids per chunk of the daily run; default 50000
 - ``KYKLOS_DAILY_BROKER`` Celery broker (``redis://…``) to run the chunks on workers
+- ``KYKLOS_CACHE_URL``   Django's cache (rendered portal lists and page parts); default
+  ``locmemcache://`` (per process), or a shared one such as ``redis://127.0.0.1:6379/1``
 """
 
 from datetime import timedelta
@@ -136,6 +138,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Rendered portal lists and page parts, keyed by what they show (kyklos.portal.fragments,
+# decision 0015): a per-process cache is correct, a shared one only saves more rendering.
+CACHES = {"default": env.cache_url("KYKLOS_CACHE_URL", default="locmemcache://")}
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
