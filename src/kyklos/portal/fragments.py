@@ -57,8 +57,17 @@ def cached(
         html = str(render())
         cache.set(key, html, TIMEOUT)
     if CSRF_MARKER in html:
-        html = html.replace(CSRF_MARKER, get_token(request))
+        html = html.replace(CSRF_MARKER, _token(request))
     return mark_safe(html)  # noqa: S308 - rendered by our own autoescaping template
+
+
+def _token(request) -> str:
+    """The request's CSRF token, masked once for all the fragments of its page (as the
+    ``csrf_token`` of one template is)."""
+    token = getattr(request, "_kyklos_csrf_token", None)
+    if token is None:
+        token = request._kyklos_csrf_token = get_token(request)
+    return token  # noqa: S308 - rendered by our own autoescaping template
 
 
 def url_maker(name: str) -> Callable[[int], str]:
