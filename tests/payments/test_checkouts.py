@@ -201,6 +201,15 @@ def test_the_webhook_endpoint_answers_the_provider(card_checkout, client, now):
     assert client.get(url).status_code == 405
 
 
+def test_a_webhook_for_a_method_kyklos_does_not_have_is_not_found(card_checkout, client, now):
+    body = stripe_event()
+    url = reverse("payments:webhook", args=["bitcoin"])
+    response = client.post(url, body, content_type="application/json", headers=stripe_headers(body))
+    assert response.status_code == 404
+    assert response.json() == {"message": "no payment method 'bitcoin'"}
+    assert WebhookEvent.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     ("invoice_status", "message"), [("paid", "already paid"), ("cancelled", "is cancelled")]
 )

@@ -23,6 +23,7 @@ from kyklos.payments import fees
 from kyklos.payments.methods import (
     PaymentMethod,
     ProviderEvent,
+    UnknownMethod,
     WebhookDuplicate,
     WebhookRejected,
     registry,
@@ -104,7 +105,7 @@ def _handle(method: str, body: bytes, headers: Mapping[str, str]) -> WebhookEven
     try:
         provider = registry.get(method)
     except KeyError:
-        raise WebhookRejected(f"no payment method {method!r}") from None
+        raise UnknownMethod(f"no payment method {method!r}") from None
     if not provider.online or not provider.is_enabled():
         raise WebhookRejected(f"{method} is not enabled")
     event = provider.parse_webhook(body, headers)

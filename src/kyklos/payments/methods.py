@@ -26,6 +26,10 @@ class WebhookRejected(Exception):
     """A provider notification that is not genuine, not fresh or not consistent."""
 
 
+class UnknownMethod(WebhookRejected):
+    """A notification addressed to a payment method Kyklos does not have."""
+
+
 class WebhookDuplicate(WebhookRejected):
     """A genuine notification whose event id was handled before."""
 

@@ -2,7 +2,8 @@
 :mod:`kyklos.payments.checkouts`.
 
 A genuine event id seen before answers 200 (the provider stops retrying; nothing is
-done again); a refused notification answers 400 with the reason.
+done again); a refused notification answers 400 with the reason, and one for a payment
+method that does not exist 404 (there is no such endpoint).
 """
 
 from django.http import HttpRequest, JsonResponse
@@ -10,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from kyklos.payments.checkouts import handle_webhook
-from kyklos.payments.methods import WebhookDuplicate, WebhookRejected
+from kyklos.payments.methods import UnknownMethod, WebhookDuplicate, WebhookRejected
 
 MAX_WEBHOOK_BYTES = 256 * 1024
 
@@ -24,6 +25,8 @@ def webhook(request: HttpRequest, method: str) -> JsonResponse:
         event = handle_webhook(method, request.body, request.headers)
     except WebhookDuplicate:
         return JsonResponse({"status": "duplicate"})
+    except UnknownMethod as error:
+        return JsonResponse({"message": str(error)}, status=404)
     except WebhookRejected as error:
         return JsonResponse({"message": str(error)}, status=400)
     return JsonResponse({"status": event.outcome})
