@@ -1,4 +1,4 @@
-"""The service and invoice lists are rendered once and kept (kyklos.portal.fragments): a
+"""The service and invoice lists are rendered once and kept (kyklos.core.fragments): a
 page seen before a renewal, a payment or a staff change must never come back after it."""
 
 from datetime import date

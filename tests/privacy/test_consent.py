@@ -208,3 +208,26 @@ def test_consent_checks_for_a_batch_take_two_queries(
     contacts = [Contact(c.pk, c.name, c.email, c.language) for c in (customer, other_customer)] * 20
     with django_assert_num_queries(2):
         consent.consenting("marketing_email", contacts)
+
+
+def test_the_banner_is_rendered_once_yet_each_browser_answers_it_with_its_own_token(
+    settings, client
+):
+    """The banner is kept once rendered (kyklos.core.fragments): each browser still gets
+    its own CSRF token, and the banner sends it back to the page it was shown on."""
+    from django.test import Client
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    notice, cookies = reverse("privacy:notice"), reverse("privacy:cookies")
+    for url in (notice, cookies, notice):
+        browser = Client(enforce_csrf_checks=True)
+        page = browser.get(url).content.decode()
+        banner = page[page.index('class="cookie-banner"') :]
+        assert f'name="next" value="{url}"' in banner
+        assert "<kyklos-csrf-token>" not in banner
+        token = banner.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+        answer = browser.post(
+            cookies, {"choice": "reject", "next": url, "csrfmiddlewaretoken": token}
+        )
+        assert answer.status_code == 302 and answer["Location"] == url
+        assert 'class="cookie-banner"' not in browser.get(url).content.decode()

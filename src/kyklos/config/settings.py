@@ -138,7 +138,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# Rendered portal lists and page parts, keyed by what they show (kyklos.portal.fragments,
+# Rendered portal lists and page parts, keyed by what they show (kyklos.core.fragments,
 # decision 0015): a per-process cache is correct, a shared one only saves more rendering.
 CACHES = {"default": env.cache_url("KYKLOS_CACHE_URL", default="locmemcache://")}
 

@@ -2,7 +2,7 @@
 
 The rows are read as plain tuples (no model instances): :func:`read_services` is what every
 visit costs, and its result is also the cache key of the rendered list
-(:mod:`kyklos.portal.fragments`); :func:`service_rows` turns it into what the template shows
+(:mod:`kyklos.core.fragments`); :func:`service_rows` turns it into what the template shows
 only when the list has to be rendered.
 """
 
@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 
 from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.catalog.models import Cycle, LifecyclePolicy
+from kyklos.core.fragments import url_maker
+from kyklos.core.prepared import prepared
 from kyklos.lifecycle import schedule
 from kyklos.lifecycle.models import FINAL_STATES, LIVE_STATES, Renewal, Service, State
 from kyklos.lifecycle.selectors import SERVICE_ORDER
-from kyklos.portal.fragments import url_maker
 
 #: The policy fields the "expiring" window is computed from (schedule.notice_window).
 POLICY_FIELDS = (
@@ -80,10 +81,10 @@ def read_services(customer_id: int, only: int | None = None) -> list[tuple]:
     """The customer's services (add-ons after main services) as tuples of
     :data:`SERVICE_FIELDS`, each with its newest unpaid proforma; ``only`` one main service
     and its add-ons."""
+    if only is None:
+        return _customer_services(customer_id)
     services = _services_query().filter(customer_id=customer_id)
-    if only is not None:
-        services = services.filter(Q(pk=only) | Q(parent_id=only))
-    return list(services)
+    return list(services.filter(Q(pk=only) | Q(parent_id=only)))
 
 
 @cache
@@ -102,6 +103,12 @@ def _services_query() -> QuerySet:
         .order_by(*SERVICE_ORDER)
         .values_list(*SERVICE_FIELDS)
     )
+
+
+#: Every dashboard visit reads this: compiled to SQL once per connection (core.prepared).
+_customer_services = prepared(
+    "portal.services", lambda customer_id: _services_query().filter(customer_id=customer_id)
+)
 
 
 def service_rows(services: list[tuple], today: date) -> list[ServiceRow]:

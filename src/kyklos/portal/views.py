@@ -29,7 +29,7 @@ from kyklos.accounts import services as account_security
 from kyklos.accounts.access import customer_only
 from kyklos.billing import documents
 from kyklos.billing.selectors import invoices_for_customer
-from kyklos.core import clock
+from kyklos.core import clock, fragments
 from kyklos.customers import services as customers
 from kyklos.customers.models import ChangeRequest, Customer
 from kyklos.customers.selectors import customer_for_user
@@ -37,7 +37,6 @@ from kyklos.lifecycle import schedule
 from kyklos.lifecycle import services as lifecycle
 from kyklos.lifecycle.models import Service
 from kyklos.payments.selectors import credit_balances
-from kyklos.portal import fragments
 from kyklos.portal.forms import CancelForm, ChangeRequestForm, ParticularsForm, add_service_errors
 from kyklos.portal.rows import INVOICE_FIELDS, invoice_rows, read_services, service_rows
 

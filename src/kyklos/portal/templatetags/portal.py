@@ -7,8 +7,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from kyklos.core import fragments
 from kyklos.core.money import format_money
-from kyklos.portal import fragments
 
 register = template.Library()
 
@@ -33,7 +33,7 @@ def days_left(days: int | None) -> str:
 
 class CachedChromeNode(template.Node):
     """``{% chrome "header" %}…{% endchrome %}``: a part of every page (its header, its
-    footer) rendered once per language, path and login state (kyklos.portal.fragments),
+    footer) rendered once per language, path and login state (kyklos.core.fragments),
     with each request's CSRF token put in."""
 
     def __init__(self, name: str, nodelist: template.NodeList):

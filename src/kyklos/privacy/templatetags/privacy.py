@@ -1,14 +1,17 @@
 """Template tags of the privacy app.
 
 ``{% cookie_banner %}`` renders the banner until the visitor chose (include it in every
-public page and the portal). ``{% if_consent "analytics" %}…{% endif_consent %}`` renders
-its content — an analytics or advertising ``<script src>`` — only with consent for that
-purpose; without consent the content is not rendered at all.
+public page and the portal); it is rendered once per language and page and kept
+(kyklos.core.fragments), with each request's CSRF token put in.
+``{% if_consent "analytics" %}…{% endif_consent %}`` renders its content — an analytics
+or advertising ``<script src>`` — only with consent for that purpose; without consent the
+content is not rendered at all.
 """
 
 from django import template
 from django.template.loader import render_to_string
 
+from kyklos.core import fragments
 from kyklos.privacy import consent
 
 register = template.Library()
@@ -24,8 +27,15 @@ def cookie_banner(context) -> str:
     request = context.get("request")
     if request is None or consent.cookie_choices(request) is not None:
         return ""
-    return render_to_string(
-        "privacy/_cookie_banner.html", {"next": request.get_full_path()}, request=request
+    here = request.get_full_path()
+    return fragments.cached(
+        request,
+        "cookie-banner",
+        0,
+        (here,),
+        lambda: render_to_string(
+            "privacy/_cookie_banner.html", {"next": here, "csrf_token": fragments.CSRF_MARKER}
+        ),
     )
 
 

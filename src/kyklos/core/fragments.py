@@ -1,4 +1,5 @@
-"""Rendered parts of portal pages, cached under a digest of everything they show.
+"""Rendered parts of pages (the portal lists, the page header and footer, the cookie banner),
+cached under a digest of everything they show.
 
 A list of a hundred services costs tens of milliseconds to render and is the same on every
 visit until something in it changes. :func:`cached` keeps the rendered HTML in Django's cache
@@ -51,7 +52,7 @@ def cached(
     ``inputs`` must hold everything the fragment shows (besides the language and the CSRF
     token); ``render`` renders it with :data:`CSRF_MARKER` as ``csrf_token``.
     """
-    key = f"kyklos:portal:{name}:{owner}:{digest(inputs)}"
+    key = f"kyklos:fragment:{name}:{owner}:{digest(inputs)}"
     html = cache.get(key)
     if html is None:
         html = str(render())

@@ -1,0 +1,76 @@
+"""Queries compiled to SQL once, for the reads every page view makes.
+
+Compiling a queryset that joins a few tables and carries subqueries costs Django more
+than the database takes to run it (about 1.6 ms against 0.8 ms for the portal's list of a
+hundred services). :func:`prepared` compiles the queryset once per database connection,
+with marker values where the arguments go, and then only substitutes the arguments,
+executes and converts the columns exactly as the ORM would (the field converters of the
+same compiler), so the result is the same list of tuples ``values_list`` gives.
+
+Use it only for ``values_list`` querysets whose arguments are ids compared in the
+``WHERE`` clause; anything else goes through the ORM as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import QuerySet
+
+#: Marker arguments: integers no id takes, so they can be found among the compiled
+#: query's parameters.
+_MARKERS = tuple(-7_340_000_000_000_001 - n for n in range(8))
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    sql: str
+    params: tuple
+    slots: tuple[int, ...]  # where each argument goes among ``params``
+    compiler: Any
+    converters: dict
+
+
+def prepared(name: str, build: Callable[..., QuerySet]) -> Callable[..., list[tuple]]:
+    """``read = prepared("x", lambda customer_id: Q.filter(customer_id=customer_id))``;
+    ``read(12)`` is ``list(build(12))``, compiled once per connection."""
+
+    def read(*args, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
+        connection = connections[using]
+        cache = connection.__dict__.setdefault("_kyklos_prepared", {})
+        compiled = cache.get(name)
+        if compiled is None:
+            compiled = cache[name] = _compile(build, len(args), using)
+        params = list(compiled.params)
+        for slot, value in zip(compiled.slots, args, strict=True):
+            params[slot] = value
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        if compiled.converters:
+            rows = [
+                tuple(row) for row in compiled.compiler.apply_converters(rows, compiled.converters)
+            ]
+        return rows
+
+    return read
+
+
+def _compile(build: Callable[..., QuerySet], count: int, using: str) -> _Compiled:
+    markers = _MARKERS[:count]
+    queryset = build(*markers)
+    compiler = queryset.query.get_compiler(using=using)
+    sql, params = compiler.as_sql()
+    params = tuple(params)
+    slots = []
+    for marker in markers:
+        found = [i for i, value in enumerate(params) if value == marker]
+        if len(found) != 1:
+            raise ValueError(f"each argument must appear once in the query's parameters: {sql}")
+        slots.append(found[0])
+    fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+    converters = compiler.get_converters(fields)
+    return _Compiled(sql, params, tuple(slots), compiler, converters)

@@ -1,0 +1,49 @@
+"""Queries compiled once (kyklos.core.prepared) give exactly what the ORM gives."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kyklos.core.prepared import prepared
+from kyklos.lifecycle.models import Service
+from tests import factories
+
+
+@pytest.fixture
+def services(db):
+    maria, nikos = factories.customer(name="Maria"), factories.customer(name="Nikos")
+    hosting = factories.product("shared_hosting", prices={"annual": "120.00"})
+    for customer, day in ((maria, date(2027, 5, 1)), (maria, date(2027, 9, 30)), (nikos, None)):
+        factories.active_service(customer, hosting, expires_on=day or date(2028, 1, 1))
+    return maria, nikos
+
+
+def query(customer_id, after_id):
+    return (
+        Service.objects.filter(customer_id=customer_id, pk__gt=after_id)
+        .order_by("expires_on")
+        .values_list("pk", "expires_on", "product__policy__warning_offsets", "auto_renew")
+    )
+
+
+def test_the_rows_are_the_orms_rows_for_each_call_and_compiled_once(services):
+    maria, nikos = services
+    read = prepared("test.services", query)
+    first = Service.objects.filter(customer=maria).order_by("pk")[0].pk
+    calls = [(maria.pk, 0), (maria.pk, first), (nikos.pk, 0)]
+    with CaptureQueriesContext(connection) as queries:
+        got = [read(*args) for args in calls]
+    assert got == [list(query(*args)) for args in calls]
+    # dates, JSON and booleans come back converted, as values_list gives them
+    assert [len(rows) for rows in got] == [2, 1, 1]
+    assert got[1][0][1] == date(2027, 9, 30) and isinstance(got[1][0][2], list)
+    assert len(queries) == 3  # one statement per call, nothing else
+    assert connection._kyklos_prepared["test.services"].params.count(maria.pk) == 0
+
+
+def test_an_argument_the_query_does_not_use_is_refused(services):
+    read = prepared("test.unused", lambda customer_id, unused: query(customer_id, 0))
+    with pytest.raises(ValueError, match="each argument must appear once"):
+        read(services[0].pk, 5)
