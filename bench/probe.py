@@ -139,7 +139,7 @@ def _session(username: str) -> str:
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     # the backend that loads users (the first one, axes, only guards logins)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "kyklos.accounts.backends.AccountBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return session.session_key

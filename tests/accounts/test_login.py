@@ -244,3 +244,14 @@ def test_the_password_is_hashed_with_argon2(settings, db):
     user = make_user("eleni")
     assert user.password.startswith("argon2$argon2id$")
     assert user.check_password(PASSWORD)
+
+
+def test_a_login_made_inactive_is_out_at_its_next_request(client, customer):
+    """The session's login is read on every request (AccountBackend): deactivating it in
+    the admin ends what its sessions can do at once."""
+    login_password(client, "maria")
+    assert client.session["_auth_user_backend"] == "kyklos.accounts.backends.AccountBackend"
+    assert client.get(reverse("portal:dashboard")).status_code == 200
+    User.objects.filter(pk=customer.user.pk).update(is_active=False)
+    response = client.get(reverse("portal:dashboard"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("portal:login"))

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from kyklos.core.prepared import prepared
+from kyklos.core.prepared import prepared, prepared_one
+from kyklos.customers.models import Customer
 from kyklos.lifecycle.models import Service
 from tests import factories
 
@@ -47,3 +48,13 @@ def test_an_argument_the_query_does_not_use_is_refused(services):
     read = prepared("test.unused", lambda customer_id, unused: query(customer_id, 0))
     with pytest.raises(ValueError, match="each argument must appear once"):
         read(services[0].pk, 5)
+
+
+def test_one_row_comes_back_as_the_model_instance_first_would_give(services):
+    maria, _nikos = services
+    one = prepared_one("test.customer", lambda pk: Customer.objects.filter(pk=pk))
+    got, orm = one(maria.pk), Customer.objects.filter(pk=maria.pk).first()
+    fields = [f.attname for f in Customer._meta.concrete_fields]
+    assert [getattr(got, f) for f in fields] == [getattr(orm, f) for f in fields]
+    assert not got._state.adding  # saved as an update, like any loaded instance
+    assert one(-1) is None

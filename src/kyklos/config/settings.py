@@ -159,7 +159,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "kyklos.accounts.backends.LockoutBackend",  # django-axes: lockout after failures
-    "django.contrib.auth.backends.ModelBackend",
+    "kyklos.accounts.backends.AccountBackend",  # Django's ModelBackend, cheaper per request
 ]
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:dashboard"

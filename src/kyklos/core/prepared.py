@@ -7,8 +7,11 @@ with marker values where the arguments go, and then only substitutes the argumen
 executes and converts the columns exactly as the ORM would (the field converters of the
 same compiler), so the result is the same list of tuples ``values_list`` gives.
 
-Use it only for ``values_list`` querysets whose arguments are ids compared in the
-``WHERE`` clause; anything else goes through the ORM as usual.
+:func:`prepared_one` does the same for "the row with this id" and gives a model instance,
+as ``queryset.first()`` would.
+
+Use them only for querysets whose arguments are ids compared in the ``WHERE`` clause;
+anything else goes through the ORM as usual.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 
-#: Marker arguments: integers no id takes, so they can be found among the compiled
+#: Marker arguments: integers no id takes (negative, yet in the range of a 32-bit
+#: column, outside which Django decides a lookup matches nothing), found among the compiled
 #: query's parameters.
-_MARKERS = tuple(-7_340_000_000_000_001 - n for n in range(8))
+_MARKERS = tuple(-2_147_000_001 - n for n in range(8))
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,28 @@ def prepared(name: str, build: Callable[..., QuerySet]) -> Callable[..., list[tu
         return rows
 
     return read
+
+
+def prepared_one(name: str, build: Callable[..., QuerySet]) -> Callable[..., Any]:
+    """``one = prepared_one("x", lambda user_id: Customer.objects.filter(user_id=user_id))``;
+    ``one(7)`` is ``build(7).order_by("pk").first()`` (every concrete field loaded)."""
+
+    def rows(*markers):
+        queryset = build(*markers)
+        names = [f.attname for f in queryset.model._meta.concrete_fields]
+        return queryset.order_by("pk").values_list(*names)[:1]
+
+    read = prepared(name, rows)
+
+    def one(*args, using: str = DEFAULT_DB_ALIAS):
+        found = read(*args, using=using)
+        if not found:
+            return None
+        model = connections[using]._kyklos_prepared[name].compiler.query.model
+        names = [f.attname for f in model._meta.concrete_fields]
+        return model.from_db(using, names, found[0])
+
+    return one
 
 
 def _compile(build: Callable[..., QuerySet], count: int, using: str) -> _Compiled:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from kyklos.core.prepared import prepared_one
 from kyklos.customers.models import ChangeRequest, Customer
 
 
@@ -11,7 +12,13 @@ def customer_for_user(user) -> Customer | None:
     """The customer account a login belongs to, or None (anonymous users, staff)."""
     if user is None or not user.is_authenticated:
         return None
-    return Customer.objects.filter(user_id=user.pk).first()
+    return _customer_of_login(user.pk)
+
+
+#: Read on every portal page view: compiled once per connection (core.prepared).
+_customer_of_login = prepared_one(
+    "customers.for_user", lambda user_id: Customer.objects.filter(user_id=user_id)
+)
 
 
 def pending_change_requests() -> QuerySet[ChangeRequest]:
