@@ -8,6 +8,7 @@ from django.db.models import Sum
 
 from kyklos.billing.models import Invoice
 from kyklos.core.money import ZERO
+from kyklos.core.prepared import prepared
 from kyklos.payments.models import (
     CreditEntry,
     Direction,
@@ -43,13 +44,20 @@ def credit_balance(customer_id: int, currency: str) -> Decimal:
 
 def credit_balances(customer_id: int) -> dict[str, Decimal]:
     """Every currency the customer has credit in, with a non-zero balance."""
-    rows = (
+    return {currency: total for currency, total in _credit_sums(customer_id) if total}
+
+
+#: Read on every view of the portal's invoice list: compiled once (core.prepared).
+_credit_sums = prepared(
+    "payments.credit_balances",
+    lambda customer_id: (
         CreditEntry.objects.filter(customer_id=customer_id)
         .values("currency")
         .annotate(s=Sum("amount"))
         .order_by("currency")
-    )
-    return {row["currency"]: row["s"] for row in rows if row["s"]}
+        .values_list("currency", "s")
+    ),
+)
 
 
 def is_on_identity_hold(invoice_id: int) -> bool:

@@ -14,10 +14,11 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from kyklos.billing.models import DocumentKind, Invoice
+from kyklos.billing.selectors import invoices_for_customer
 from kyklos.catalog.models import Cycle, LifecyclePolicy
 from kyklos.core.fragments import url_maker
 from kyklos.core.prepared import prepared
@@ -189,6 +190,24 @@ class InvoiceRow:
     status_label: str
     url: str
     pdf_url: str
+
+
+def count_documents(customer_id: int) -> int:
+    """How many documents the invoice list pages through."""
+    found = _document_count(customer_id)
+    return found[0][0] if found else 0
+
+
+_document_count = prepared(
+    "portal.document_count",
+    lambda customer_id: (
+        invoices_for_customer(customer_id)
+        .order_by()
+        .values("customer_id")
+        .annotate(n=Count("pk"))
+        .values_list("n")
+    ),
+)
 
 
 def invoice_rows(documents: list[tuple]) -> list[InvoiceRow]:

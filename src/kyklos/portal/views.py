@@ -38,7 +38,13 @@ from kyklos.lifecycle import services as lifecycle
 from kyklos.lifecycle.models import Service
 from kyklos.payments.selectors import credit_balances
 from kyklos.portal.forms import CancelForm, ChangeRequestForm, ParticularsForm, add_service_errors
-from kyklos.portal.rows import INVOICE_FIELDS, invoice_rows, read_services, service_rows
+from kyklos.portal.rows import (
+    INVOICE_FIELDS,
+    count_documents,
+    invoice_rows,
+    read_services,
+    service_rows,
+)
 
 INVOICES_PER_PAGE = 25
 
@@ -184,7 +190,9 @@ def invoice_list(request, customer):
     """The customer's documents, newest first, a page at a time; the page is rendered only
     when what it shows changed (fragments.cached)."""
     documents = invoices_for_customer(customer.pk).values_list(*INVOICE_FIELDS)
-    page = Paginator(documents, INVOICES_PER_PAGE).get_page(request.GET.get("page"))
+    pages = Paginator(documents, INVOICES_PER_PAGE)
+    pages.count = count_documents(customer.pk)  # the count query compiled once
+    page = pages.get_page(request.GET.get("page"))
     rows, credit = list(page.object_list), credit_balances(customer.pk)
     html = fragments.cached(
         request,
