@@ -7,22 +7,22 @@ the largest cost of the whole run. :func:`insert_many` takes the ids from the ta
 sequence in one statement and sends the rows with ``COPY … FROM STDIN``, whose rows
 psycopg writes in C. The rows, their values (each field's own ``pre_save`` and
 ``get_db_prep_save``, as ``bulk_create`` does) and the ids set on the objects are the same;
-a conflict raises as an INSERT would. Small lists, SQLite and objects that already have a
-primary key go through ``bulk_create``.
+a conflict raises as an INSERT would. Lists shorter than ``KYKLOS_COPY_ROWS``, SQLite and
+objects that already have a primary key go through ``bulk_create``.
 
 The ``COPY`` runs through the connection's execute wrappers (as ``COPY``, with the cursor's
-``rowcount`` set to the rows copied), so whoever counts statements sees it.
+``rowcount`` set to the rows copied) and is logged like any query in debug mode, so whoever
+counts statements sees it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 
+from django.conf import settings
 from django.db import connections, router
 from django.db.models import Model
-
-#: Fewer rows than this go through ``bulk_create`` (one statement instead of two).
-COPY_FROM = 200
 
 
 def insert_many(
@@ -34,7 +34,8 @@ def insert_many(
     model = type(objs[0])
     alias = router.db_for_write(model)
     connection = connections[alias]
-    threshold = COPY_FROM if copy_from is None else copy_from
+    # fewer rows go through bulk_create: one statement instead of two
+    threshold = settings.KYKLOS_COPY_ROWS if copy_from is None else copy_from
     if (
         connection.vendor != "postgresql"
         or len(objs) < threshold
@@ -79,5 +80,6 @@ def _copy(connection, model: type[Model], objs: Sequence[Model]) -> None:
                 for row in params:
                     stream.write_row(row)
 
-        with connection.wrap_database_errors:
+        logged = cursor.debug_sql(sql) if hasattr(cursor, "debug_sql") else nullcontext()
+        with logged, connection.wrap_database_errors:
             cursor._execute_with_wrappers(sql, rows, False, copy)
