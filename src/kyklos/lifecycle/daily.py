@@ -84,6 +84,31 @@ def _main_services() -> QuerySet[Service]:
     )
 
 
+#: What a notice about a service needs (``lifecycle.notices.context`` and the address): the
+#: notice steps load only these columns, not every column of four tables per service.
+NOTICE_FIELDS = (
+    "id",
+    "customer_id",
+    "product_id",
+    "parent_id",
+    "label",
+    "expires_on",
+    "customer__id",
+    "customer__kind",
+    "customer__name",
+    "customer__company_name",
+    "customer__language",
+    "customer__email",
+    "customer__admin_email",
+    "customer__billing_email",
+    "product__id",
+    "product__name",
+    "product__policy_id",
+    "product__policy__id",
+    "product__policy__warn_late_fees",
+)
+
+
 # --- cancellations (R3.7, R3.8) ------------------------------------------------------
 
 
@@ -197,6 +222,7 @@ def _queue_notices(
             ctx.in_range(base)
             .filter(product__policy_id__in=policy_ids, expires_on__lte=day + timedelta(days=offset))
             .filter(~Exists(queued))
+            .only(*NOTICE_FIELDS)
         )
         if with_invoice:
             due = due.annotate(
@@ -286,7 +312,11 @@ def _state_step(
         Q(product__policy_id__in=ids, expires_on__lte=day - timedelta(days=days))
         for days, ids in _grouped(policies, after_days).items()
     ]
-    due = ctx.in_range(_main_services()).filter(_any_of(conditions), state=from_state)
+    due = (
+        ctx.in_range(_main_services())
+        .filter(_any_of(conditions), state=from_state)
+        .only(*NOTICE_FIELDS)
+    )
     moved = 0
     for batch in batches(due, ctx.batch_size):
         by_id = {s.pk: s for s in batch}
