@@ -28,7 +28,7 @@ class Counter:
         rowcount = getattr(context["cursor"], "rowcount", -1)
         if rowcount and rowcount > 0:
             verb = sql.lstrip().split(None, 1)[0].upper()
-            if verb in ("INSERT", "UPDATE", "DELETE"):
+            if verb in ("INSERT", "UPDATE", "DELETE", "COPY"):  # COPY: kyklos.core.bulk
                 self.rows_written += rowcount
             elif verb in ("SELECT", "WITH"):
                 self.rows_read += rowcount

@@ -23,6 +23,7 @@ from kyklos.billing import notices, numbering, vat
 from kyklos.billing.models import DocumentKind, Invoice, InvoiceLine
 from kyklos.core import clock, hooks
 from kyklos.core.audit import log_action, log_actions
+from kyklos.core.bulk import insert_many
 from kyklos.core.money import ZERO, round_money
 from kyklos.customers.models import Customer
 from kyklos.notifications import services as outbox
@@ -159,13 +160,13 @@ def issue_documents(specs: list[DocumentSpec], *, actor=None) -> list[Invoice]:
             invoice.issued_lines = lines
             invoices.append(invoice)
 
-    Invoice.objects.bulk_create(invoices)
+    insert_many(invoices)
     all_lines = []
     for invoice in invoices:
         for line in invoice.issued_lines:
             line.invoice = invoice
             all_lines.append(line)
-    InvoiceLine.objects.bulk_create(all_lines, batch_size=2000)
+    insert_many(all_lines, batch_size=2000)
     notices.queue_for(invoices)
     log_actions(
         ((inv, {"number": inv.number, "total": str(inv.total)}) for inv in invoices),

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import models
 
 from kyklos.core import clock
+from kyklos.core.bulk import insert_many
 from kyklos.core.models import AuditEvent
 
 SYSTEM = "system"
@@ -60,7 +61,7 @@ def log_actions(
     """Record the same ``action`` on many objects with one INSERT per batch."""
     at = clock.now()
     events = [_event(obj, action, actor, data, at) for obj, data in items]
-    AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+    insert_many(events, batch_size=batch_size)
     return len(events)
 
 
@@ -87,7 +88,7 @@ def log_action_rows(
         )
         for object_type, object_id, customer_id, data in rows
     ]
-    AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+    insert_many(events, batch_size=batch_size)
     return len(events)
 
 

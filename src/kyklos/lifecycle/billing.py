@@ -14,6 +14,7 @@ from django.utils.translation import override
 
 from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.billing.services import DocumentSpec, LineSpec, issue_documents
+from kyklos.core.bulk import insert_many
 from kyklos.core.money import ZERO
 from kyklos.lifecycle import notices as service_notices
 from kyklos.lifecycle.models import Renewal, Service
@@ -133,6 +134,6 @@ def issue_for_charges(
                 due_on=invoice.due_on.isoformat(),
             )
         )
-    Renewal.objects.bulk_create(renewals, batch_size=2000)
+    insert_many(renewals, batch_size=2000)
     notices.queue_notices(rows)
     return invoices

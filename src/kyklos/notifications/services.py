@@ -46,6 +46,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from kyklos.core import clock, messaging
+from kyklos.core.bulk import insert_many
 from kyklos.notifications import attachments as attachment_renderers
 from kyklos.notifications import events, selectors
 from kyklos.notifications.models import Outbox
@@ -181,7 +182,7 @@ def queue_message(
 def queue_notices(rows: list[Outbox], batch_size: int | None = None) -> int:
     """Insert rows made by :func:`build_notice`, one INSERT per batch; the caller
     guarantees they are new. Call it inside the caller's transaction."""
-    Outbox.objects.bulk_create(rows, batch_size=batch_size or settings.KYKLOS_BATCH_SIZE)
+    insert_many(rows, batch_size=batch_size or settings.KYKLOS_BATCH_SIZE)
     return len(rows)
 
 
