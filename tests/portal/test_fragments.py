@@ -128,3 +128,23 @@ def test_account_credit_shows_on_an_invoice_list_seen_before(portal, customer, s
     add_credit(customer, amount=Decimal("25.00"), currency="EUR", kind="adjustment")
 
     assert "Your account credit: <strong>€25.00</strong>" in invoices(portal)
+
+
+def test_the_invoice_list_pages_through_every_document_newest_first(
+    portal, customer, hosting, today
+):
+    numbers = []
+    for n in range(27):
+        service = factories.active_service(
+            customer, hosting, label=f"site{n}.gr", expires_on=date(2027, 3, 20)
+        )
+        numbers.append(renew_now(service).number)
+    first = invoices(portal)
+    second = portal.get(reverse("portal:invoices") + "?page=2").content.decode()
+    assert "Page 1 of 2" in first and 'href="?page=2" rel="next">Older</a>' in first
+    assert "Page 2 of 2" in second and 'href="?page=1" rel="prev">Newer</a>' in second
+    assert 'rel="prev"' not in first and 'rel="next"' not in second
+    shown = [[n for n in numbers if f">{n}<" in page] for page in (first, second)]
+    assert [len(s) for s in shown] == [25, 2]
+    assert sorted(shown[0] + shown[1]) == sorted(numbers)  # every document, once
+    assert set(shown[1]) == set(numbers[:2])  # the oldest on the last page
