@@ -914,8 +914,8 @@ def seed(
         _reset_sequences(ORDER)
     if connection.vendor == "postgresql":
         # as autovacuum would leave them: statistics, the visibility map that lets the
-        # daily run's "not done yet" checks be index-only, and no dead row versions (the
-        # migrations' and the catalog's audit events were sealed with an update)
+        # daily run's "not done yet" checks be index-only, and no dead row versions in
+        # any table (the catalog and series rows written before the load were updated)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     result.seconds = time.perf_counter() - started

@@ -67,10 +67,13 @@ def prepared_one(name: str, build: Callable[..., QuerySet]) -> Callable[..., Any
     """``one = prepared_one("x", lambda user_id: Customer.objects.filter(user_id=user_id))``;
     ``one(7)`` is ``build(7).order_by("pk").first()`` (every concrete field loaded)."""
 
+    loaded: dict[str, Any] = {}  # the model and its column names, known once compiled
+
     def rows(*markers):
         queryset = build(*markers)
-        names = [f.attname for f in queryset.model._meta.concrete_fields]
-        return queryset.order_by("pk").values_list(*names)[:1]
+        loaded["model"] = queryset.model
+        loaded["names"] = [f.attname for f in queryset.model._meta.concrete_fields]
+        return queryset.order_by("pk").values_list(*loaded["names"])[:1]
 
     read = prepared(name, rows)
 
@@ -78,9 +81,7 @@ def prepared_one(name: str, build: Callable[..., QuerySet]) -> Callable[..., Any
         found = read(*args, using=using)
         if not found:
             return None
-        model = connections[using]._kyklos_prepared[name].compiler.query.model
-        names = [f.attname for f in model._meta.concrete_fields]
-        return model.from_db(using, names, found[0])
+        return loaded["model"].from_db(using, loaded["names"], found[0])
 
     return one
 
