@@ -9,7 +9,16 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyklos.config.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - reads the settings: a bad value stops here
+    except ImproperlyConfigured as error:
+        # Bad configuration: one line that names the variable, exit status 2 (EX_USAGE-like).
+        print(f"kyklos: {error}", file=sys.stderr)
+        sys.exit(2)
 
     args = argv if argv is not None else sys.argv[1:]
     execute_from_command_line(["kyklos", *_dashes_to_underscores(args)])

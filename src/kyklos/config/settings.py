@@ -4,7 +4,8 @@ Environment variables:
 
 - ``DATABASE_URL``       database; default: SQLite at ``$KYKLOS_HOME/kyklos.sqlite3``
 - ``KYKLOS_HOME``        folder for the embedded database and uploaded files; default ``./var``
-- ``KYKLOS_SECRET_KEY``  required when ``KYKLOS_DEBUG`` is off; the demo key is refused there
+- ``KYKLOS_SECRET_KEY``  required when ``KYKLOS_DEBUG`` is off: at least 50 random characters;
+  the demo key is refused there
 - ``KYKLOS_DEBUG``       ``1`` for development (the default when no secret key is given)
 - ``KYKLOS_EMAIL_URL``   ``smtp://user:pass@host:port``, ``smtp+tls://…`` or ``console:`` (default)
 - ``KYKLOS_TIME_ZONE``   the provider's time zone; default ``Europe/Athens``
@@ -24,6 +25,8 @@ Environment variables:
 - ``KYKLOS_LOGIN_FAILURE_LIMIT`` / ``KYKLOS_LOCKOUT_MINUTES`` login lockout (5 / 15)
 - ``KYKLOS_DAILY_CHUNK_CUSTOMERS`` customer ids per chunk of the daily run; default 50000
 - ``KYKLOS_DAILY_BROKER`` Celery broker (``redis://…``) to run the chunks on workers
+- ``KYKLOS_ERROR_HOOK``  dotted path of ``hook(request, exception, request_id)`` for error
+  tracking; unhandled errors are always logged with the request id
 - ``KYKLOS_CACHE_URL``   Django's cache (rendered portal lists and page parts); default
   ``locmemcache://`` (per process), or a shared one such as ``redis://127.0.0.1:6379/1``
 """
@@ -31,23 +34,18 @@ Environment variables:
 from datetime import timedelta
 from pathlib import Path
 
-import environ
-from django.core.exceptions import ImproperlyConfigured
+from kyklos.config.environment import KyklosEnv, check_secret_key
 
 DEMO_SECRET_KEY = "kyklos-demo-secret-key-do-not-use-in-production"  # noqa: S105
 
-env = environ.Env()
+env = KyklosEnv()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 KYKLOS_HOME = Path(env.str("KYKLOS_HOME", default=str(Path.cwd() / "var"))).resolve()
 
 SECRET_KEY = env.str("KYKLOS_SECRET_KEY", default=DEMO_SECRET_KEY)
 DEBUG = env.bool("KYKLOS_DEBUG", default=SECRET_KEY == DEMO_SECRET_KEY)
-if not DEBUG and SECRET_KEY == DEMO_SECRET_KEY:
-    raise ImproperlyConfigured(
-        "KYKLOS_SECRET_KEY must be set to a secret value in production "
-        "(the demo key is refused when KYKLOS_DEBUG is off)."
-    )
+check_secret_key(SECRET_KEY, demo_key=DEMO_SECRET_KEY, debug=DEBUG)
 
 ALLOWED_HOSTS = env.list(
     "KYKLOS_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
@@ -90,6 +88,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "kyklos.core.request_log.RequestIdMiddleware",  # first: every log line has the request id
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -240,12 +239,31 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Everything goes to standard error (gunicorn's error log, the journal under systemd), each
+# line with the request id that the response's X-Request-ID header shows. Unhandled errors
+# (django.request, 5xx) are logged with their traceback whatever KYKLOS_DEBUG says.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"kyklos": {"handlers": ["console"], "level": env.str("KYKLOS_LOG_LEVEL", "INFO")}},
+    "filters": {"request_id": {"()": "kyklos.core.request_log.RequestIdFilter"}},
+    "formatters": {
+        "kyklos": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "kyklos",
+        }
+    },
+    "loggers": {
+        "kyklos": {"handlers": ["console"], "level": env.str("KYKLOS_LOG_LEVEL", "INFO")},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
 }
+#: Optional error tracking: the dotted path of ``hook(request, exception, request_id)``,
+#: called for every unhandled exception (kyklos.core.request_log).
+KYKLOS_ERROR_HOOK = env.str("KYKLOS_ERROR_HOOK", default="")
 
 # --- Kyklos -----------------------------------------------------------------
 KYKLOS_COUNTRY = env.str("KYKLOS_COUNTRY", default="GR").upper()
