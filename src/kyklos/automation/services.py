@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from django.db import DatabaseError, connection, transaction
 
-from kyklos.automation.models import AutomationRun
+from kyklos.automation.models import AutomationRun, RunAttempt
 from kyklos.automation.runner import run_steps
 from kyklos.core import clock
 
@@ -44,25 +44,72 @@ def run_day(day: date, *, batch_size: int = 0, in_process: bool = False) -> DayR
     """Perform everything due on or before ``day`` that is not done yet.
 
     The clock is frozen on ``day`` unless it is today; the run's own start and end times
-    are read outside the freeze, so they say when the run really happened.
+    are read outside the freeze, so they say when the run really happened. Each call is
+    recorded as an attempt of the day's run; an attempt that fails is marked ``failed``
+    with its error (and so is the run, unless an earlier attempt finished), and the error
+    is raised again.
     """
     started = time.perf_counter()
     run, created = AutomationRun.objects.get_or_create(
         day=day, defaults={"started_at": clock.now()}
     )
     previous = None if created else run.finished_at or run.started_at
-    if not created:
-        AutomationRun.objects.filter(pk=run.pk).update(attempts=run.attempts + 1)
-    with clock.frozen(day) if day != clock.today() else nullcontext(), _without_jit():
-        actions = run_steps(day, batch_size=batch_size, in_process=in_process)
+    attempt = _new_attempt(run, created)
+    try:
+        with clock.frozen(day) if day != clock.today() else nullcontext(), _without_jit():
+            actions = run_steps(day, batch_size=batch_size, in_process=in_process)
+    except BaseException as error:
+        _record_failure(run, attempt, error)
+        raise
     summary = {k: v for k, v in sorted(actions.items()) if v}
-    if created or run.status != AutomationRun.Status.DONE:
-        AutomationRun.objects.filter(pk=run.pk).update(
-            status=AutomationRun.Status.DONE, finished_at=clock.now(), summary=summary
-        )
+    finished = clock.now()
+    RunAttempt.objects.filter(pk=attempt.pk).update(
+        status=AutomationRun.Status.DONE, finished_at=finished, summary=summary
+    )
+    AutomationRun.objects.filter(pk=run.pk).update(
+        status=AutomationRun.Status.DONE,
+        finished_at=run.finished_at if run.status == AutomationRun.Status.DONE else finished,
+        summary=_added(run.summary if not created else {}, summary),
+    )
     return DayResult(
         day, summary, previous.isoformat() if previous else None, time.perf_counter() - started
     )
+
+
+def _new_attempt(run: AutomationRun, created: bool) -> RunAttempt:
+    """The next attempt of ``run``, numbered under a lock of the run's row, so that runs
+    of the same day started at once never take the same number."""
+    with transaction.atomic():
+        if not created:
+            locked = AutomationRun.objects.select_for_update().get(pk=run.pk)
+            run.attempts = locked.attempts + 1
+            changes = {"attempts": run.attempts}
+            if locked.status == AutomationRun.Status.FAILED:
+                changes["status"] = AutomationRun.Status.RUNNING
+            AutomationRun.objects.filter(pk=run.pk).update(**changes)
+        return RunAttempt.objects.create(run=run, number=run.attempts, started_at=clock.now())
+
+
+def _added(total: dict[str, int], more: dict[str, int]) -> dict[str, int]:
+    """The actions of all attempts so far."""
+    keys = sorted(set(total) | set(more))
+    return {k: total.get(k, 0) + more.get(k, 0) for k in keys}
+
+
+def _record_failure(run: AutomationRun, attempt: RunAttempt, error: BaseException) -> None:
+    """Mark the attempt (and the run, unless an attempt already finished it) failed, with
+    the error's first line. Inside a broken transaction (the simulator's) nothing can be
+    written, and nothing needs to be: the whole simulation is rolled back."""
+    text = f"{type(error).__name__}: {error}".splitlines()[0][:2000]
+    try:
+        RunAttempt.objects.filter(pk=attempt.pk).update(
+            status=AutomationRun.Status.FAILED, finished_at=clock.now(), error=text
+        )
+        AutomationRun.objects.filter(pk=run.pk).exclude(status=AutomationRun.Status.DONE).update(
+            status=AutomationRun.Status.FAILED
+        )
+    except DatabaseError:
+        pass
 
 
 def run_range(
