@@ -43,7 +43,7 @@ def _not_yet(text: str) -> set[str]:
 
 
 def _rule_sections(text: str) -> dict[str, str]:
-    """"R6.5" → the text of its ### section, up to the next heading."""
+    """Rule id (e.g. R6.5) → the text of its ### section, up to the next heading."""
     sections = {}
     matches = list(re.finditer(r"^#{2,3} .*$", text, re.MULTILINE))
     for match, following in zip(matches, [*matches[1:], None], strict=True):
