@@ -23,11 +23,13 @@ def desk(client, agent, now):
 def open_(customer, subject, priority="normal", when=None):
     with clock.frozen(when or at(2027, 3, 4, 10, 0)):
         return services.open_ticket(
-            subject=subject,
-            body="text",
-            department="technical",
-            customer=customer,
-            priority=priority,
+            services.NewTicket(
+                subject=subject,
+                body="text",
+                department="technical",
+                customer=customer,
+                priority=priority,
+            )
         )
 
 
