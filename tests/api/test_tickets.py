@@ -5,6 +5,7 @@ import pytest
 from kyklos.core.models import AuditEvent
 from kyklos.support.models import Attachment, Message, Ticket
 from tests import factories
+from tests.support.conftest import written
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,15 @@ def open_(api, customer, **fields):
         **fields,
     }
     return api.post("tickets", body)
+
+
+def patch(api, ticket_id: int, body: dict):
+    return api.client.patch(
+        f"/api/v1/tickets/{ticket_id}",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {api.token}",
+    )
 
 
 def test_open_read_and_list(api, customer):
@@ -62,11 +72,10 @@ def test_unknown_priority_is_a_clear_422_and_writes_nothing(api, customer):
 
 def test_change_priority_status_and_assignee(api, customer, staff):
     ticket_id = open_(api, customer, priority="low").json()["id"]
-    response = api.client.patch(
-        f"/api/v1/tickets/{ticket_id}",
+    response = patch(
+        api,
+        ticket_id,
         {"priority": "high", "assignee": staff.username, "status": "waiting_customer"},
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {api.token}",
     )
     assert response.status_code == 200, response.json()
     data = response.json()
@@ -79,6 +88,20 @@ def test_change_priority_status_and_assignee(api, customer, staff):
     # High: 2 business days from Monday 09:00 → Wednesday 09:00 Athens (07:00 UTC).
     assert data["resolution_due"] == "2027-03-03T07:00:00Z"
     assert AuditEvent.objects.filter(action="support.ticket.priority_changed").exists()
+
+
+def test_a_refused_part_of_a_change_writes_nothing(api, customer, staff):
+    ticket_id = open_(api, customer, priority="low").json()["id"]
+    assert patch(api, ticket_id, {"status": "open"}).status_code == 200
+    ticket = Ticket.objects.get(pk=ticket_id)
+    before = written(ticket)
+    response = patch(
+        api, ticket_id, {"priority": "urgent", "department": "development", "status": "new"}
+    )
+    assert response.status_code == 422
+    assert response.json() == {"message": "A ticket cannot become new again.", "field": "status"}
+    assert written(ticket) == before
+    assert not AuditEvent.objects.filter(action="support.ticket.priority_changed").exists()
 
 
 def test_messages_with_attachments(api, customer):

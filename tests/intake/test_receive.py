@@ -384,7 +384,7 @@ def test_acknowledgements_to_one_address_are_limited(now, settings):
 def test_an_error_while_processing_quarantines_the_message_and_writes_nothing_else(
     customer, now, monkeypatch
 ):
-    def broken(**kwargs):
+    def broken(*args, **kwargs):
         Ticket.objects.create  # noqa: B018  (half-done work must roll back)
         raise RuntimeError("support is broken")
 

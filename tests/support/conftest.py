@@ -6,7 +6,9 @@ from django.contrib.auth import get_user_model
 
 from kyklos.accounts import roles
 from kyklos.core import clock
-from kyklos.support.models import Department
+from kyklos.core.models import AuditEvent
+from kyklos.notifications.models import Outbox
+from kyklos.support.models import Department, SlaEvent, Ticket
 from tests import factories
 
 ATHENS = ZoneInfo("Europe/Athens")
@@ -58,3 +60,15 @@ def technical(db, lead):
     department.lead = lead
     department.save()
     return department
+
+
+def written(ticket) -> dict:
+    """What a refused change must leave as it was: the ticket's row as stored, and how
+    many audit events, SLA events and queued notices there are."""
+    row = Ticket.objects.get(pk=ticket.pk)
+    return {
+        "ticket": {f.attname: getattr(row, f.attname) for f in Ticket._meta.concrete_fields},
+        "audit events": AuditEvent.objects.count(),
+        "sla events": SlaEvent.objects.count(),
+        "notices": Outbox.objects.count(),
+    }

@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 from kyklos.core import clock
 from kyklos.notifications.models import Outbox
 from kyklos.notifications.rendering import render_notice
-from kyklos.support.announcements import announce
 from kyklos.support.models import Announcement, Server
+from kyklos.support.services import announce
 from tests import factories
 from tests.support.conftest import at
 

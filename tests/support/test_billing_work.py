@@ -18,10 +18,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def ticket(customer, now):
     return services.open_ticket(
-        subject="Add a booking calendar",
-        body="Can you add one?",
-        department="development",
-        customer=customer,
+        services.NewTicket(
+            subject="Add a booking calendar",
+            body="Can you add one?",
+            department="development",
+            customer=customer,
+        )
     )
 
 
@@ -61,7 +63,12 @@ def test_time_is_billed_15_minutes_minimum_then_by_the_minute(ticket, agent, set
 
 def test_unknown_sender_tickets_are_not_billed(db, agent, now):
     ticket = services.open_ticket(
-        subject="Hi", body="?", department="sales", requester_email="x@example.org"
+        services.NewTicket(
+            subject="Hi",
+            body="?",
+            department="sales",
+            requester_email="x@example.org",
+        )
     )
     with pytest.raises(ValidationError) as error:
         services.log_time(ticket, minutes=20, description="Call", actor=agent)

@@ -9,7 +9,7 @@ from kyklos.notifications.models import Outbox
 from kyklos.support import services
 from kyklos.support.models import CannedReply, Department, Status, Ticket
 from tests.portal.test_security import inline_code
-from tests.support.conftest import at
+from tests.support.conftest import at, written
 
 pytestmark = pytest.mark.django_db
 
@@ -23,11 +23,13 @@ def desk(client, agent, now):
 def open_(customer, subject, priority="normal", when=None):
     with clock.frozen(when or at(2027, 3, 4, 10, 0)):
         return services.open_ticket(
-            subject=subject,
-            body="text",
-            department="technical",
-            customer=customer,
-            priority=priority,
+            services.NewTicket(
+                subject=subject,
+                body="text",
+                department="technical",
+                customer=customer,
+                priority=priority,
+            )
         )
 
 
@@ -89,6 +91,21 @@ def test_reply_note_and_triage(desk, customer, agent, lead):
     } <= actions
     page = desk.get(reverse("desk:ticket", args=[ticket.pk])).content.decode()
     assert "Probably the DB" in page and "Internal note" in page
+
+
+def test_triage_with_a_refused_status_changes_nothing(desk, customer, agent, lead):
+    ticket = open_(customer, "Site slow")
+    services.set_status(ticket, Status.OPEN, actor=agent)
+    before = written(ticket)
+    response = desk.post(
+        reverse("desk:triage", args=[ticket.pk]),
+        {"status": "new", "priority": "high", "department": "development", "assignee": lead.pk},
+    )
+    assert response.status_code == 400
+    form = response.context["triage_form"]
+    assert form.errors == {"status": ["A ticket cannot become new again."]}
+    assert "A ticket cannot become new again." in response.content.decode()
+    assert written(ticket) == before
 
 
 def test_empty_reply_is_refused(desk, customer):

@@ -12,23 +12,32 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def data(customer, other_customer, agent, now):
     mine = services.open_ticket(
-        subject="My shop",
-        body="Maria's private details",
-        department="technical",
-        customer=customer,
-        request={"context": "launch"},
-        attachments=[services.IncomingFile("id.pdf", b"%PDF")],
+        services.NewTicket(
+            subject="My shop",
+            body="Maria's private details",
+            department="technical",
+            customer=customer,
+            request={"context": "launch"},
+            attachments=[services.IncomingFile("id.pdf", b"%PDF")],
+        )
     )
     services.add_message(mine, body="note about Maria", kind="note", from_staff=True, actor=agent)
     theirs = services.open_ticket(
-        subject="Their shop", body="Nikos' data", department="technical", customer=other_customer
+        services.NewTicket(
+            subject="Their shop",
+            body="Nikos' data",
+            department="technical",
+            customer=other_customer,
+        )
     )
     stranger = services.open_ticket(
-        subject="Hello",
-        body="from a stranger",
-        department="sales",
-        requester_email="Stranger@Example.org",
-        requester_name="Stranger",
+        services.NewTicket(
+            subject="Hello",
+            body="from a stranger",
+            department="sales",
+            requester_email="Stranger@Example.org",
+            requester_name="Stranger",
+        )
     )
     return mine, theirs, stranger
 

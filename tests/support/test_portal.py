@@ -30,10 +30,12 @@ def portal(client, maria, now):
 @pytest.fixture
 def theirs(other_customer, agent, now):
     ticket = services.open_ticket(
-        subject="Nikos' secret",
-        body="password is hunter2",
-        department="billing",
-        customer=other_customer,
+        services.NewTicket(
+            subject="Nikos' secret",
+            body="password is hunter2",
+            department="billing",
+            customer=other_customer,
+        )
     )
     reply = services.add_message(
         ticket,
@@ -86,7 +88,12 @@ def test_bad_form_writes_nothing(portal):
 
 def test_reply_and_close_and_notes_stay_hidden(portal, maria, agent):
     ticket = services.open_ticket(
-        subject="Mail", body="no mail", department="technical", customer=maria
+        services.NewTicket(
+            subject="Mail",
+            body="no mail",
+            department="technical",
+            customer=maria,
+        )
     )
     services.add_message(
         ticket, body="INTERNAL: customer is grumpy", kind="note", from_staff=True, actor=agent
@@ -105,7 +112,12 @@ def test_reply_and_close_and_notes_stay_hidden(portal, maria, agent):
 
 def test_reply_long_after_closing_opens_a_new_ticket(portal, maria, agent):
     ticket = services.open_ticket(
-        subject="Mail", body="no mail", department="technical", customer=maria
+        services.NewTicket(
+            subject="Mail",
+            body="no mail",
+            department="technical",
+            customer=maria,
+        )
     )
     services.close(ticket, actor=agent)
     with clock.frozen(at(2027, 3, 20, 10, 0)):
@@ -133,7 +145,12 @@ def test_another_customers_ticket_is_404_everywhere(portal, theirs):
 
 def test_own_attachment_downloads_but_not_from_a_note(portal, maria, agent):
     ticket = services.open_ticket(
-        subject="Logs", body="see", department="technical", customer=maria
+        services.NewTicket(
+            subject="Logs",
+            body="see",
+            department="technical",
+            customer=maria,
+        )
     )
     public = services.add_message(
         ticket,
@@ -157,7 +174,9 @@ def test_own_attachment_downloads_but_not_from_a_note(portal, maria, agent):
 
 
 def test_ticket_pages_keep_the_strict_csp(portal, maria):
-    ticket = services.open_ticket(subject="CSP", body="x", department="technical", customer=maria)
+    ticket = services.open_ticket(
+        services.NewTicket(subject="CSP", body="x", department="technical", customer=maria)
+    )
     for url in (
         reverse("portal:tickets"),
         reverse("portal:ticket_new"),
@@ -171,7 +190,9 @@ def test_ticket_pages_keep_the_strict_csp(portal, maria):
 
 def test_list_in_constant_queries(portal, maria, django_assert_max_num_queries):
     for n in range(5):
-        services.open_ticket(subject=f"T{n}", body="x", department="technical", customer=maria)
+        services.open_ticket(
+            services.NewTicket(subject=f"T{n}", body="x", department="technical", customer=maria)
+        )
     with django_assert_max_num_queries(8):
         response = portal.get(reverse("portal:tickets"))
     assert response.content.count(b"T-2027-") == 5

@@ -18,7 +18,13 @@ def ticket(
 ):
     with clock.frozen(opened):
         t = services.open_ticket(
-            subject="x", body="y", department=department, customer=customer, priority=priority
+            services.NewTicket(
+                subject="x",
+                body="y",
+                department=department,
+                customer=customer,
+                priority=priority,
+            )
         )
     if reply:
         with clock.frozen(reply):

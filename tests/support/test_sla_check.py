@@ -18,11 +18,13 @@ def ticket(customer, technical, agent):
     # 2 business days (Wed 3 March 09:00); warnings at 75%: Tue 03:00 and Tue 13:00.
     with clock.frozen(at(2027, 3, 1, 9, 0)):
         ticket = services.open_ticket(
-            subject="Checkout broken",
-            body="Orders fail",
-            department=technical,
-            customer=customer,
-            priority="high",
+            services.NewTicket(
+                subject="Checkout broken",
+                body="Orders fail",
+                department=technical,
+                customer=customer,
+                priority="high",
+            )
         )
         return services.assign(ticket, agent)
 
@@ -90,7 +92,13 @@ def test_priority_change_brings_a_fresh_warning(ticket):
 
 def test_no_one_to_tell_still_records(customer, now):
     ticket = services.open_ticket(
-        subject="Question", body="?", department="sales", customer=customer, priority="urgent"
+        services.NewTicket(
+            subject="Question",
+            body="?",
+            department="sales",
+            customer=customer,
+            priority="urgent",
+        )
     )
     # Urgent: both targets are 24 hours, so both warn and breach at once.
     assert daily.check(ticket.resolution_due) == {"sla_warnings": 2, "sla_breaches": 2}
@@ -102,7 +110,12 @@ def test_the_check_is_set_based(customer, technical, agent, django_assert_max_nu
     with clock.frozen(at(2027, 3, 1, 9, 0)):
         for n in range(30):
             ticket = services.open_ticket(
-                subject=f"T{n}", body="x", department=technical, customer=customer
+                services.NewTicket(
+                    subject=f"T{n}",
+                    body="x",
+                    department=technical,
+                    customer=customer,
+                )
             )
             services.assign(ticket, agent)
     with django_assert_max_num_queries(40):

@@ -23,7 +23,7 @@ def open_ticket(customer, **kwargs):
         customer=customer,
     )
     values.update(kwargs)
-    return services.open_ticket(**values)
+    return services.open_ticket(services.NewTicket(**values))
 
 
 def test_opening_numbers_the_ticket_records_the_request_and_acknowledges(customer, now):

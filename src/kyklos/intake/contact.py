@@ -94,11 +94,13 @@ def submit(
         subject = _("Contact form: %(name)s") % {"name": name}
         body = body_of(message=message, name=name, email=email, phone=phone, address=address)
     return support.open_ticket(
-        subject=subject,
-        body=body,
-        department=department,
-        channel=Channel.WEB_FORM,
-        requester_email=email,
-        requester_name=name,
-        language=language,
+        support.NewTicket(
+            subject=subject,
+            body=body,
+            department=department,
+            channel=Channel.WEB_FORM,
+            requester_email=email,
+            requester_name=name,
+            language=language,
+        )
     )

@@ -201,7 +201,7 @@ def _deliver(
         ticket = message.ticket
     else:
         customer = customer or customer_for_address(sender)
-        ticket = support.open_ticket(
+        new = support.NewTicket(
             subject=mail.subject or _("(no subject)"),
             body=body,
             department=department,
@@ -211,9 +211,9 @@ def _deliver(
             requester_name="" if customer else mail.sender_name,
             language=None if customer else mail.guess_language(settings.LANGUAGE_CODE),
             attachments=files,
-            notify=acknowledge and _may_acknowledge(customer, sender),
             **threading,
         )
+        ticket = support.open_ticket(new, notify=acknowledge and _may_acknowledge(customer, sender))
         outcome = Outcome.NEW_TICKET
     quarantine = None
     if refused:
@@ -258,7 +258,7 @@ def _thread(mail: ParsedMail) -> Ticket | None:
         for mid in ids:
             if mid in known:
                 return Ticket.objects.select_related("customer").get(pk=known[mid])
-    domain = support._message_domain().lower()
+    domain = support.message_domain().lower()
     numbers = [
         m.group(1)
         for m in (_OUR_MESSAGE_ID.match(mid) for mid in ids)

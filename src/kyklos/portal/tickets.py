@@ -16,9 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kyklos.lifecycle.models import LIVE_STATES, Service
 from kyklos.portal.forms import add_service_errors
+from kyklos.portal.ticket_forms import ReplyForm, TicketForm
 from kyklos.portal.views import customer_view
 from kyklos.support import selectors, services
-from kyklos.support.forms import ReplyForm, TicketForm
 from kyklos.support.models import Attachment, Channel, Message, Status
 
 TICKETS_PER_PAGE = 25
@@ -50,7 +50,7 @@ def ticket_new(request, customer):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            ticket = services.open_ticket(
+            new = services.NewTicket(
                 subject=data["subject"],
                 body=data["body"],
                 department=data["department"],
@@ -58,10 +58,10 @@ def ticket_new(request, customer):
                 priority=data["priority"],
                 service=form.chosen_service(),
                 channel=Channel.PORTAL,
-                actor=request.user,
                 request=form.request_fields(),
                 attachments=data["attachments"],
             )
+            ticket = services.open_ticket(new, actor=request.user)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -72,7 +72,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("E-mail to the affected customers"))
     def send(self, request, queryset):
-        from kyklos.support.announcements import announce
+        from kyklos.support.services import announce
 
         for announcement in queryset:
             try:

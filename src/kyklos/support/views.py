@@ -136,12 +136,16 @@ def triage(request, pk: int):
     ticket = _ticket(pk)
     form = TriageForm(request.POST)
     if form.is_valid():
-        data, user = form.cleaned_data, request.user
+        data = form.cleaned_data
         try:
-            services.change_department(ticket, data["department"], actor=user)
-            services.change_priority(ticket, data["priority"], actor=user)
-            services.assign(ticket, data["assignee"], actor=user)
-            services.set_status(ticket, data["status"], actor=user)
+            services.update_ticket(
+                ticket,
+                actor=request.user,
+                status=data["status"],
+                priority=data["priority"],
+                department=data["department"],
+                assignee=data["assignee"],
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -251,7 +251,7 @@ def open_ticket(request, payload: TicketIn):
         },
         exclude_none=True,
     )
-    ticket = services.open_ticket(
+    new = services.NewTicket(
         subject=payload.subject,
         body=payload.body,
         department=payload.department,
@@ -259,10 +259,10 @@ def open_ticket(request, payload: TicketIn):
         priority=payload.priority,
         service=service,
         channel=payload.channel,
-        actor=request.auth,
         request=request_fields,
         attachments=_files(payload.attachments),
     )
+    ticket = services.open_ticket(new, actor=request.auth)
     return Status(201, _tickets().get(pk=ticket.pk))
 
 
@@ -274,23 +274,25 @@ def get_ticket(request, ticket_id: int):
 @router.patch("/{ticket_id}", response={200: TicketOut, **ERRORS_WITH_404})
 def change_ticket(request, ticket_id: int, payload: TicketChangeIn):
     """Change status, priority (the SLA targets are recomputed from the ticket's start),
-    department or assignee."""
+    department or assignee, all or nothing: when one part is refused, nothing changes."""
     ticket = get_or_404(_tickets(), ticket_id, NOT_FOUND)
-    assignee = None
-    if payload.assignee:
+    assignee = services.KEEP
+    if payload.assignee == "":
+        assignee = None
+    elif payload.assignee is not None:
         assignee = get_user_model().objects.filter(username=payload.assignee).first()
         if assignee is None:
             raise ValidationError(
                 {"assignee": _("There is no user “%(name)s”.") % {"name": payload.assignee}}
             )
-    if payload.department is not None:
-        services.change_department(ticket, payload.department, actor=request.auth)
-    if payload.priority is not None:
-        services.change_priority(ticket, payload.priority, actor=request.auth)
-    if payload.assignee is not None:
-        services.assign(ticket, assignee, actor=request.auth)
-    if payload.status is not None:
-        services.set_status(ticket, payload.status, actor=request.auth)
+    services.update_ticket(
+        ticket,
+        actor=request.auth,
+        status=payload.status,
+        priority=payload.priority,
+        department=payload.department,
+        assignee=assignee,
+    )
     return _tickets().get(pk=ticket_id)
 
 
