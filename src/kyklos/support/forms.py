@@ -6,28 +6,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kyklos.core.forms import MultipleFileField
 from kyklos.support.models import Department, Message, Priority, Status
 from kyklos.support.services import staff_users
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (Django's documented recipe)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        one = super().clean
-        if isinstance(data, list | tuple):
-            return [one(item, initial) for item in data if item]
-        return [one(data, initial)] if data else []
-
 
 ATTACHMENTS_HELP = _("Up to 25 MB per file.")
 
