@@ -13,16 +13,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def customer():
-    return factories.customer()
-
-
-@pytest.fixture
-def hosting():
-    return factories.product("shared_hosting")
-
-
 def test_suspend_for_debt_takes_active_main_services_and_their_addons(customer, hosting):
     main = factories.active_service(customer, hosting, expires_on=date(2028, 1, 10))
     addon = factories.active_service(

@@ -13,16 +13,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def customer():
-    return factories.customer()
-
-
-@pytest.fixture
-def hosting():
-    return factories.product("shared_hosting")
-
-
 @pytest.mark.parametrize(
     ("state", "cycle", "renewable", "cancellable"),
     [

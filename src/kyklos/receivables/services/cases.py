@@ -22,6 +22,8 @@ from kyklos.billing.models import Invoice
 from kyklos.core import clock
 from kyklos.core.audit import log_action, log_action_rows
 from kyklos.lifecycle import services as lifecycle
+from kyklos.notifications import services as notices
+from kyklos.notifications.models import Outbox
 from kyklos.receivables.models import CollectionCase, CollectionPolicy
 from kyklos.receivables.services.policy import ACTOR, CHASED_KINDS
 
@@ -48,18 +50,36 @@ def open_document_cases():
     )
 
 
-def case_context(case: CollectionCase, owed: Decimal, **extra) -> dict:
-    """The template context of a notice about ``case``, plus ``extra``."""
+def case_notice(
+    case: CollectionCase,
+    event: str,
+    day: date,
+    owed: Decimal,
+    *,
+    attachments: list[dict] | None = None,
+    **extra,
+) -> Outbox:
+    """An unsaved notice about ``case`` to the customer's billing address, saying what is
+    ``owed``, plus ``extra`` context (callers queue many with ``queue_notices``)."""
     invoice = case.invoice
-    return {
-        "customer_name": case.customer.display_name,
-        "invoice_number": invoice.number,
-        "issued_on": invoice.issued_on.isoformat(),
-        "due_on": invoice.due_on.isoformat(),
-        "total": str(owed),
-        "currency": invoice.currency,
-        **extra,
-    }
+    return notices.build_notice(
+        event=event,
+        customer_id=case.customer_id,
+        language=case.customer.language,
+        to_email=notices.recipient(event, case.customer),
+        for_date=day,
+        invoice_id=case.invoice_id,
+        attachments=attachments,
+        context={
+            "customer_name": case.customer.display_name,
+            "invoice_number": invoice.number,
+            "issued_on": invoice.issued_on.isoformat(),
+            "due_on": invoice.due_on.isoformat(),
+            "total": str(owed),
+            "currency": invoice.currency,
+            **extra,
+        },
+    )
 
 
 # --- the daily run -----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from kyklos.lifecycle.models import Service
 from kyklos.notifications import services as notices
 from kyklos.receivables import events
 from kyklos.receivables.models import CollectionCase, CollectionPolicy
-from kyklos.receivables.services.cases import batches, case_context, open_document_cases
+from kyklos.receivables.services.cases import batches, case_notice, open_document_cases
 from kyklos.receivables.services.policy import ACTOR, outstanding
 
 
@@ -37,22 +37,14 @@ def escalate(day: date, policy: CollectionPolicy) -> int:
                 case.notice_sent_on = day
                 case.suspended_service_ids = [s.pk for s in suspended[case.customer_id]]
                 rows.append(
-                    notices.build_notice(
-                        event=events.FORMAL_NOTICE,
-                        customer_id=case.customer_id,
-                        language=case.customer.language,
-                        to_email=notices.recipient(events.FORMAL_NOTICE, case.customer),
-                        for_date=day,
-                        invoice_id=case.invoice_id,
-                        context=case_context(
-                            case,
-                            owed[case.invoice_id],
-                            pay_by=pay_by.isoformat(),
-                            services=", ".join(
-                                s.display_label for s in suspended[case.customer_id]
-                            ),
-                        ),
+                    case_notice(
+                        case,
+                        events.FORMAL_NOTICE,
+                        day,
+                        owed[case.invoice_id],
                         attachments=[{"kind": events.FORMAL_NOTICE_PDF, "id": case.pk}],
+                        pay_by=pay_by.isoformat(),
+                        services=", ".join(s.display_label for s in suspended[case.customer_id]),
                     )
                 )
             CollectionCase.objects.bulk_update(

@@ -11,7 +11,7 @@ from kyklos.core.audit import log_actions
 from kyklos.notifications import services as notices
 from kyklos.receivables import events
 from kyklos.receivables.models import CollectionCase, CollectionPolicy
-from kyklos.receivables.services.cases import batches, case_context, open_document_cases
+from kyklos.receivables.services.cases import batches, case_notice, open_document_cases
 from kyklos.receivables.services.policy import ACTOR, outstanding
 
 
@@ -41,19 +41,13 @@ def send_reminders(day: date, policy: CollectionPolicy) -> dict[str, int]:
                 case.last_reminder_days, case.reminders_sent = offset, case.reminders_sent + 1
                 grace_ends = case.invoice.due_on + timedelta(days=policy.grace_days)
                 rows.append(
-                    notices.build_notice(
-                        event=events.COLLECTION_REMINDER,
-                        customer_id=case.customer_id,
-                        language=case.customer.language,
-                        to_email=notices.recipient(events.COLLECTION_REMINDER, case.customer),
-                        for_date=day,
-                        invoice_id=case.invoice_id,
-                        context=case_context(
-                            case,
-                            owed[case.invoice_id],
-                            days_overdue=(day - case.invoice.due_on).days,
-                            grace_ends=grace_ends.isoformat(),
-                        ),
+                    case_notice(
+                        case,
+                        events.COLLECTION_REMINDER,
+                        day,
+                        owed[case.invoice_id],
+                        days_overdue=(day - case.invoice.due_on).days,
+                        grace_ends=grace_ends.isoformat(),
                     )
                 )
             with transaction.atomic():
