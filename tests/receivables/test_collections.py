@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from kyklos.billing.models import DocumentKind
 from kyklos.core import clock
 from kyklos.core.models import AuditEvent
+from kyklos.lifecycle import services as lifecycle
 from kyklos.lifecycle.models import State
 from kyklos.notifications.models import Outbox
 from kyklos.notifications.services import send_pending
@@ -239,3 +240,30 @@ def test_a_part_credit_lowers_what_the_reminder_asks_for(customer, hosting):
     run(date(2027, 3, 8))
     reminder = Outbox.objects.get(event="collection_reminder")
     assert reminder.context["total"] == "62.00"  # 124.00 − (50.00 + 24% = 62.00)
+
+
+def test_a_service_expired_while_suspended_stays_suspended_after_payment_until_renewed(
+    customer, hosting
+):
+    invoice = open_receipt(customer, date(2027, 12, 1), "32.00")
+    run(date(2027, 12, 2))
+    run(date(2028, 1, 1))  # past the 30-day grace: suspended, formal notice
+    hosting.refresh_from_db()
+    assert hosting.state == State.SUSPENDED
+
+    # Paid after the service's period ended (10 January): the debt is settled, the
+    # next period is not, so the service stays suspended (R3.6).
+    with clock.frozen(date(2028, 1, 15)):
+        record_payment(invoice, amount="39.68", method="bank_transfer", actor="staff")
+    case = CollectionCase.objects.get()
+    hosting.refresh_from_db()
+    assert (case.stage, case.outcome) == ("closed", "paid")
+    assert hosting.state == State.SUSPENDED
+    assert not Outbox.objects.filter(event="service_reactivated").exists()
+
+    # Renewed: the paid proforma brings it back.
+    with clock.frozen(date(2028, 1, 16)):
+        proforma = lifecycle.renew_now(hosting)
+        record_payment(proforma, amount=proforma.total, method="bank_transfer", actor="staff")
+    hosting.refresh_from_db()
+    assert (hosting.state, hosting.expires_on) == (State.ACTIVE, date(2029, 1, 10))

@@ -1,15 +1,117 @@
+"""What other apps read about services: who may renew or cancel, what runs, what is due.
+
+Reads only. The rules that decide whether a service may be renewed or cancelled live here
+once; the guards in :mod:`kyklos.lifecycle.services` and the portal's buttons use them.
+"""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Protocol
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext as _
 
+from kyklos.catalog.models import Cycle
 from kyklos.lifecycle import schedule
-from kyklos.lifecycle.models import LIVE_STATES, Renewal, Service, State
+from kyklos.lifecycle.models import FINAL_STATES, LIVE_STATES, Renewal, Service, State
 from kyklos.payments.refunds import BilledService
 
 #: How a customer's services are listed: main services first, soonest expiry first.
 SERVICE_ORDER = ("parent_id", "expires_on", "id")
+
+#: The policy fields :func:`is_expiring` reads (:func:`schedule.notice_window`), for lists
+#: that read plain values instead of policies.
+NOTICE_POLICY_FIELDS = (
+    "lead_days_monthly",
+    "lead_days_quarterly",
+    "lead_days_semiannual",
+    "lead_days_annual",
+    "lead_days_biennial",
+    "warning_offsets",
+)
+
+#: An active service inside its notice window: ``is_expiring(state, policy, cycle,
+#: expires_on, today)`` (R3.1).
+is_expiring = schedule.is_expiring
+
+
+class ServiceFacts(Protocol):
+    """What the renew and cancel rules read: a :class:`Service` or a row of its values."""
+
+    state: str
+    parent_id: int | None
+    cycle: str
+    cancel_effective_on: date | None
+
+
+# --- renew and cancel ---------------------------------------------------------------------
+
+
+def can_renew(service: ServiceFacts) -> bool:
+    """Whether the next period may be bought now ("renew now"): an active or suspended
+    main subscription on a recurring cycle (add-ons renew with their main service)."""
+    return (
+        service.parent_id is None
+        and service.state in LIVE_STATES
+        and service.cycle != Cycle.ONE_OFF
+    )
+
+
+def cancel_refusal(service: ServiceFacts) -> str | None:
+    """Why a stop cannot be asked for ``service``, or ``None`` when it can (R3.8)."""
+    if service.state in FINAL_STATES:
+        return _("This service has already ended.")
+    if service.parent_id is not None:
+        return _("Cancel the main service; its add-ons end with it.")
+    return None
+
+
+def can_cancel(service: ServiceFacts) -> bool:
+    """Whether a stop may be asked for: a main service that has not ended (R3.8)."""
+    return cancel_refusal(service) is None
+
+
+def renewal_offered(service: ServiceFacts, *, open_invoice_id: int | None) -> bool:
+    """Whether the customer is offered "renew now": the service can be renewed, no stop
+    is scheduled and no proforma is waiting (the customer pays that one instead)."""
+    return can_renew(service) and service.cancel_effective_on is None and open_invoice_id is None
+
+
+def cancellation_offered(service: ServiceFacts) -> bool:
+    """Whether the customer is offered a stop: it can be cancelled and none is scheduled."""
+    return can_cancel(service) and service.cancel_effective_on is None
+
+
+def cancellation_effective_on(
+    service: Service, *, today: date, when: str = "end_of_period"
+) -> date:
+    """The first day without service if a stop is asked for ``today``: ``immediate`` or at
+    the ``end_of_period``, moved to a month end by a written-notice rule (R3.7, R3.8)."""
+    wanted = today if when == "immediate" or not service.expires_on else service.expires_on
+    return schedule.cancellation_effective(service.product.policy, today, wanted)
+
+
+# --- running services ---------------------------------------------------------------------
+
+
+def running_services(customer) -> QuerySet[Service]:
+    """The services of ``customer`` (a customer, its id or an ``OuterRef``) that have not
+    ended: pending, active or suspended."""
+    return Service.objects.filter(customer=customer).exclude(state__in=FINAL_STATES)
+
+
+def ended_services(customer) -> QuerySet[Service]:
+    """The services of ``customer`` (a customer, its id or an ``OuterRef``) that ended."""
+    return Service.objects.filter(customer=customer, state__in=FINAL_STATES)
+
+
+def has_running_services(customer) -> bool:
+    """Whether ``customer`` (a customer or its id) still has a service that has not ended."""
+    return running_services(customer).exists()
+
+
+# --- lists and forecasts ------------------------------------------------------------------
 
 
 def services_for_customer(customer_id: int) -> QuerySet[Service]:

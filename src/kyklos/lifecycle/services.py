@@ -1,16 +1,18 @@
 """What staff, customers and the API do to services: order, renew now, cancel, restore,
-and what a paid proforma does to them.
+what a paid proforma does to them, and suspension for an unpaid debt.
 
 The daily run's batch steps are in :mod:`kyklos.lifecycle.daily`.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kyklos.accounts.access import authorize
@@ -27,7 +29,9 @@ from kyklos.lifecycle import notices as service_notices
 from kyklos.lifecycle import schedule
 from kyklos.lifecycle.billing import Charge, issue_for_charges
 from kyklos.lifecycle.models import FINAL_STATES, LIVE_STATES, Renewal, Service, State
+from kyklos.lifecycle.selectors import can_renew, cancel_refusal, cancellation_effective_on
 from kyklos.lifecycle.transitions import transition, transition_many
+from kyklos.notifications import services as notifications
 from kyklos.notifications.models import Event
 from kyklos.payments.selectors import is_on_identity_hold
 
@@ -148,7 +152,7 @@ def renew_now(service: Service, *, actor=None) -> Invoice:
     service = (
         Service.objects.select_for_update().select_related("customer", "product").get(pk=service.pk)
     )
-    if service.state not in LIVE_STATES or service.parent_id or service.cycle == Cycle.ONE_OFF:
+    if not can_renew(service):
         raise ValidationError(_("Only an active or suspended subscription can be renewed."))
     existing = open_renewal(service)
     if existing is not None:
@@ -184,13 +188,11 @@ def request_cancellation(
         .select_related("product__policy", "customer")
         .get(pk=service.pk)
     )
-    if service.state in FINAL_STATES:
-        raise ValidationError(_("This service has already ended."))
-    if service.parent_id:
-        raise ValidationError(_("Cancel the main service; its add-ons end with it."))
+    refusal = cancel_refusal(service)
+    if refusal is not None:
+        raise ValidationError(refusal)
     today = clock.today()
-    wanted = today if when == "immediate" or not service.expires_on else service.expires_on
-    effective = schedule.cancellation_effective(service.product.policy, today, wanted)
+    effective = cancellation_effective_on(service, today=today, when=when)
     Service.objects.filter(pk=service.pk).update(
         cancel_requested_on=today, cancel_effective_on=effective, cancel_reason=reason[:300]
     )
@@ -302,6 +304,69 @@ def end_refunded(service_ids: list[int], *, actor=None) -> list[int]:
     return end_services(
         list(service_ids), State.CANCELLED, day=clock.today(), reason="refunded", actor=actor
     )
+
+
+#: The reason the audit trail gives for a suspension or reactivation for debt.
+DEBT_SUSPENSION = "collections"
+DEBT_PAID = "paid"
+
+
+@transaction.atomic
+def suspend_for_debt(
+    customer_ids: set[int] | list[int], *, day: date, actor="automation"
+) -> dict[int, list[Service]]:
+    """An unpaid debt went past its grace period (R6.6): suspend the customers' active
+    main services and their add-ons. Returns the main services suspended, per customer
+    (three statements whatever the number of services)."""
+    found: dict[int, list[Service]] = defaultdict(list)
+    services = list(
+        Service.objects.filter(
+            customer_id__in=customer_ids, state=State.ACTIVE, parent__isnull=True
+        ).select_related("product")
+    )
+    if not services:
+        return found
+    moved = set(
+        transition_many(
+            with_addons([s.pk for s in services]),
+            State.SUSPENDED,
+            day=day,
+            reason=DEBT_SUSPENSION,
+            actor=actor,
+        )
+    )
+    for service in services:
+        if service.pk in moved:
+            found[service.customer_id].append(service)
+    return found
+
+
+@transaction.atomic
+def reactivate_after_debt(service_ids, *, day: date, actor=None) -> list[int]:
+    """The debt that suspended ``service_ids`` is settled (R3.6): those still suspended
+    come back with their add-ons, and their customers are told. Returns the ids moved.
+
+    A service past its expiry stays suspended until it is renewed: paying the debt does
+    not pay the next period, and the schedule decides its fate (renewal or termination).
+    """
+    back = list(
+        Service.objects.filter(pk__in=service_ids, state=State.SUSPENDED)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gt=day))
+        .select_related("customer", "product__policy")
+    )
+    if not back:
+        return []
+    moved = transition_many(
+        with_addons([s.pk for s in back]), State.ACTIVE, day=day, reason=DEBT_PAID, actor=actor
+    )
+    notifications.queue_notices(
+        [
+            service_notices.notice(service, Event.SERVICE_REACTIVATED, day)
+            for service in back
+            if service.pk in moved and service.expires_on
+        ]
+    )
+    return moved
 
 
 def _apply(renewal: Renewal, day: date, actor) -> None:

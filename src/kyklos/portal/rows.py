@@ -22,19 +22,11 @@ from kyklos.billing.selectors import invoices_for_customer
 from kyklos.catalog.models import Cycle, LifecyclePolicy
 from kyklos.core.fragments import url_maker
 from kyklos.core.prepared import prepared
-from kyklos.lifecycle import schedule
-from kyklos.lifecycle.models import FINAL_STATES, LIVE_STATES, Renewal, Service, State
-from kyklos.lifecycle.selectors import SERVICE_ORDER
+from kyklos.lifecycle import selectors as lifecycle
+from kyklos.lifecycle.models import Renewal, Service, State
 
-#: The policy fields the "expiring" window is computed from (schedule.notice_window).
-POLICY_FIELDS = (
-    "lead_days_monthly",
-    "lead_days_quarterly",
-    "lead_days_semiannual",
-    "lead_days_annual",
-    "lead_days_biennial",
-    "warning_offsets",
-)
+#: The policy fields the "expiring" window is computed from.
+POLICY_FIELDS = lifecycle.NOTICE_POLICY_FIELDS
 SERVICE_FIELDS = (
     "pk",
     "parent_id",
@@ -65,13 +57,14 @@ class ServiceRow:
     is_expiring: bool
     expires_on: date | None
     days_left: int | None
+    cycle: str
     cycle_label: str
     auto_renew: bool
     cancel_effective_on: date | None
     open_invoice_id: int | None
     open_invoice_number: str | None
-    can_renew: bool
-    can_cancel: bool
+    can_renew: bool = False
+    can_cancel: bool = False
     renew_url: str = ""
     cancel_url: str = ""
     open_invoice_url: str = ""
@@ -101,7 +94,7 @@ def _services_query() -> QuerySet:
             open_invoice_id=Subquery(open_renewals.values("invoice_id")[:1]),
             open_invoice_number=Subquery(open_renewals.values("invoice__number")[:1]),
         )
-        .order_by(*SERVICE_ORDER)
+        .order_by(*lifecycle.SERVICE_ORDER)
         .values_list(*SERVICE_FIELDS)
     )
 
@@ -143,8 +136,8 @@ def _row(values: tuple, today: date, policies: dict[int, LifecyclePolicy]) -> Se
         policy = policies[policy_id] = LifecyclePolicy(
             pk=policy_id, **dict(zip(POLICY_FIELDS, policy_values, strict=True))
         )
-    is_expiring = schedule.is_expiring(state, policy, cycle, expires_on, today)
-    return ServiceRow(
+    is_expiring = lifecycle.is_expiring(state, policy, cycle, expires_on, today)
+    row = ServiceRow(
         pk=pk,
         parent_id=parent_id,
         product_name=product_name,
@@ -154,20 +147,16 @@ def _row(values: tuple, today: date, policies: dict[int, LifecyclePolicy]) -> Se
         is_expiring=is_expiring,
         expires_on=expires_on,
         days_left=(expires_on - today).days if expires_on else None,
+        cycle=cycle,
         cycle_label=str(CYCLES.get(cycle, cycle)),
         auto_renew=auto_renew,
         cancel_effective_on=cancelled_on,
         open_invoice_id=open_invoice_id,
         open_invoice_number=open_invoice_number,
-        can_renew=(
-            parent_id is None
-            and state in LIVE_STATES
-            and cycle != Cycle.ONE_OFF
-            and cancelled_on is None
-            and open_invoice_id is None
-        ),
-        can_cancel=parent_id is None and state not in FINAL_STATES and cancelled_on is None,
     )
+    row.can_renew = lifecycle.renewal_offered(row, open_invoice_id=open_invoice_id)
+    row.can_cancel = lifecycle.cancellation_offered(row)
+    return row
 
 
 # --- invoices -----------------------------------------------------------------------------

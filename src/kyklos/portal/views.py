@@ -33,7 +33,7 @@ from kyklos.core import clock, fragments
 from kyklos.customers import services as customers
 from kyklos.customers.models import ChangeRequest, Customer
 from kyklos.customers.selectors import customer_for_user
-from kyklos.lifecycle import schedule
+from kyklos.lifecycle import selectors as lifecycle_selectors
 from kyklos.lifecycle import services as lifecycle
 from kyklos.lifecycle.models import Service
 from kyklos.payments.selectors import credit_balances
@@ -173,10 +173,7 @@ def cancel(request, customer, pk: int):
                 % {"service": service.display_label, "date": date_format(effective)},
             )
         return redirect("portal:dashboard")
-    today = clock.today()
-    stops_on = schedule.cancellation_effective(
-        service.product.policy, today, service.expires_on or today
-    )
+    stops_on = lifecycle_selectors.cancellation_effective_on(service, today=clock.today())
     context = {"customer": customer, "service": service, "form": form, "stops_on": stops_on}
     return render(request, "portal/cancel.html", context)
 
