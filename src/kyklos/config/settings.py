@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "kyklos.automation",
     "kyklos.portal",
     "kyklos.api",
+    "kyklos.seed",  # demo and benchmark data
     "kyklos.privacy",  # imports only kyklos.core
 ]
 
