@@ -9,8 +9,9 @@ run acts on) is done — the renewal proforma issued, the reminders and warnings
 outbox, unpaid services suspended or terminated. So the daily run for ``day`` does one
 ordinary day's work, and the run for the day before finds nothing to do.
 
-Rows are generated in Python and written with ``COPY … FROM STDIN`` on PostgreSQL (one
-stream per table and block of customers), with ``executemany`` on SQLite. Audit events
+Rows are generated in Python (:mod:`kyklos.seed.bench_rows`) and written with ``COPY … FROM
+STDIN`` on PostgreSQL (one stream per table and block of customers), with ``executemany`` on
+SQLite (:mod:`kyklos.seed.bulk_load`). Audit events
 of the history are not generated.
 """
 

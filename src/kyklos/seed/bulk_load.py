@@ -22,7 +22,7 @@ class Writer:
         if not rows:
             return
         table = model._meta.db_table
-        self.counts[table] += len(rows)
+        self.counts[table] = self.counts.get(table, 0) + len(rows)
         columns, rows = _with_defaults(model, columns, rows)
         cols = ", ".join(connection.ops.quote_name(c) for c in columns)
         if self.pg:
