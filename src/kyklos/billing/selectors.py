@@ -16,3 +16,17 @@ def credited_total(invoice: Invoice) -> Decimal:
         s=Sum("total")
     )["s"]
     return total or ZERO
+
+
+def vat_decision(*, country: str, vat_id: str):
+    """The VAT decision for one buyer today (:func:`kyklos.billing.vat.decide`)."""
+    from kyklos.billing import vat
+
+    return vat.decide(country=country, vat_id=vat_id)
+
+
+def default_number_prefix(kind: str) -> str:
+    """The shipped prefix of a document kind's number series (``PRO``, ``INV``, …)."""
+    from kyklos.billing.numbering import DEFAULT_PREFIXES
+
+    return DEFAULT_PREFIXES[kind]

@@ -449,3 +449,8 @@ def cancel_proformas(invoice_ids: list[int], *, reason: str, actor=None) -> int:
     Invoice.objects.filter(pk__in=[r.pk for r in rows]).update(status=Invoice.Status.CANCELLED)
     log_actions(((r, {"reason": reason}) for r in rows), "invoice.cancelled", actor=actor)
     return len(rows)
+
+
+def seed_vat_rates() -> int:
+    """Insert the shipped VAT rates that are missing, as the migrations do."""
+    return vat.seed_rates()

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "kyklos.automation",
     "kyklos.portal",
     "kyklos.api",
+    "kyklos.seed",  # demo and benchmark data
     "kyklos.privacy",  # imports only kyklos.core
 ]
 

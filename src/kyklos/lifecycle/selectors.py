@@ -182,3 +182,16 @@ def billed_services(invoice):
         )
         for r in renewals
     ]
+
+
+# The dates of a service's period and the moments the daily run acts on
+# (:mod:`kyklos.lifecycle.schedule`), for other apps that must agree with it.
+add_months = schedule.add_months
+period_end = schedule.period_end
+moments = schedule.moments
+notice_pairs = schedule.notice_pairs
+still_meaningful = schedule.still_meaningful
+PROFORMA = schedule.PROFORMA
+REMINDER = schedule.REMINDER
+WARNING = schedule.WARNING
+SUSPEND = schedule.SUSPEND

@@ -20,3 +20,10 @@ def queued_count() -> int:
 def next_ids(notices: QuerySet[Outbox], *, after: int, size: int) -> list[int]:
     """The next ``size`` ids of ``notices`` after ``after``: one small query per batch."""
     return list(notices.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:size])
+
+
+def is_known_event(event: str) -> bool:
+    """Whether a notice event is registered (:func:`kyklos.notifications.events.is_known`)."""
+    from kyklos.notifications import events
+
+    return events.is_known(event)

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from kyklos.automation import benchdata
 from kyklos.core import clock
 from kyklos.core.cli import bad_argument, dumps, parse_date, positive_int
+from kyklos.seed import bench
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
             type=int,
             default=0,
             help="also a customer with this many services and the login "
-            f"{benchdata.PORTAL_USER[0]} / {benchdata.PORTAL_USER[1]} (published: bench only)",
+            f"{bench.PORTAL_USER[0]} / {bench.PORTAL_USER[1]} (published: bench only)",
         )
         seed.add_argument("--json", action="store_true")
 
@@ -43,7 +43,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {result.customers} customers, {result.services} services")
 
         try:
-            result = benchdata.seed(
+            result = bench.seed(
                 customers=customers,
                 services=services,
                 day=day,
@@ -51,7 +51,7 @@ class Command(BaseCommand):
                 portal_services=opts["portal_services"],
                 progress=progress,
             )
-        except benchdata.SeedRefused as refusal:
+        except bench.SeedRefused as refusal:
             raise CommandError(str(refusal)) from None
         if opts["json"]:
             self.stdout.write(dumps(result.as_dict()))

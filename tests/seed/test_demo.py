@@ -11,13 +11,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from stdnum.eu import vat as eu_vat
 
-from kyklos.automation import demo
 from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.catalog.models import LifecyclePolicy, Product, ProductType
 from kyklos.core import clock
 from kyklos.customers.models import Customer
 from kyklos.lifecycle.models import Renewal, Service, State
 from kyklos.payments.models import Payment
+from kyklos.seed import demo
 from tests import factories
 
 pytestmark = pytest.mark.django_db

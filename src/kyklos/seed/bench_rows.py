@@ -1,47 +1,29 @@
-"""Benchmark data: many customers and services in a realistic mix, loaded in bulk.
-
-:func:`seed` fills an empty database with customers, services of the demo catalog
-(product types and cycles as sold there, add-ons on hosting), their paid history
-(proforma, tax document, payment) and the state of the ledger *as the daily runs up to
-the day before* ``day`` *left it*: every dated moment of a service's period that falls
-before ``day`` (from :func:`kyklos.lifecycle.schedule.moments`, the same dates the daily
-run acts on) is done — the renewal proforma issued, the reminders and warnings in the
-outbox, unpaid services suspended or terminated. So the daily run for ``day`` does one
-ordinary day's work, and the run for the day before finds nothing to do.
-
-Rows are generated in Python and written with ``COPY … FROM STDIN`` on PostgreSQL (one
-stream per table and block of customers), with ``executemany`` on SQLite. Audit events
-of the history are not generated.
-"""
+"""The benchmark seed's rows: customers, services in the demo catalog's mix, their paid
+history and the ledger as the daily runs before the seed's day left it (see
+:mod:`kyklos.seed.bench`), generated in Python in the column order of :data:`COLUMNS`."""
 
 from __future__ import annotations
 
 import json
 import random
-import time
 from collections import defaultdict
-from contextlib import ExitStack
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
 from django.utils import timezone
 
-from kyklos.billing import vat
+from kyklos.billing import selectors as billing
 from kyklos.billing.models import DocumentKind, Invoice, InvoiceLine, NumberSeries
-from kyklos.billing.numbering import DEFAULT_PREFIXES
-from kyklos.catalog import services as catalog
 from kyklos.catalog.models import CYCLE_MONTHS, Cycle, Product
 from kyklos.core.money import round_money
 from kyklos.customers.models import Customer
-from kyklos.lifecycle import schedule
+from kyklos.lifecycle import selectors as lifecycle
 from kyklos.lifecycle.models import Renewal, Service, State
-from kyklos.notifications import events
 from kyklos.notifications.models import Event, Outbox
 from kyklos.payments.models import Payment
+from kyklos.seed.bulk_load import next_id
 
 #: Product code → relative weight in the mix; cycles with their weights.
 MIX: dict[str, tuple[int, dict[str, int]]] = {
@@ -73,185 +55,13 @@ COUNTRIES = [("GR", "el", 70), ("CY", "el", 8), ("PL", "pl", 12), ("DE", "en", 1
 PAY_AFTER = 2  # days after its issue that a history proforma was paid
 BLOCK = 20_000  # customers generated and written per block
 
-#: The portal benchmark's customer: a login with a published password, so ``seed``
-#: refuses a database that already has customers.
-PORTAL_USER = ("bench", "kyklos-bench")
-
-
-class SeedRefused(Exception):
-    pass
-
-
-@dataclass
-class SeedResult:
-    customers: int = 0
-    services: int = 0
-    rows: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    seconds: float = 0.0
-    portal_customer_id: int | None = None
-
-    def as_dict(self) -> dict:
-        return {
-            "customers": self.customers,
-            "services": self.services,
-            "rows": dict(self.rows),
-            "seconds": round(self.seconds, 2),
-            "portal_customer_id": self.portal_customer_id,
-        }
-
-
-# --- writing ---------------------------------------------------------------------------------
-
-
-class _Writer:
-    """Appends rows to tables: COPY on PostgreSQL, executemany elsewhere."""
-
-    def __init__(self, result: SeedResult):
-        self.result = result
-        self.pg = connection.vendor == "postgresql"
-
-    def write(self, model, columns: list[str], rows: list[tuple]) -> None:
-        if not rows:
-            return
-        table = model._meta.db_table
-        self.result.rows[table] += len(rows)
-        columns, rows = _with_defaults(model, columns, rows)
-        cols = ", ".join(connection.ops.quote_name(c) for c in columns)
-        if self.pg:
-            with connection.cursor() as cursor:
-                raw = cursor.cursor
-                with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:  # noqa: S608
-                    for row in rows:
-                        copy.write_row(row)
-            return
-        marks = ", ".join(["%s"] * len(columns))
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {table} ({cols}) VALUES ({marks})",  # noqa: S608
-                [tuple(_sqlite(v) for v in row) for row in rows],
-            )
-
-
-def _with_defaults(model, columns: list[str], rows: list[tuple]):
-    """Columns the generator does not name (added by later migrations) get their field's
-    default, so the seed keeps up with new NOT NULL columns."""
-    import json
-
-    extra, values = [], []
-    for column in model._meta.concrete_fields:
-        if column.column in columns or column.primary_key or column.null:
-            continue
-        if not (column.has_default() or column.empty_strings_allowed):
-            continue
-        value = column.get_default()
-        if column.get_internal_type() == "JSONField":
-            value = json.dumps(value)
-        extra.append(column.column)
-        values.append(value)
-    if not extra:
-        return columns, rows
-    tail = tuple(values)
-    return [*columns, *extra], [(*row, *tail) for row in rows]
-
-
-def _sqlite(value):
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return connection.ops.adapt_datetimefield_value(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def _next_id(model) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {model._meta.db_table}")  # noqa: S608
-        return cursor.fetchone()[0] + 1
-
-
-class _LoadMode:
-    """On PostgreSQL, the foreign keys and plain indexes of the loaded tables are dropped
-    for the load and made again after it: one validating join and one index build per
-    table instead of a trigger and an index insertion per row."""
-
-    def __init__(self, models):
-        self.tables = [m._meta.db_table for m in models]
-        self.constraints: list[tuple[str, str, str]] = []
-        self.indexes: list[str] = []
-
-    def __enter__(self):
-        if connection.vendor != "postgresql":
-            return self
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
-                "FROM pg_constraint WHERE contype = 'f' AND "
-                "(conrelid::regclass::text = ANY(%s) OR confrelid::regclass::text = ANY(%s))",
-                [self.tables, self.tables],
-            )
-            self.constraints = cursor.fetchall()
-            cursor.execute(
-                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
-                "FROM pg_index i WHERE i.indrelid::regclass::text = ANY(%s) "
-                "AND NOT i.indisunique AND NOT i.indisprimary",
-                [self.tables],
-            )
-            index_rows = cursor.fetchall()
-            self.indexes = [definition for _name, definition in index_rows]
-            for table, name, _definition in self.constraints:
-                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-            for name, _definition in index_rows:
-                cursor.execute(f"DROP INDEX {name}")
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None or connection.vendor != "postgresql":
-            return
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            for definition in self.indexes:
-                cursor.execute(definition)
-            for table, name, definition in self.constraints:
-                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-
-
-def _reset_sequences(models) -> None:
-    if connection.vendor != "postgresql":
-        return  # SQLite's AUTOINCREMENT follows the largest id inserted
-    with connection.cursor() as cursor:
-        for model in models:
-            table = model._meta.db_table
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
-            )
-
-
-# --- the catalog --------------------------------------------------------------------------------
-
-
-def _ensure_catalog(first: date) -> dict[str, Product]:
-    from kyklos.automation.demo import PRODUCTS
-
-    products = {p.code: p for p in Product.objects.select_related("policy")}
-    for code, product_type, name, prices, _addon_for in PRODUCTS:
-        if code not in products:
-            products[code] = catalog.create_product(
-                code=code, type=product_type, name=name, prices=prices, valid_from=first
-            )
-    for code, *_rest, addon_for in PRODUCTS:
-        if addon_for and not products[code].addon_for.exists():
-            products[code].addon_for.set([products[c] for c in addon_for])
-    return {p.code: p for p in Product.objects.select_related("policy")}
-
 
 # --- the generator -------------------------------------------------------------------------------
 
 
 class _Ids:
     def __init__(self, *models):
-        self.next = {m: _next_id(m) for m in models}
+        self.next = {m: next_id(m) for m in models}
 
     def take(self, model) -> int:
         value = self.next[model]
@@ -259,7 +69,7 @@ class _Ids:
         return value
 
 
-class _Generator:
+class Generator:
     def __init__(self, day: date, rng: random.Random, products: dict[str, Product]):
         self.day = day
         self.rng = rng
@@ -274,7 +84,7 @@ class _Generator:
         self.seller = json.dumps({**settings.KYKLOS_PROVIDER, "country": settings.KYKLOS_COUNTRY})
         self.ids = _Ids(Customer, Service, Invoice, InvoiceLine, Renewal, Outbox, Payment)
         self.series: dict[tuple[str, int], list] = {}  # (kind, year) → [series id, next]
-        self.vat_cache: dict[tuple[str, bool], vat.VatDecision] = {}
+        self.vat_cache: dict = {}  # (country, has a VAT id) → the VAT decision
         self.rows: dict[type, list[tuple]] = defaultdict(list)
 
     # numbers
@@ -283,7 +93,9 @@ class _Generator:
         key = (kind, issued.year)
         if key not in self.series:
             series, _ = NumberSeries.objects.get_or_create(
-                kind=kind, year=issued.year, defaults={"prefix": DEFAULT_PREFIXES[kind]}
+                kind=kind,
+                year=issued.year,
+                defaults={"prefix": billing.default_number_prefix(kind)},
             )
             self.series[key] = [series.pk, series.next_number, series.prefix]
         entry = self.series[key]
@@ -304,10 +116,10 @@ class _Generator:
         pk = self.ids.take(Customer)
         vat_id = ""
         if company:
-            vat_id = _valid_vat_id(country, pk)
+            vat_id = valid_vat_id(country, pk)
         key = (country, bool(vat_id))
         if key not in self.vat_cache:
-            self.vat_cache[key] = vat.decide(country=country, vat_id=vat_id)
+            self.vat_cache[key] = billing.vat_decision(country=country, vat_id=vat_id)
         name = f"Bench Customer {pk}"
         row = (
             pk,
@@ -492,7 +304,7 @@ class _Generator:
                 # most customers pay their renewal proforma within a few days of its issue
                 issued = expires - timedelta(days=policy.lead_days(cycle))
                 if issued < day - timedelta(days=PAY_AFTER) and rng.random() < PAID_SHARE:
-                    expires = schedule.add_months(expires, months)
+                    expires = lifecycle.add_months(expires, months)
             elif situation == "suspended":
                 low = policy.suspend_after_days + 1
                 expires = day - timedelta(
@@ -505,7 +317,7 @@ class _Generator:
                 expires = day - timedelta(days=rng.randint(40, 400))
                 state = State.CANCELLED if situation == "cancelled" else State.TERMINATED
             periods = rng.randint(1, 4)
-            started = schedule.add_months(expires, -months * periods)
+            started = lifecycle.add_months(expires, -months * periods)
             ordered = started
             if situation == "active" and rng.random() < CANCELLING_SHARE / 0.88:
                 cancel_on = expires
@@ -544,7 +356,7 @@ class _Generator:
             )
 
         if situation == "pending":
-            end = schedule.period_end(ordered, cycle)
+            end = lifecycle.period_end(ordered, cycle)
             lines = [(pk, product, ordered, end, amount)]
             inv, number, total = self.document(customer, DocumentKind.PROFORMA, ordered, lines)
             self.rows[Renewal].append(
@@ -556,7 +368,7 @@ class _Generator:
             return
 
         # the last paid period, ending at ``expires``
-        previous = schedule.add_months(expires, -months)
+        previous = lifecycle.add_months(expires, -months)
         lines = [(pk, product, previous, expires, amount)]
         if addon:
             lines.append((addon_pk, addon, previous, expires, addon_amount))
@@ -636,16 +448,16 @@ class _Generator:
         billed_on = None
         invoice = None
         renews = cancel_on is None or cancel_on > expires
-        moments = schedule.moments(policy, cycle, expires)
+        moments = lifecycle.moments(policy, cycle, expires)
         # the proforma first: reminders before it are sent once it exists
-        moments.sort(key=lambda m: m.kind != schedule.PROFORMA)
+        moments.sort(key=lambda m: m.kind != lifecycle.PROFORMA)
         for moment in moments:
             kind = moment.kind
-            if kind == schedule.PROFORMA:
+            if kind == lifecycle.PROFORMA:
                 if moment.on >= day or not renews:
                     continue
                 billed_on = moment.on
-                end = schedule.period_end(expires, cycle, started.day)
+                end = lifecycle.period_end(expires, cycle, started.day)
                 lines = [(pk, product, expires, end, amount)]
                 if addon:
                     lines.append((addon_pk, addon, expires, end, addon_amount))
@@ -684,15 +496,15 @@ class _Generator:
                     period_end=end.isoformat(),
                     due_on=expires.isoformat(),
                 )
-            elif kind == schedule.REMINDER:
+            elif kind == lifecycle.REMINDER:
                 # sent once the proforma exists: on its day, or on the first run after
                 if billed_on is None:
                     continue
                 on = max(moment.on, billed_on)
                 if on >= day or (state == State.SUSPENDED and on > expires):
                     continue
-                pairs = dict(schedule.notice_pairs(policy.reminder_offsets))
-                live = schedule.still_meaningful(on, expires, moment.offset, pairs[moment.offset])
+                pairs = dict(lifecycle.notice_pairs(policy.reminder_offsets))
+                live = lifecycle.still_meaningful(on, expires, moment.offset, pairs[moment.offset])
                 self.notice(
                     customer,
                     Event.PAYMENT_REMINDER,
@@ -704,13 +516,13 @@ class _Generator:
                     **invoice,
                     _status="sent" if live else "skipped",
                 )
-            elif kind == schedule.WARNING:
+            elif kind == lifecycle.WARNING:
                 if moment.on >= day or cancel_on is not None:
                     continue
                 self.notice(
                     customer, Event.EXPIRY_WARNING, pk, expires, moment.offset, moment.on, **base
                 )
-            elif kind == schedule.SUSPEND and state == State.SUSPENDED:
+            elif kind == lifecycle.SUSPEND and state == State.SUSPENDED:
                 ends = expires + timedelta(days=policy.terminate_after_days)
                 self.notice(
                     customer,
@@ -863,86 +675,7 @@ COLUMNS = {
 ORDER = [Customer, Service, Invoice, InvoiceLine, Renewal, Outbox, Payment]
 
 
-def seed(
-    *,
-    customers: int,
-    services: int,
-    day: date,
-    rng_seed: int = 1,
-    portal_services: int = 0,
-    progress=None,
-) -> SeedResult:
-    """Fill an empty database (no customers yet) for a benchmark on ``day``."""
-    if customers < 1 or services < customers:
-        raise ValueError("give at least one customer and at least one service per customer")
-    if Customer.objects.exists():
-        raise SeedRefused("the database already has customers; seed an empty database")
-    missing = [e for e in (Event.RENEWAL_INVOICE, Event.PAYMENT_REMINDER) if not events.is_known(e)]
-    if missing:
-        raise SeedRefused(f"unknown events {missing}")
-    started = time.perf_counter()
-    result = SeedResult()
-    products = _ensure_catalog(day - timedelta(days=900))
-    rng = random.Random(rng_seed)
-    gen = _Generator(day, rng, products)
-    writer = _Writer(result)
-    # services per customer: each at least one, the rest spread unevenly (a few big ones)
-    extra = services - customers
-    weights = [min(rng.paretovariate(1.5), 100.0) for _ in range(customers)]
-    scale = extra / sum(weights)
-    counts = [1 + int(w * scale) for w in weights]
-    shortfall = services - sum(counts)
-    for i in range(abs(shortfall)):
-        counts[i % customers] += 1 if shortfall > 0 else 0
-    with transaction.atomic(), ExitStack() as stack:
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit = off")
-        stack.enter_context(_LoadMode(ORDER))
-        for first in range(0, customers, BLOCK):
-            for n in range(first, min(first + BLOCK, customers)):
-                customer = gen.customer(n)
-                result.services += gen.services(customer, counts[n])
-                result.customers += 1
-            for model in ORDER:
-                writer.write(model, COLUMNS[model], gen.rows.pop(model, []))
-            if progress:
-                progress(result)
-        if portal_services:
-            result.portal_customer_id = _portal_customer(gen, writer, portal_services, result)
-        gen.save_series()
-        _reset_sequences(ORDER)
-    if connection.vendor == "postgresql":
-        # as autovacuum would leave them: statistics, the visibility map that lets the
-        # daily run's "not done yet" checks be index-only, and no dead row versions in
-        # any table (the catalog and series rows written before the load were updated)
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-    result.seconds = time.perf_counter() - started
-    return result
-
-
-def _portal_customer(gen: _Generator, writer: _Writer, count: int, result: SeedResult) -> int:
-    """A customer with ``count`` services and a portal login (``PORTAL_USER``)."""
-    from django.contrib.auth.models import User
-
-    username, password = PORTAL_USER
-    user = User.objects.filter(username=username).first() or User.objects.create_user(
-        username, f"{username}@bench.example", password
-    )
-    customer = gen.customer(0)
-    made = 0
-    while made < count:
-        made += gen.services(customer, min(count - made, 1))
-    result.services += made
-    result.customers += 1
-    for model in ORDER:
-        writer.write(model, COLUMNS[model], gen.rows.pop(model, []))
-    Customer.objects.filter(pk=customer["pk"]).update(user=user)
-    return customer["pk"]
-
-
-def _valid_vat_id(country: str, pk: int) -> str:
+def valid_vat_id(country: str, pk: int) -> str:
     """A VAT id that passes python-stdnum for ``country`` (nine digits, the last one chosen
     so that the check digit holds), or "" where nine digits are not that country's format."""
     from stdnum.eu import vat as eu_vat

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from kyklos.automation import demo
+from kyklos.seed import demo
 
 
 class Command(BaseCommand):
