@@ -1,8 +1,11 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from kyklos.accounts.access import customer_only, public
+from kyklos.accounts.views import login_view
+from kyklos.portal import urls as portal_urls
 from kyklos.privacy import urls as privacy_urls
 
 # Privacy imports only core, so who may use its pages is declared here, where the apps are
@@ -24,6 +27,14 @@ _PRIVACY_ACCESS = {
 for _pattern in privacy_urls.urlpatterns:
     _PRIVACY_ACCESS[_pattern.name](_pattern.callback)
 
+# The portal's login and logout are accounts' views (password, then the second factor for
+# staff and customers who turned it on), in the portal's namespace.
+_PORTAL = [
+    path("login/", login_view, name="login"),
+    path("logout/", public(auth_views.LogoutView.as_view()), name="logout"),
+    *portal_urls.urlpatterns,
+]
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:dashboard", permanent=False)),
     path("account/", include("kyklos.accounts.urls")),
@@ -33,6 +44,6 @@ urlpatterns = [
     path("contact/", include("kyklos.intake.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("payments/", include("kyklos.payments.urls")),
-    path("portal/", include("kyklos.portal.urls")),
+    path("portal/", include((_PORTAL, portal_urls.app_name))),
     path("privacy/", include("kyklos.privacy.urls")),
 ]

@@ -1,15 +1,11 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from kyklos.accounts.access import public
-from kyklos.accounts.views import login_view
 from kyklos.portal import credentials, payment_views, projects, tickets, views
 
+# Logging in and out (``portal:login``, ``portal:logout``) are accounts' views, put into this
+# namespace where the apps are composed: kyklos.config.urls.
 app_name = "portal"
 urlpatterns = [
-    # Password, then the second factor for staff and customers who turned it on.
-    path("login/", login_view, name="login"),
-    path("logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("", views.dashboard, name="dashboard"),
     path("services/<int:pk>/renew/", views.renew, name="renew"),
     path("services/<int:pk>/cancel/", views.cancel, name="cancel"),
