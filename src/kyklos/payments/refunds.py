@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from kyklos.billing.models import DocumentKind, Invoice, InvoiceLine
 from kyklos.billing.services import CreditLine, credited_amounts, issue_credit_note
 from kyklos.core import clock, hooks
+from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action
 from kyklos.core.money import ZERO, round_money
 from kyklos.notifications import services as notices
@@ -245,7 +246,7 @@ def issue_refund(
         currency=invoice.currency,
         to_credit=to_credit,
         requested_at=clock.now(),
-        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        requested_by=acting_user(actor),
         breakdown={
             "credited": [
                 {"line": ln.description, "net": str(net), "vat": str(vat)}

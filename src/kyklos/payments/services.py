@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from kyklos.billing import services as billing
 from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.core import clock
+from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action
 from kyklos.core.money import ZERO, round_money
 from kyklos.customers.models import Customer
@@ -57,10 +58,6 @@ def parse_amount(value, field: str = "amount") -> Decimal:
     if not amount.is_finite() or amount <= 0:
         raise ValidationError({field: _("The amount must be greater than zero.")})
     return amount
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def check_payable(invoice: Invoice, currency: str | None = None) -> None:
@@ -133,7 +130,7 @@ def record_payment(
         reference=reference[:140],
         provider_reference=provider_reference[:200],
         created_at=clock.now(),
-        created_by=_user(actor),
+        created_by=acting_user(actor),
     )
     log_action(
         payment,
@@ -247,7 +244,7 @@ def add_credit(
         payment=payment,
         note=note[:300],
         created_at=clock.now(),
-        created_by=_user(actor),
+        created_by=acting_user(actor),
     )
     log_action(
         entry,
@@ -281,7 +278,7 @@ def apply_credit(invoice: Invoice, *, actor=None) -> Payment:
         invoice=invoice,
         note=invoice.number,
         created_at=clock.now(),
-        created_by=_user(actor),
+        created_by=acting_user(actor),
     )
     log_action(
         entry, "credit.applied", actor=actor, data={"invoice": invoice.number, "amount": str(use)}
@@ -319,7 +316,7 @@ def record_refund_payment(
         reference=reference[:140],
         provider_reference=provider_reference[:200],
         created_at=clock.now(),
-        created_by=_user(actor),
+        created_by=acting_user(actor),
     )
     log_action(
         payment,

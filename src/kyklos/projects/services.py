@@ -38,6 +38,7 @@ from django.utils.translation import override
 from kyklos.billing import services as billing
 from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.core import clock
+from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action, log_action_rows
 from kyklos.core.money import ZERO, percent_of, round_money
 from kyklos.customers.models import Customer
@@ -96,10 +97,6 @@ def _text(value, field: str, message: str, limit: int) -> str:
 def _ensure_active(customer: Customer) -> None:
     if customer.status != Customer.Status.ACTIVE:
         raise ValidationError({"customer": _("This account is locked.")})
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +220,7 @@ def draft_quote(
         notes=str(notes or ""),
         subtotal=sum((ln.amount for ln in built), ZERO),
         created_at=clock.now(),
-        created_by=_user(actor),
+        created_by=acting_user(actor),
     )
     quote.number = f"Q-{quote.created_at.year}-{quote.pk:06d}"
     Quote.objects.filter(pk=quote.pk).update(number=quote.number)
@@ -420,7 +417,7 @@ def _signature(
         source = f"portal {consent.ip_address}"
         email = email or user.email or customer.email
     elif consent.channel == Channel.EMAIL:
-        if _user(actor) is None:
+        if acting_user(actor) is None:
             raise ValidationError(_("An e-mail acceptance is recorded by a staff member."))
         try:
             validate_email(email)
@@ -459,7 +456,7 @@ def _signature(
         ip_address=consent.ip_address or None,
         user_agent=(consent.user_agent or "")[:300],
         user=consent.user if consent.channel == Channel.PORTAL else None,
-        recorded_by=_user(actor) if consent.channel == Channel.EMAIL else None,
+        recorded_by=acting_user(actor) if consent.channel == Channel.EMAIL else None,
         recorded_at=now,
         snapshot=snapshot,
         digest=digest(snapshot),
@@ -908,7 +905,7 @@ def propose_variation(project: Project, *, kind: str, description: str, amount, 
         description=description,
         amount=amount,
         proposed_at=clock.now(),
-        proposed_by=_user(actor),
+        proposed_by=acting_user(actor),
     )
     variation.project = project
     log_action(
@@ -1082,7 +1079,7 @@ def log_time(
         description=description,
         reference=reference,
         created_at=clock.now(),
-        created_by=_user(actor),
+        created_by=acting_user(actor),
     )
     log_action(
         entry,
