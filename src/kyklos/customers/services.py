@@ -19,6 +19,7 @@ from kyklos.customers.vat import validate_country, validate_vat_id
 __all__ = [
     "EDITABLE_FIELDS",
     "FIELDS_NEEDING_APPROVAL",
+    "PARTICULARS",
     "accept_terms",
     "approve_change",
     "check_new_customer",
@@ -32,6 +33,23 @@ __all__ = [
     "validate_vat_id",
 ]
 
+#: A customer's particulars, in the order forms and exports show them.
+PARTICULARS = (
+    "name",
+    "company_name",
+    "vat_id",
+    "tax_office",
+    "address",
+    "city",
+    "postal_code",
+    "country",
+    "phone",
+    "email",
+    "secondary_email",
+    "admin_email",
+    "billing_email",
+    "language",
+)
 #: Particulars a customer changes directly; each change is kept in the history (R1.3).
 EDITABLE_FIELDS = (
     "name",
