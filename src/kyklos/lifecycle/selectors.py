@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from kyklos.lifecycle import schedule
 from kyklos.lifecycle.models import LIVE_STATES, Renewal, Service, State
-from kyklos.payments.refunds import BilledService
+from kyklos.payments.services import BilledService
 
 #: How a customer's services are listed: main services first, soonest expiry first.
 SERVICE_ORDER = ("parent_id", "expires_on", "id")
