@@ -178,28 +178,7 @@ class CustomerAdmin(LogsPersonalDataViews, admin.ModelAdmin):
                 Customer.objects.get(pk=obj.pk), actor=request.user, **changes
             )
             return
-        fields = {
-            f: data[f]
-            for f in (
-                "kind",
-                "name",
-                "email",
-                "country",
-                "language",
-                "company_name",
-                "vat_id",
-                "tax_office",
-                "address",
-                "city",
-                "postal_code",
-                "phone",
-                "secondary_email",
-                "admin_email",
-                "billing_email",
-                "adult_confirmed",
-                "user",
-            )
-        }
+        fields = {f: data[f] for f in ("kind", *services.PARTICULARS, "adult_confirmed", "user")}
         customer = services.create_customer(
             **fields,
             terms_version=data["terms_version"] or None,
