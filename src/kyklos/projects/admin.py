@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kyklos.core import clock
-from kyklos.core.admin_tools import ReasonForm, adopt, apply_each, form_action
+from kyklos.core.admin_tools import adopt, apply_each, ask_reason, form_action
 from kyklos.core.forms import add_service_errors
 from kyklos.projects import services
 from kyklos.projects.models import (
@@ -368,15 +368,14 @@ class ProjectAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Cancel"))
     def cancel(self, request, queryset):
-        return form_action(
+        return ask_reason(
             self,
             request,
             queryset,
-            form_class=ReasonForm,
             action="cancel",
             title=_("Cancel projects"),
             submit_label=_("Cancel the projects"),
-            apply=lambda p, d: services.cancel_project(p, reason=d["reason"], actor=request.user),
+            apply=lambda p, reason: services.cancel_project(p, reason=reason, actor=request.user),
         )
 
 
