@@ -225,3 +225,9 @@ def test_a_locked_account_files_and_gets_no_changes(make_customer, staff, today)
         services.request_change(customer, field="vat_id", new_value="EL998144213", document=pdf())
     customer.refresh_from_db()
     assert customer.country == "GR"
+
+
+def test_every_particular_is_either_edited_directly_or_changed_through_approval():
+    editable, approved = set(services.EDITABLE_FIELDS), services.FIELDS_NEEDING_APPROVAL
+    assert not editable & approved
+    assert editable | approved == set(services.PARTICULARS)

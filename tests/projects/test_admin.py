@@ -127,3 +127,30 @@ def test_an_accepted_quote_is_read_only_in_the_admin(admin_client, customer, tod
     assert page.status_code == 200
     assert "Logo" in page.content.decode()
     assert 'name="title"' not in page.content.decode()
+
+
+def test_staff_cancel_a_project_with_a_reason(admin_client, customer, staff, today):
+    from kyklos.projects import services
+
+    quote = services.draft_quote(
+        customer, title="Logo", lines=[{"description": "Logo", "unit_price": "300"}], actor="x"
+    )
+    services.send_quote(quote, actor="x")
+    project = services.accept_quote(
+        quote,
+        version=1,
+        consent=services.Consent(
+            channel="email", signer_name="N", signer_email="office@example.gr", source="<a@b>"
+        ),
+        actor=staff,
+    )
+    url = reverse("admin:projects_project_changelist")
+    asked = admin_client.post(url, {"action": "cancel", ACTION_CHECKBOX_NAME: [project.pk]})
+    assert asked.status_code == 200 and 'name="reason"' in asked.content.decode()
+    done = admin_client.post(
+        url,
+        {"action": "cancel", ACTION_CHECKBOX_NAME: [project.pk], "apply": "1", "reason": "Moved"},
+    )
+    assert done.status_code == 302
+    project.refresh_from_db()
+    assert project.status == Project.Status.CANCELLED

@@ -22,6 +22,7 @@ from django.utils import translation
 from kyklos.billing import vat
 from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.core.money import babel_locale, format_money
+from kyklos.core.pdf import html_to_pdf
 
 LANGUAGES = ("el", "en", "pl")
 DEFAULT_LOGO = Path(__file__).resolve().parent / "static" / "billing" / "logo.svg"
@@ -131,9 +132,7 @@ def render_html(invoice: Invoice) -> str:
 
 
 def render_pdf(invoice: Invoice) -> bytes:
-    from weasyprint import HTML  # heavy import, only when a PDF is made
-
-    return HTML(string=render_html(invoice), base_url=str(DEFAULT_LOGO.parent)).write_pdf()
+    return html_to_pdf(render_html(invoice))
 
 
 def pdf_filename(invoice: Invoice) -> str:

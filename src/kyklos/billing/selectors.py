@@ -1,9 +1,25 @@
+"""Reads: a customer's documents, what was credited, and a document printed (PDF, with
+its retention period) or exported as an EN 16931 e-invoice."""
+
 from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
 
+from kyklos.billing.documents import is_retained, pdf_filename
+from kyklos.billing.documents import render_pdf as document_pdf
+from kyklos.billing.einvoice import NotExportable, to_ubl
 from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.core.money import ZERO
+
+__all__ = [
+    "NotExportable",
+    "credited_total",
+    "document_pdf",
+    "invoices_for_customer",
+    "is_retained",
+    "pdf_filename",
+    "to_ubl",
+]
 
 
 def invoices_for_customer(customer_id: int) -> QuerySet[Invoice]:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from kyklos.billing import notices, numbering, vat
 from kyklos.billing.models import DocumentKind, Invoice, InvoiceLine
 from kyklos.core import clock, hooks
+from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action, log_actions
 from kyklos.core.bulk import insert_many
 from kyklos.core.money import ZERO, round_money
@@ -103,7 +104,7 @@ def issue_documents(specs: list[DocumentSpec], *, actor=None) -> list[Invoice]:
     """Issue many documents at once; returns them saved, each with ``issued_lines``."""
     if not specs:
         return []
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = acting_user(actor)
     now = clock.now()
     seller = _seller()
     by_series: dict[tuple[str, int], list[DocumentSpec]] = defaultdict(list)
@@ -316,7 +317,7 @@ def issue_credit_note(
     subtotal, tax, total = document_totals(credit_lines)
     day = clock.today()
     series, number = numbering.allocate(DocumentKind.CREDIT_NOTE, day.year)
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = acting_user(actor)
     note = Invoice.objects.create(
         kind=DocumentKind.CREDIT_NOTE,
         series=series,

@@ -37,7 +37,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from kyklos.core import clock
-from kyklos.customers.vat import is_eu_member, validate_vat_id
+from kyklos.customers.selectors import is_eu_member
+from kyklos.customers.services import validate_vat_id
 
 logger = logging.getLogger(__name__)
 

@@ -2,8 +2,12 @@
 
 from collections.abc import Callable, Iterable
 
+from django import forms
 from django.contrib import messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 
 from kyklos.core.audit import log_request_access
 
@@ -21,6 +25,55 @@ def apply_each(request, objects: Iterable, action: Callable, done_message: str) 
     if done:
         messages.success(request, done_message % {"n": done})
     return done
+
+
+def adopt(obj, saved) -> None:
+    """Make the admin's unsaved ``obj`` the row a service saved, so the admin can go on
+    (inlines, log entry, redirect) without writing it again."""
+    for field in saved._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea)
+
+
+def form_action(
+    modeladmin, request, queryset, *, form_class, action, title, submit_label, apply, intro=""
+):
+    """An admin action with an intermediate form; ``apply(obj, cleaned_data)`` per object.
+    Returns None once applied (the admin goes back to the list), else the form's page."""
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        apply_each(request, queryset, lambda obj: apply(obj, form.cleaned_data), _("%(n)d done."))
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "intro": intro,
+        "submit_label": submit_label,
+        "queryset": queryset,
+        "form": form,
+        "action": action,
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        "opts": modeladmin.model._meta,
+    }
+    return TemplateResponse(request, "admin/core/action_form.html", context)
+
+
+def ask_reason(modeladmin, request, queryset, *, apply, **page):
+    """An admin action that asks for a reason on an intermediate page, then calls
+    ``apply(obj, reason)`` for each selected object; ``page`` as for :func:`form_action`."""
+    return form_action(
+        modeladmin,
+        request,
+        queryset,
+        form_class=ReasonForm,
+        apply=lambda obj, data: apply(obj, data["reason"]),
+        **page,
+    )
 
 
 class LogsPersonalDataViews:

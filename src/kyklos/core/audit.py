@@ -12,6 +12,7 @@ from typing import Any
 from django.db import models
 
 from kyklos.core import clock
+from kyklos.core.actors import acting_user
 from kyklos.core.bulk import insert_many
 from kyklos.core.models import AuditEvent
 
@@ -24,7 +25,7 @@ def _label(obj: models.Model) -> str:
 
 def actor_fields(actor: Any) -> dict:
     """``actor`` is a User, a label such as ``"automation"``, or None for the system."""
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = acting_user(actor)
     label = user.get_username() if user else (actor if isinstance(actor, str) else SYSTEM)
     return {"actor": user, "actor_label": label}
 

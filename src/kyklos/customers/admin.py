@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from kyklos.core.admin_tools import LogsPersonalDataViews, apply_each
+from kyklos.core.admin_tools import LogsPersonalDataViews, adopt, apply_each, ask_reason
 from kyklos.core.audit import log_action
 from kyklos.customers import services
 from kyklos.customers.models import ChangeRequest, Customer, ParticularsChange, TermsAcceptance
@@ -23,41 +21,6 @@ from kyklos.customers.vat import country_codes, country_name
 
 def country_choices() -> list[tuple[str, str]]:
     return sorted(((code, country_name(code)) for code in country_codes()), key=lambda c: c[1])
-
-
-def adopt(obj, saved) -> None:
-    """Make the admin's unsaved ``obj`` the row a service saved, so the admin can go on
-    (inlines, log entry, redirect) without writing it again."""
-    for field in saved._meta.concrete_fields:
-        setattr(obj, field.attname, getattr(saved, field.attname))
-    obj._state.adding = False
-    obj._state.db = saved._state.db
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea)
-
-
-def ask_reason(modeladmin, request, queryset, *, action, title, intro, submit_label, apply):
-    """An admin action that asks for a reason on an intermediate page, then calls
-    ``apply(obj, reason)`` for each selected object."""
-    form = ReasonForm(request.POST if "apply" in request.POST else None)
-    if form.is_valid():
-        reason = form.cleaned_data["reason"]
-        apply_each(request, queryset, lambda obj: apply(obj, reason), _("%(n)d done."))
-        return None
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "intro": intro,
-        "submit_label": submit_label,
-        "queryset": queryset,
-        "form": form,
-        "action": action,
-        "action_checkbox_name": ACTION_CHECKBOX_NAME,
-        "opts": modeladmin.model._meta,
-    }
-    return TemplateResponse(request, "admin/customers/reason_form.html", context)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -111,24 +74,7 @@ class CustomerAddForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = [
-            "kind",
-            "name",
-            "company_name",
-            "vat_id",
-            "tax_office",
-            "address",
-            "city",
-            "postal_code",
-            "country",
-            "phone",
-            "email",
-            "secondary_email",
-            "admin_email",
-            "billing_email",
-            "language",
-            "user",
-        ]
+        fields = ["kind", *services.PARTICULARS, "user"]
 
     def clean(self):
         cleaned = super().clean()
@@ -232,28 +178,7 @@ class CustomerAdmin(LogsPersonalDataViews, admin.ModelAdmin):
                 Customer.objects.get(pk=obj.pk), actor=request.user, **changes
             )
             return
-        fields = {
-            f: data[f]
-            for f in (
-                "kind",
-                "name",
-                "email",
-                "country",
-                "language",
-                "company_name",
-                "vat_id",
-                "tax_office",
-                "address",
-                "city",
-                "postal_code",
-                "phone",
-                "secondary_email",
-                "admin_email",
-                "billing_email",
-                "adult_confirmed",
-                "user",
-            )
-        }
+        fields = {f: data[f] for f in ("kind", *services.PARTICULARS, "adult_confirmed", "user")}
         customer = services.create_customer(
             **fields,
             terms_version=data["terms_version"] or None,

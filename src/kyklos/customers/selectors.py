@@ -1,4 +1,4 @@
-"""Reads on customers."""
+"""Reads on customers, and on countries and VAT ids (:mod:`kyklos.customers.vat`)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ from django.db.models import QuerySet
 
 from kyklos.core.prepared import prepared_one
 from kyklos.customers.models import ChangeRequest, Customer
+from kyklos.customers.vat import is_eu_member
+
+__all__ = ["customer_for_user", "is_eu_member", "pending_change_requests"]
 
 
 def customer_for_user(user) -> Customer | None:

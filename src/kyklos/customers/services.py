@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kyklos.core import clock
+from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action
 from kyklos.customers.models import ChangeRequest, Customer, ParticularsChange, TermsAcceptance
 from kyklos.customers.vat import validate_country, validate_vat_id
@@ -18,6 +19,7 @@ from kyklos.customers.vat import validate_country, validate_vat_id
 __all__ = [
     "EDITABLE_FIELDS",
     "FIELDS_NEEDING_APPROVAL",
+    "PARTICULARS",
     "accept_terms",
     "approve_change",
     "check_new_customer",
@@ -31,6 +33,23 @@ __all__ = [
     "validate_vat_id",
 ]
 
+#: A customer's particulars, in the order forms and exports show them.
+PARTICULARS = (
+    "name",
+    "company_name",
+    "vat_id",
+    "tax_office",
+    "address",
+    "city",
+    "postal_code",
+    "country",
+    "phone",
+    "email",
+    "secondary_email",
+    "admin_email",
+    "billing_email",
+    "language",
+)
 #: Particulars a customer changes directly; each change is kept in the history (R1.3).
 EDITABLE_FIELDS = (
     "name",
@@ -56,11 +75,6 @@ DOCUMENT_SIGNATURES = {
     ".png": b"\x89PNG\r\n\x1a\n",
 }
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-
-
-def _user(actor):
-    """The actor when it is a logged-in user (for foreign keys), else None."""
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _merge(errors: dict, error: ValidationError) -> None:
@@ -226,7 +240,7 @@ def update_particulars(customer: Customer, *, actor=None, **changes) -> list[Par
     if not changed:
         return []
     candidate.full_clean(exclude=[f.name for f in Customer._meta.fields if f.name not in changed])
-    now, user = clock.now(), _user(actor)
+    now, user = clock.now(), acting_user(actor)
     rows = [
         ParticularsChange(
             customer=customer,
@@ -370,7 +384,7 @@ def _locked_pending(change_request: ChangeRequest) -> ChangeRequest:
 def _decide(change: ChangeRequest, status: str, actor, note: str = "") -> None:
     change.status = status
     change.decided_at = clock.now()
-    change.decided_by = _user(actor)
+    change.decided_by = acting_user(actor)
     change.decision_note = note
     change.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
 
@@ -398,7 +412,7 @@ def approve_change(change_request: ChangeRequest, *, actor) -> ChangeRequest:
         old_value=old_value,
         new_value=value,
         changed_at=change.decided_at,
-        changed_by=_user(actor),
+        changed_by=acting_user(actor),
         change_request=change,
     )
     log_action(change, "customer.change_approved", actor=actor, data={"field": change.field})

@@ -8,7 +8,7 @@ class LifecycleConfig(AppConfig):
     def ready(self) -> None:
         from kyklos.core import hooks
         from kyklos.lifecycle import daily, personal_data, selectors, services
-        from kyklos.payments import refunds
+        from kyklos.payments import services as payments
 
         def on_invoice_paid(sender, invoice, actor=None, **kwargs):
             services.apply_paid_renewals(invoice, actor=actor)
@@ -21,7 +21,7 @@ class LifecycleConfig(AppConfig):
 
         hooks.invoice_paid.connect(on_invoice_paid, weak=False, dispatch_uid="lifecycle.renew")
         hooks.refund_issued.connect(on_refund_issued, weak=False, dispatch_uid="lifecycle.refund")
-        refunds.register_services_provider(selectors.billed_services)
+        payments.register_services_provider(selectors.billed_services)
         hooks.identity_check_decided.connect(
             on_identity_check_decided, weak=False, dispatch_uid="lifecycle.identity"
         )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from kyklos.catalog.models import Cycle
 from kyklos.lifecycle import schedule
 from kyklos.lifecycle.models import FINAL_STATES, LIVE_STATES, Renewal, Service, State
-from kyklos.payments.refunds import BilledService
+from kyklos.payments.services import BilledService
 
 #: How a customer's services are listed: main services first, soonest expiry first.
 SERVICE_ORDER = ("parent_id", "expires_on", "id")

@@ -26,6 +26,7 @@ from stdnum.iso7064 import mod_97_10
 
 from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.core import clock
+from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action, log_actions
 from kyklos.customers.models import Customer
 from kyklos.customers.services import validate_document
@@ -49,10 +50,6 @@ from kyklos.payments.services import (
 )
 
 MAX_STATEMENT_BYTES = 20 * 1024 * 1024
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def normalise(reference: str) -> str:
@@ -99,7 +96,7 @@ def submit_proof(
         paid_on=paid_on,
         bank_reference=bank_reference[:140],
         uploaded_at=clock.now(),
-        uploaded_by=_user(actor),
+        uploaded_by=acting_user(actor),
     )
     proof.document.save(Path(document.name).name, document, save=False)
     proof.save()
@@ -133,7 +130,7 @@ def approve_proof(proof: TransferProof, *, actor, amount=None, note: str = "") -
     TransferProof.objects.filter(pk=proof.pk).update(
         status=ReviewStatus.APPROVED,
         decided_at=clock.now(),
-        decided_by=_user(actor),
+        decided_by=acting_user(actor),
         decision_note=note[:300],
         payment=received.payment,
     )
@@ -154,7 +151,7 @@ def reject_proof(proof: TransferProof, *, actor, note: str) -> TransferProof:
     TransferProof.objects.filter(pk=proof.pk).update(
         status=ReviewStatus.REJECTED,
         decided_at=clock.now(),
-        decided_by=_user(actor),
+        decided_by=acting_user(actor),
         decision_note=note[:300],
     )
     log_action(proof, "transfer_proof.rejected", actor=actor, data={"note": note})
@@ -253,7 +250,7 @@ def import_statement(data: bytes, *, file_name: str, actor=None) -> BankStatemen
             account_iban=parsed.account_iban[:34],
             created_at_bank=parsed.created_at,
             imported_at=clock.now(),
-            imported_by=_user(actor),
+            imported_by=acting_user(actor),
         )
         seen = set(
             StatementLine.objects.filter(
@@ -355,7 +352,7 @@ def assign_line(line: StatementLine, *, invoice: Invoice, actor, note: str = "")
         invoice=invoice,
         customer=invoice.customer,
         decided_at=clock.now(),
-        decided_by=_user(actor),
+        decided_by=acting_user(actor),
         decision_note=note[:300],
     )
     log_action(line, "statement_line.assigned", actor=actor, data={"invoice": invoice.number})
@@ -382,7 +379,7 @@ def credit_line(line: StatementLine, *, customer: Customer, actor, note: str = "
         status=StatementLine.Status.RESOLVED,
         customer=customer,
         decided_at=clock.now(),
-        decided_by=_user(actor),
+        decided_by=acting_user(actor),
         decision_note=note[:300],
     )
     log_action(line, "statement_line.credited", actor=actor, data={"customer": customer.pk})
@@ -405,7 +402,7 @@ def ignore_lines(lines: list[StatementLine], *, actor, note: str) -> int:
     StatementLine.objects.filter(pk__in=[r.pk for r in rows]).update(
         status=StatementLine.Status.IGNORED,
         decided_at=clock.now(),
-        decided_by=_user(actor),
+        decided_by=acting_user(actor),
         decision_note=note[:300],
     )
     log_actions(((r, {"note": note}) for r in rows), "statement_line.ignored", actor=actor)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from kyklos.billing.models import Invoice
 from kyklos.core import clock
+from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action
 from kyklos.payments import fees
 from kyklos.payments.methods import (
@@ -64,7 +65,7 @@ def start_checkout(invoice: Invoice, *, method: str, return_url: str, cancel_url
             amount=owed + (fee_document.total if fee_document else 0),
             currency=locked.currency,
             created_at=clock.now(),
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=acting_user(actor),
         )
         log_action(
             checkout,

@@ -15,15 +15,12 @@ from django.utils.translation import gettext as _
 
 from kyklos.billing.models import Invoice
 from kyklos.core import clock, hooks
+from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action
 from kyklos.notifications import services as notices
 from kyklos.payments.events import IDENTITY_CHECK_REQUESTED
 from kyklos.payments.models import IdentityCheck
 from kyklos.payments.services import logged_refusal
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 @logged_refusal
@@ -45,7 +42,7 @@ def request_check(invoice: Invoice, *, reason: str = "", actor) -> IdentityCheck
         invoice=invoice,
         reason=reason[:300],
         requested_at=clock.now(),
-        requested_by=_user(actor),
+        requested_by=acting_user(actor),
     )
     log_action(check, "identity_check.requested", actor=actor, data={"invoice": invoice.number})
     notices.queue_notice(
@@ -69,7 +66,10 @@ def decide_check(check: IdentityCheck, *, verified: bool, actor, note: str = "")
         raise ValidationError({"note": _("Say why the identity could not be verified.")})
     status = IdentityCheck.Status.VERIFIED if verified else IdentityCheck.Status.FAILED
     IdentityCheck.objects.filter(pk=check.pk).update(
-        status=status, decided_at=clock.now(), decided_by=_user(actor), decision_note=note[:300]
+        status=status,
+        decided_at=clock.now(),
+        decided_by=acting_user(actor),
+        decision_note=note[:300],
     )
     check.status = status
     log_action(check, f"identity_check.{status}", actor=actor, data={"note": note})

@@ -8,7 +8,8 @@ refund payment record, and announces ``hooks.refund_issued`` so lifecycle ends t
 refunded services.
 
 Which services a document billed lives in lifecycle, above this app; lifecycle
-registers a provider of those facts (:func:`register_services_provider`).
+registers a provider of those facts
+(:func:`kyklos.payments.services.register_services_provider`).
 
 - Money-back: an order's first period of a product with ``refundable`` set (shared and
   e-mail hosting, website development, maintenance by default), asked within 30 days of
@@ -23,7 +24,6 @@ registers a provider of those facts (:func:`register_services_provider`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -36,44 +36,23 @@ from django.utils.translation import gettext as _
 from kyklos.billing.models import DocumentKind, Invoice, InvoiceLine
 from kyklos.billing.services import CreditLine, credited_amounts, issue_credit_note
 from kyklos.core import clock, hooks
+from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action
 from kyklos.core.money import ZERO, round_money
 from kyklos.notifications import services as notices
 from kyklos.payments.events import REFUND_ISSUED
 from kyklos.payments.methods import registry
 from kyklos.payments.models import CreditEntry, Direction, Method, Payment, Refund
-from kyklos.payments.services import add_credit, logged_refusal, record_refund_payment
+from kyklos.payments.services import (
+    BilledService,
+    add_credit,
+    billed_services,
+    logged_refusal,
+    record_refund_payment,
+)
 
 MONEY_BACK_DAYS = 30
 GR_WITHDRAWAL_DAYS = 5
-
-
-@dataclass(frozen=True, slots=True)
-class BilledService:
-    """What lifecycle knows about a service billed on a proforma line."""
-
-    service_id: int
-    label: str
-    product_code: str
-    product_type: str
-    refundable: bool
-    started_on: date | None
-    period_start: date
-    first_period: bool
-
-
-_services_provider: Callable[[Invoice], list[BilledService]] | None = None
-
-
-def register_services_provider(provider: Callable[[Invoice], list[BilledService]]) -> None:
-    global _services_provider
-    _services_provider = provider
-
-
-def _billed(proforma: Invoice) -> list[BilledService]:
-    if _services_provider is None:
-        return []
-    return _services_provider(proforma)
 
 
 @dataclass
@@ -128,7 +107,7 @@ def quote(invoice: Invoice, kind: str = Refund.Kind.MONEY_BACK) -> RefundQuote:
     proforma = invoice.related
     lines = list(invoice.lines.all())
     done = credited_amounts(invoice)
-    billed = {(s.product_code, s.period_start): s for s in _billed(proforma)}
+    billed = {(s.product_code, s.period_start): s for s in billed_services(proforma)}
     now = clock.now()
     if kind == Refund.Kind.GR_WITHDRAWAL:
         paid_at = _paid_at(proforma) or now
@@ -245,7 +224,7 @@ def issue_refund(
         currency=invoice.currency,
         to_credit=to_credit,
         requested_at=clock.now(),
-        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        requested_by=acting_user(actor),
         breakdown={
             "credited": [
                 {"line": ln.description, "net": str(net), "vat": str(vat)}

@@ -1,4 +1,5 @@
-"""Reads: what is paid and owed, a customer's credit, what waits for staff review."""
+"""Reads: what is paid and owed, a customer's credit, what waits for staff review, and
+what the portal shows before paying (methods, fees, the transfer reference, refunds)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from django.db.models import Sum
 from kyklos.billing.models import Invoice
 from kyklos.core.money import ZERO
 from kyklos.core.prepared import prepared
+from kyklos.payments import fees
+from kyklos.payments.methods import PaymentMethod, registry
 from kyklos.payments.models import (
     CreditEntry,
     Direction,
@@ -82,3 +85,30 @@ def unmatched_statement_lines():
 
 def payments_for_customer(customer_id: int):
     return Payment.objects.filter(customer_id=customer_id).select_related("invoice")
+
+
+# --- before paying: what the portal offers ---------------------------------------------------
+
+
+def customer_methods() -> list[PaymentMethod]:
+    """The payment methods a customer may choose, in the order they are offered."""
+    return registry.customer_methods()
+
+
+def fee_quotes(invoice: Invoice, methods: list[str]) -> list[fees.FeeQuote]:
+    """What paying ``invoice`` costs with each of ``methods`` (:func:`fees.quotes`)."""
+    return fees.quotes(invoice, methods)
+
+
+def creditor_reference(invoice: Invoice) -> str:
+    """The ISO 11649 reference a bank transfer for ``invoice`` quotes."""
+    from kyklos.payments import bank  # bank builds on payments.services, which reads here
+
+    return bank.creditor_reference(invoice)
+
+
+def eligible_refunds(invoices: list[Invoice]) -> dict:
+    """Which of ``invoices`` can be refunded now, each with its quote."""
+    from kyklos.payments import refunds  # refunds builds on payments.services
+
+    return refunds.eligible_refunds(invoices)

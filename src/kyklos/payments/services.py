@@ -7,12 +7,17 @@ settles it through billing, which announces ``invoice_paid`` for the renewals.
 Money that is really received but exceeds what a document still owes (an overpayment,
 a provider confirming a charge for a document paid meanwhile) becomes account credit,
 which pays later documents (:func:`apply_credit`). Every refusal is logged.
+
+This module is the app's face for writes: other apps reach bank transfers, checkouts,
+fees and refunds through the functions at its end, and lifecycle tells refunds which
+services a document billed (:func:`register_services_provider`).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -24,11 +29,14 @@ from django.utils.translation import gettext as _
 from kyklos.billing import services as billing
 from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.core import clock
+from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action
 from kyklos.core.money import ZERO, round_money
 from kyklos.customers.models import Customer
 from kyklos.notifications import services as notices
 from kyklos.notifications.models import Event
+from kyklos.payments import fees
+from kyklos.payments.methods import registry
 from kyklos.payments.models import CreditEntry, Direction, Method, Payment
 from kyklos.payments.selectors import amount_paid, credit_balance
 
@@ -57,10 +65,6 @@ def parse_amount(value, field: str = "amount") -> Decimal:
     if not amount.is_finite() or amount <= 0:
         raise ValidationError({field: _("The amount must be greater than zero.")})
     return amount
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def check_payable(invoice: Invoice, currency: str | None = None) -> None:
@@ -133,7 +137,7 @@ def record_payment(
         reference=reference[:140],
         provider_reference=provider_reference[:200],
         created_at=clock.now(),
-        created_by=_user(actor),
+        created_by=acting_user(actor),
     )
     log_action(
         payment,
@@ -247,7 +251,7 @@ def add_credit(
         payment=payment,
         note=note[:300],
         created_at=clock.now(),
-        created_by=_user(actor),
+        created_by=acting_user(actor),
     )
     log_action(
         entry,
@@ -281,7 +285,7 @@ def apply_credit(invoice: Invoice, *, actor=None) -> Payment:
         invoice=invoice,
         note=invoice.number,
         created_at=clock.now(),
-        created_by=_user(actor),
+        created_by=acting_user(actor),
     )
     log_action(
         entry, "credit.applied", actor=actor, data={"invoice": invoice.number, "amount": str(use)}
@@ -319,7 +323,7 @@ def record_refund_payment(
         reference=reference[:140],
         provider_reference=provider_reference[:200],
         created_at=clock.now(),
-        created_by=_user(actor),
+        created_by=acting_user(actor),
     )
     log_action(
         payment,
@@ -328,3 +332,70 @@ def record_refund_payment(
         data={"credit_note": credit_note.number, "amount": str(amount), "method": method},
     )
     return payment
+
+
+# --- services billed on a document: lifecycle tells (it lives above this app) -------------
+
+
+@dataclass(frozen=True, slots=True)
+class BilledService:
+    """What lifecycle knows about a service billed on a proforma line."""
+
+    service_id: int
+    label: str
+    product_code: str
+    product_type: str
+    refundable: bool
+    started_on: date | None
+    period_start: date
+    first_period: bool
+
+
+_services_provider: Callable[[Invoice], list[BilledService]] | None = None
+
+
+def register_services_provider(provider: Callable[[Invoice], list[BilledService]]) -> None:
+    global _services_provider
+    _services_provider = provider
+
+
+def billed_services(proforma: Invoice) -> list[BilledService]:
+    """The services ``proforma`` billed, as the registered provider tells (none without)."""
+    if _services_provider is None:
+        return []
+    return _services_provider(proforma)
+
+
+# --- the rest of the face: bank transfers, checkouts, fees, refunds ------------------------
+# Those modules build on the functions above, so they are imported when called.
+
+
+def submit_proof(invoice: Invoice, **fields):
+    """The customer's proof of a bank transfer (:func:`kyklos.payments.bank.submit_proof`)."""
+    from kyklos.payments import bank
+
+    return bank.submit_proof(invoice, **fields)
+
+
+def start_checkout(invoice: Invoice, **fields):
+    """An online payment at a provider (:func:`kyklos.payments.checkouts.start_checkout`)."""
+    from kyklos.payments import checkouts
+
+    return checkouts.start_checkout(invoice, **fields)
+
+
+def cancel_fee_documents(invoice: Invoice, *, actor=None) -> int:
+    """A free way of paying was chosen: drop the open fee proformas of ``invoice``."""
+    return fees.cancel_fee_documents(invoice, actor=actor)
+
+
+def capture_checkout(checkout) -> None:
+    """Capture a payment the customer approved at the provider (PayPal asks for it)."""
+    registry.get(checkout.method).capture(checkout)
+
+
+def issue_refund(invoice: Invoice, **fields):
+    """Refund a paid document as quoted (:func:`kyklos.payments.refunds.issue_refund`)."""
+    from kyklos.payments import refunds
+
+    return refunds.issue_refund(invoice, **fields)

@@ -21,11 +21,24 @@ from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.billing.selectors import invoices_for_customer
 from kyklos.core import clock
 from kyklos.core.money import format_money
-from kyklos.payments import bank, checkouts, fees, refunds
-from kyklos.payments.methods import registry
 from kyklos.payments.models import Checkout, Method, ReviewStatus
-from kyklos.payments.selectors import credit_balance, is_on_identity_hold, outstanding
-from kyklos.payments.services import apply_credit
+from kyklos.payments.selectors import (
+    credit_balance,
+    creditor_reference,
+    customer_methods,
+    eligible_refunds,
+    fee_quotes,
+    is_on_identity_hold,
+    outstanding,
+)
+from kyklos.payments.services import (
+    apply_credit,
+    cancel_fee_documents,
+    capture_checkout,
+    issue_refund,
+    start_checkout,
+    submit_proof,
+)
 from kyklos.portal.forms import add_service_errors
 from kyklos.portal.views import customer_view
 
@@ -55,7 +68,7 @@ def refund_context(invoice: Invoice) -> dict:
     """The refund the customer may ask for on a paid order, computed before confirming."""
     if invoice.status != Invoice.Status.PAID or invoice.kind == DocumentKind.PROFORMA:
         return {}
-    quote = refunds.eligible_refunds([invoice]).get(invoice.pk)
+    quote = eligible_refunds([invoice]).get(invoice.pk)
     return {"refund": quote} if quote else {}
 
 
@@ -63,8 +76,8 @@ def payment_context(invoice: Invoice, customer, proof_form: ProofForm | None = N
     """What the invoice page shows about paying it (or getting money back)."""
     if not _payable(invoice):
         return {"payable": False, **refund_context(invoice)}
-    methods = registry.customer_methods()
-    quotes = fees.quotes(invoice, [m.identifier for m in methods])
+    methods = customer_methods()
+    quotes = fee_quotes(invoice, [m.identifier for m in methods])
     language = invoice.language
     options = [
         {
@@ -82,7 +95,7 @@ def payment_context(invoice: Invoice, customer, proof_form: ProofForm | None = N
         "owed": owed,
         "options": options,
         "bank": bank_method.instructions(invoice) if bank_method else None,
-        "creditor_reference": bank.creditor_reference(invoice),
+        "creditor_reference": creditor_reference(invoice),
         "credit": credit_balance(customer.pk, invoice.currency),
         "proof_form": proof_form or ProofForm(initial={"amount": owed, "paid_on": clock.today()}),
         "pending_proof": invoice.transfer_proofs.filter(status=ReviewStatus.PENDING).first(),
@@ -117,13 +130,13 @@ def pay(request, customer, pk: int):
             )
             return _back(invoice)
         if method == Method.BANK_TRANSFER:
-            fees.cancel_fee_documents(invoice, actor=request.user)
+            cancel_fee_documents(invoice, actor=request.user)
             messages.info(
                 request, _("Transfer the amount to the account below, then upload the proof.")
             )
             return redirect(reverse("portal:invoice", args=[invoice.pk]) + "#transfer")
         portal = request.build_absolute_uri(reverse("portal:checkout_return", args=[0]))
-        checkout = checkouts.start_checkout(
+        checkout = start_checkout(
             invoice,
             method=method,
             return_url=portal.replace("/0/", "/{id}/"),
@@ -143,7 +156,7 @@ def upload_proof(request, customer, pk: int):
     form = ProofForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            bank.submit_proof(invoice, actor=request.user, **form.cleaned_data)
+            submit_proof(invoice, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -164,7 +177,7 @@ def checkout_return(request, customer, pk: int):
     checkout = get_object_or_404(Checkout, pk=pk, customer=customer)
     if checkout.status == Checkout.Status.PENDING and checkout.method == Method.PAYPAL:
         try:
-            registry.get(Method.PAYPAL).capture(checkout)
+            capture_checkout(checkout)
         except Exception:  # noqa: BLE001 - the provider may be down; the webhook decides
             messages.error(request, _("PayPal could not complete the payment; please try again."))
             return _back(checkout.invoice)
@@ -185,7 +198,7 @@ def refund(request, customer, pk: int):
     still be the computed one)."""
     invoice = _invoice(customer, pk)
     try:
-        done = refunds.issue_refund(
+        done = issue_refund(
             invoice,
             kind=request.POST.get("kind", ""),
             to_credit=request.POST.get("to") == "credit",

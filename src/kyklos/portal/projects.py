@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kyklos.core.forms import add_service_errors
 from kyklos.portal.views import customer_view
-from kyklos.projects import documents, services
+from kyklos.projects import selectors, services
 from kyklos.projects.models import Channel, Project, Quote, Variation
 
 VISIBLE = [s for s in Quote.Status.values if s not in (Quote.Status.DRAFT,)]
@@ -119,8 +119,8 @@ def quote_decline(request, customer, pk: int):
 @customer_view
 def quote_pdf(request, customer, pk: int):
     quote = get_object_or_404(_quotes(customer).select_related("customer"), pk=pk)
-    response = HttpResponse(documents.quote_pdf(quote), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{documents.quote_filename(quote)}"'
+    response = HttpResponse(selectors.quote_pdf(quote), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{selectors.quote_filename(quote)}"'
     return response
 
 

@@ -27,8 +27,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kyklos.accounts import services as account_security
 from kyklos.accounts.access import customer_only
-from kyklos.billing import documents
-from kyklos.billing.selectors import invoices_for_customer
+from kyklos.billing.selectors import (
+    document_pdf,
+    invoices_for_customer,
+    is_retained,
+    pdf_filename,
+)
 from kyklos.core import clock, fragments
 from kyklos.customers import services as customers
 from kyklos.customers.models import ChangeRequest, Customer
@@ -218,7 +222,7 @@ def invoice_page(request, customer, invoice, *, proof_form=None, status=200) -> 
         "customer": customer,
         "invoice": invoice,
         "lines": list(invoice.lines.all()),
-        "downloadable": documents.is_retained(invoice, clock.today()),
+        "downloadable": is_retained(invoice, clock.today()),
         **payment_context(invoice, customer, proof_form),
     }
     return render(request, "portal/invoice_detail.html", context, status=status)
@@ -229,12 +233,12 @@ def invoice_page(request, customer, invoice, *, proof_form=None, status=200) -> 
 def invoice_pdf(request, customer, pk: int):
     """The document's PDF, for the retention period (R6.8)."""
     invoice = get_object_or_404(invoices_for_customer(customer.pk), pk=pk)
-    if not documents.is_retained(invoice, clock.today()):
+    if not is_retained(invoice, clock.today()):
         return HttpResponse(
             _("This document is past its retention period and is no longer kept."), status=410
         )
-    response = HttpResponse(documents.render_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{documents.pdf_filename(invoice)}"'
+    response = HttpResponse(document_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(invoice)}"'
     return response
 
 

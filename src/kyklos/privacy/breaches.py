@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kyklos.core import clock, messaging
+from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action
 from kyklos.privacy.models import Breach
 
@@ -30,10 +31,6 @@ REQUIRED = (
 )
 
 
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
 @transaction.atomic
 def record_breach(*, aware_at, actor, **fields) -> Breach:
     """Log a breach; the clock runs from ``aware_at``. Staff are warned at once."""
@@ -49,7 +46,7 @@ def record_breach(*, aware_at, actor, **fields) -> Breach:
     if errors:
         raise ValidationError(errors)
     breach = Breach.objects.create(
-        aware_at=aware_at, recorded_at=clock.now(), recorded_by=_user(actor), **fields
+        aware_at=aware_at, recorded_at=clock.now(), recorded_by=acting_user(actor), **fields
     )
     log_action(
         breach, "privacy.breach.recorded", actor=actor, data={"aware_at": aware_at.isoformat()}

@@ -31,6 +31,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kyklos.core import clock, messaging
+from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action
 from kyklos.core.personal_data import Subject, personal_data
 from kyklos.privacy import consent
@@ -232,7 +233,7 @@ def fulfil(req: DataSubjectRequest, *, actor, response: str = "") -> DataSubject
         Kind.RECTIFICATION: _rectified,
     }[req.kind]
     handler(req, actor, response)
-    req.status, req.completed_at, req.handled_by = Status.DONE, clock.now(), _user(actor)
+    req.status, req.completed_at, req.handled_by = Status.DONE, clock.now(), acting_user(actor)
     req.response = req.response or response.strip()
     req.save()
     log_action(req, f"privacy.request.{req.kind}_done", actor=actor, data=_summary(req))
@@ -254,16 +255,12 @@ def reject(req: DataSubjectRequest, *, actor, reason: str) -> DataSubjectRequest
     req = _open(req)
     if not reason or not reason.strip():
         raise ValidationError({"response": _("Say why the request is refused.")})
-    req.status, req.completed_at, req.handled_by = Status.REJECTED, clock.now(), _user(actor)
+    req.status, req.completed_at, req.handled_by = Status.REJECTED, clock.now(), acting_user(actor)
     req.response = reason.strip()
     req.save(update_fields=["status", "completed_at", "handled_by", "response"])
     log_action(req, "privacy.request.rejected", actor=actor)
     _queue(req, ANSWERED_EVENT, response=req.response, download_url="")
     return req
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _summary(req) -> dict:

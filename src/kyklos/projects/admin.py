@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from kyklos.core import clock
-from kyklos.core.admin_tools import apply_each
+from kyklos.core.admin_tools import adopt, apply_each, ask_reason, form_action
 from kyklos.core.forms import add_service_errors
 from kyklos.projects import services
 from kyklos.projects.models import (
@@ -32,37 +30,6 @@ from kyklos.projects.models import (
     TimeEntry,
     Variation,
 )
-
-
-def _copy(obj, saved) -> None:
-    """Make the admin's unsaved ``obj`` the row the service saved."""
-    for field in saved._meta.concrete_fields:
-        setattr(obj, field.attname, getattr(saved, field.attname))
-    obj._state.adding = False
-    obj._state.db = saved._state.db
-
-
-def form_action(
-    modeladmin, request, queryset, *, form_class, action, title, submit_label, apply, intro=""
-):
-    """An admin action with an intermediate form; ``apply(obj, cleaned_data)`` per object."""
-    form = form_class(request.POST if "apply" in request.POST else None)
-    if form.is_valid():
-        apply_each(request, queryset, lambda obj: apply(obj, form.cleaned_data), _("%(n)d done."))
-        return None
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "intro": intro,
-        "submit_label": submit_label,
-        "queryset": queryset,
-        "form": form,
-        "action": action,
-        "action_checkbox_name": ACTION_CHECKBOX_NAME,
-        "opts": modeladmin.model._meta,
-    }
-    return TemplateResponse(request, "admin/projects/action_form.html", context)
-
 
 # --- quotes ------------------------------------------------------------------------------
 
@@ -233,7 +200,7 @@ class QuoteAdmin(admin.ModelAdmin):
         return editable and super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        _copy(obj, form.saved)
+        adopt(obj, form.saved)
 
     def save_related(self, request, form, formsets, change):
         pass  # the service wrote the lines
@@ -316,10 +283,6 @@ class DeliverForm(forms.Form):
 class InterimForm(forms.Form):
     amount = forms.DecimalField(label=_("Net amount"), max_digits=14, decimal_places=2)
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea)
 
 
 @admin.register(Project)
@@ -405,15 +368,14 @@ class ProjectAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Cancel"))
     def cancel(self, request, queryset):
-        return form_action(
+        return ask_reason(
             self,
             request,
             queryset,
-            form_class=ReasonForm,
             action="cancel",
             title=_("Cancel projects"),
             submit_label=_("Cancel the projects"),
-            apply=lambda p, d: services.cancel_project(p, reason=d["reason"], actor=request.user),
+            apply=lambda p, reason: services.cancel_project(p, reason=reason, actor=request.user),
         )
 
 
@@ -477,7 +439,7 @@ class VariationAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            _copy(obj, form.saved)
+            adopt(obj, form.saved)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -595,7 +557,7 @@ class TimeEntryAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            _copy(obj, form.saved)
+            adopt(obj, form.saved)
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)

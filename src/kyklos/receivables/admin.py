@@ -11,8 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from kyklos.core import clock
-from kyklos.core.admin_tools import apply_each
-from kyklos.projects.admin import ReasonForm, form_action
+from kyklos.core.admin_tools import ReasonForm, apply_each, form_action
 from kyklos.receivables import documents, services
 from kyklos.receivables.models import CollectionCase, CollectionPolicy, InterestCharge
 

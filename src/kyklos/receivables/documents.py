@@ -1,15 +1,15 @@
 """The formal notice (R6.6) as a PDF, in the customer's language (el, en, pl).
 
 Rendered at send time from the case (the data of record), with WeasyPrint through
-:func:`kyklos.projects.documents.render_pdf`.
+:func:`kyklos.core.pdf.render_pdf`.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from kyklos.core.pdf import render_pdf
 from kyklos.lifecycle.models import Service
-from kyklos.projects.documents import render_pdf
 from kyklos.receivables import services
 from kyklos.receivables.models import CollectionCase
 

@@ -10,7 +10,7 @@ from kyklos.api.auth import roles
 from kyklos.api.errors import get_or_404
 from kyklos.api.pagination import Page
 from kyklos.api.schemas import ERRORS_WITH_404, InvoiceOut, PaymentIn, PaymentResultOut
-from kyklos.billing import documents, einvoice
+from kyklos.billing import selectors as billing
 from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.payments.services import record_payment
 
@@ -40,8 +40,8 @@ def _document(invoice_id: int) -> Invoice:
 def invoice_pdf(request, invoice_id: int):
     """The document as PDF, in the customer's language (R6.8)."""
     invoice = _document(invoice_id)
-    response = HttpResponse(documents.render_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{documents.pdf_filename(invoice)}"'
+    response = HttpResponse(billing.document_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{billing.pdf_filename(invoice)}"'
     return response
 
 
@@ -55,8 +55,8 @@ def invoice_xml(request, invoice_id: int):
     proforma has none (404)."""
     invoice = _document(invoice_id)
     try:
-        xml = einvoice.to_ubl(invoice)
-    except einvoice.NotExportable:
+        xml = billing.to_ubl(invoice)
+    except billing.NotExportable:
         raise HttpError(
             404,
             _("%(n)s is a proforma; only tax documents are e-invoices.") % {"n": invoice.number},

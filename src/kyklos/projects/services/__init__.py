@@ -1,0 +1,87 @@
+"""Quotes, projects and hours (R7): every write goes through here, one module a sub-domain.
+
+:mod:`.quotes`
+    :func:`draft_quote` → :func:`revise_quote` … → :func:`send_quote` → the customer
+    accepts (:func:`accept_quote`, in the portal or by an e-mail reply staff record) or
+    declines; :func:`expire_quotes` (daily) closes those past their validity.
+:mod:`.invoices`
+    Acceptance opens the project and asks for the deposit (a proforma, R7.2); the
+    project starts when the deposit is paid (``invoice_paid``). Monthly plans get
+    :func:`issue_interim_invoice`; :func:`deliver_project` issues the final invoice, due
+    30 days after delivery, with confirmed variations added or deducted (R7.3). Paying
+    the final invoice passes ownership of the work to the customer (R7.5).
+:mod:`.variations`
+    Added or omitted work the customer confirms (R7.3).
+:mod:`.hours`
+    :func:`log_time` (R7.4) and :func:`bill_time`.
+:mod:`.signatures`
+    The customer's consent to a quote or a variation (:class:`Consent`), recorded.
+:mod:`.inputs`
+    Checks of typed amounts and texts shared by the others.
+
+Other apps call ``kyklos.projects.services.<name>``; the names below are that face.
+"""
+
+from kyklos.projects.services.hours import MAX_MINUTES, bill_time, log_time, unbilled_time
+from kyklos.projects.services.inputs import MAX_AMOUNT
+from kyklos.projects.services.invoices import (
+    cancel_project,
+    deliver_project,
+    final_amount,
+    invoiced_amount,
+    issue_interim_invoice,
+    on_invoice_paid,
+    variations_total,
+)
+from kyklos.projects.services.quotes import (
+    DEFAULT_VALIDITY_DAYS,
+    QuoteLineSpec,
+    accept_quote,
+    decline_quote,
+    draft_quote,
+    expire_quotes,
+    quote_snapshot,
+    revise_quote,
+    send_quote,
+    withdraw_quote,
+)
+from kyklos.projects.services.signatures import Consent, digest
+from kyklos.projects.services.variations import (
+    confirm_variation,
+    decline_variation,
+    propose_variation,
+    variation_snapshot,
+    withdraw_variation,
+)
+
+__all__ = [
+    "DEFAULT_VALIDITY_DAYS",
+    "MAX_AMOUNT",
+    "MAX_MINUTES",
+    "Consent",
+    "QuoteLineSpec",
+    "accept_quote",
+    "bill_time",
+    "cancel_project",
+    "confirm_variation",
+    "decline_quote",
+    "decline_variation",
+    "deliver_project",
+    "digest",
+    "draft_quote",
+    "expire_quotes",
+    "final_amount",
+    "invoiced_amount",
+    "issue_interim_invoice",
+    "log_time",
+    "on_invoice_paid",
+    "propose_variation",
+    "quote_snapshot",
+    "revise_quote",
+    "send_quote",
+    "unbilled_time",
+    "variation_snapshot",
+    "variations_total",
+    "withdraw_quote",
+    "withdraw_variation",
+]
