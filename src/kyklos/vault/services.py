@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django_otp import match_token
 
 from kyklos.core import clock
+from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action, log_action_rows
 from kyklos.vault import crypto
 from kyklos.vault.models import Credential
@@ -75,7 +76,7 @@ def store(customer, *, kind: str, label: str, secret: Secret, service=None, acto
         kind=kind,
         label=label.strip(),
         created_at=clock.now(),
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=acting_user(actor),
     )
     _seal(credential, secret, crypto.key_ring())
     credential.save()

@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile, File
 from django.utils.translation import gettext as _
 
 from kyklos.core import clock
+from kyklos.core.actors import acting_user
 from kyklos.support.models import Attachment, Message, Ticket
 
 #: R5.4: the largest attachment kept, per file.
@@ -79,7 +80,7 @@ def write_message(
     references: str = "",
 ) -> Message:
     """Store one message and its files (checked input; the caller holds the transaction)."""
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = acting_user(actor)
     message = Message.objects.create(
         ticket=ticket,
         kind=kind,
