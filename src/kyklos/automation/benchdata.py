@@ -39,8 +39,8 @@ from kyklos.core.money import round_money
 from kyklos.customers.models import Customer
 from kyklos.lifecycle import schedule
 from kyklos.lifecycle.models import Renewal, Service, State
-from kyklos.notifications import events
 from kyklos.notifications.models import Event, Outbox
+from kyklos.notifications.selectors import is_known_event
 from kyklos.payments.models import Payment
 
 #: Product code → relative weight in the mix; cycles with their weights.
@@ -877,7 +877,7 @@ def seed(
         raise ValueError("give at least one customer and at least one service per customer")
     if Customer.objects.exists():
         raise SeedRefused("the database already has customers; seed an empty database")
-    missing = [e for e in (Event.RENEWAL_INVOICE, Event.PAYMENT_REMINDER) if not events.is_known(e)]
+    missing = [e for e in (Event.RENEWAL_INVOICE, Event.PAYMENT_REMINDER) if not is_known_event(e)]
     if missing:
         raise SeedRefused(f"unknown events {missing}")
     started = time.perf_counter()

@@ -4,7 +4,13 @@ from datetime import date
 
 from django.db.models import QuerySet
 
+from kyklos.notifications import events
 from kyklos.notifications.models import Outbox
+
+#: Whether a notice event is registered, and the context keys it needs (the catalogue in
+#: ``notifications.events``, offered to other apps here).
+is_known_event = events.is_known
+required_keys = events.required_keys
 
 
 def due_notices(day: date) -> QuerySet[Outbox]:

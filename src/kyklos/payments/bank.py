@@ -31,7 +31,6 @@ from kyklos.customers.models import Customer
 from kyklos.customers.services import validate_document
 from kyklos.notifications import services as notices
 from kyklos.payments import camt, fees
-from kyklos.payments.events import PROOF_REJECTED
 from kyklos.payments.models import (
     BankStatement,
     CreditEntry,
@@ -40,6 +39,7 @@ from kyklos.payments.models import (
     StatementLine,
     TransferProof,
 )
+from kyklos.payments.notices import PROOF_REJECTED
 from kyklos.payments.services import (
     add_credit,
     check_payable,

@@ -43,7 +43,8 @@ from kyklos.core.money import ZERO, percent_of, round_money
 from kyklos.customers.models import Customer
 from kyklos.notifications import services as notices
 from kyklos.notifications.models import Event
-from kyklos.projects import events, rates
+from kyklos.projects import notices as events
+from kyklos.projects import rates
 from kyklos.projects.models import (
     Channel,
     PaymentPlan,

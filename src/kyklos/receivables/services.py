@@ -51,7 +51,8 @@ from kyklos.notifications import services as notices
 from kyklos.notifications.models import Event
 from kyklos.payments.models import Payment
 from kyklos.projects.models import ProjectInvoice
-from kyklos.receivables import events, interest
+from kyklos.receivables import interest
+from kyklos.receivables import notices as events
 from kyklos.receivables.models import CollectionCase, CollectionPolicy, InterestCharge
 
 ACTOR = "automation"
