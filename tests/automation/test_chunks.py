@@ -106,10 +106,10 @@ def test_chunks_cover_every_customer_id_with_fixed_ranges(settings):
 
 
 def test_consecutive_chunkable_steps_form_one_phase_and_others_stand_alone():
-    def step(name, order, chunkable):
-        return DailyStep(name, order, lambda day, run: {}, chunkable)
+    def step(name, chunkable):
+        return DailyStep(name, lambda day, run: {}, chunkable)
 
-    steps = [step("a", 10, True), step("b", 20, True), step("x", 25, False), step("c", 30, True)]
+    steps = [step("a", True), step("b", True), step("x", False), step("c", True)]
     found = runner.phases(steps)
     assert [(p.names, p.chunked) for p in found] == [
         (["a", "b"], True),
@@ -128,13 +128,16 @@ def test_a_step_registered_the_old_way_runs_once_over_everything_between_the_pha
         seen.append((day, run.is_chunk, Renewal.objects.count()))
         return {"sla_warning": 0}
 
-    registry.register_daily_step("support.sla_checks", 25, sla_checks)
+    order = list(settings.KYKLOS_DAILY_STEPS)
+    order.insert(order.index("lifecycle.issue_renewal_proformas") + 1, "support.sla_checks")
+    settings.KYKLOS_DAILY_STEPS = order
+    registry.register_daily_step("support.sla_checks", sla_checks)
     try:
         result = run_day(DAY)
     finally:
         del registry.steps["support.sla_checks"]
 
-    # once, after the proformas (order 20) of every chunk, before the reminders (30)
+    # once, after the proformas of every chunk, before the reminders
     assert seen == [(DAY, False, 9)]
     assert result.actions == expected(3)
 

@@ -52,6 +52,32 @@ def test_automate_a_range_runs_each_day_in_order_as_json(service):
     assert data[1]["actions"]["service_suspended"] == 1
 
 
+def test_automate_plan_prints_the_steps_in_order_and_runs_nothing(service, settings):
+    lines = run("automate", "--plan", "--date", "2027-12-11").splitlines()
+
+    assert len(lines) == len(settings.KYKLOS_DAILY_STEPS)
+    assert [line.split()[:3] for line in lines[:2]] == [
+        ["1", "lifecycle.apply_cancellations", "chunkable"],
+        ["2", "lifecycle.issue_renewal_proformas", "chunkable"],
+    ]
+    assert [line.split()[1] for line in lines] == settings.KYKLOS_DAILY_STEPS
+    assert lines[-1].split(maxsplit=3) == [
+        "18",
+        "core.seal_audit_trail",
+        "whole",
+        "The daily step: seal what the day's run logged.",
+    ]
+    plan = json.loads(run("automate", "--plan", "--json"))
+    assert plan[6] == {
+        "position": 7,
+        "name": "projects.expire_quotes",
+        "chunkable": False,
+        "summary": "Daily step: sent quotes whose last valid day is before ``day`` expire (R7.1).",
+    }
+    assert not AutomationRun.objects.exists() and not Outbox.objects.exists()
+    assert not Invoice.objects.exists()
+
+
 def test_simulate_runs_the_real_steps_and_keeps_nothing(service):
     data = json.loads(run("simulate", "--start", "2027-12-01", "--days", "80", "--json"))
 

@@ -213,13 +213,13 @@ def test_deleting_a_user_leaves_their_events_as_they_were():
 
 def test_the_daily_run_seals_what_it_logged(run_day):
     log(2)
-    assert "seal_audit_trail" in [s.name for s in registry.daily_steps()]
-    assert registry.daily_steps()[-1].name == "seal_audit_trail"
+    assert "core.seal_audit_trail" in [s.name for s in registry.daily_steps()]
+    assert registry.daily_steps()[-1].name == "core.seal_audit_trail"
 
     result = run_day(date(2027, 3, 1))
 
     assert not AuditEvent.objects.filter(seq__isnull=True).exists()
-    assert "seal_audit_trail" not in result.actions  # sealing is not a business action
+    assert "core.seal_audit_trail" not in result.actions  # sealing is not a business action
 
 
 def test_the_seal_command_reports_what_it_sealed():

@@ -31,10 +31,12 @@ def test_a_registered_event_needs_its_keys_and_goes_to_the_address_it_asks_for(
     assert services.recipient(Event.EXPIRY_WARNING, customer) == "admin@example.gr"
 
 
-def test_an_event_cannot_be_registered_twice_with_other_keys(monkeypatch):
+def test_an_event_cannot_be_registered_twice(monkeypatch):
     monkeypatch.setattr(events, "_events", dict(events._events))
     with pytest.raises(ValueError, match="already registered"):
         events.register(Event.EXPIRY_WARNING, ("customer_name",))
+    with pytest.raises(ValueError, match="'ticket_opened' is already registered"):
+        services.register_event("ticket_opened", events.required_keys("ticket_opened"))
     with pytest.raises(ValueError, match="snake_case"):
         events.register("Bad Name!")
 
@@ -64,7 +66,9 @@ def test_attachments_are_rendered_at_send_time_and_extra_headers_added(
 
     with pytest.raises(ValueError, match="Unknown attachment kind"):
         queue(attachments=[{"kind": "doc", "id": 7}])
-    attachments.register("doc", render)
+    services.register_attachment("doc", render)
+    with pytest.raises(ValueError, match="renderer of 'doc' attachments is already registered"):
+        services.register_attachment("doc", render)
     queue(attachments=[{"kind": "doc", "id": 7}], headers={"List-Unsubscribe": "<https://x/u>"})
     assert rendered == []  # nothing is rendered when the notice is written
 

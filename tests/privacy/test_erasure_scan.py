@@ -169,7 +169,7 @@ def test_after_erasure_only_the_documented_legal_holds_keep_the_person(history, 
         ),
         lambda label, field, pk: label == "notifications.Outbox" and pk in answer_ids,
         # The hash-chained audit trail is append-only evidence of who did what (art. 5(2),
-        # 32); it is a documented legal hold (core.apps.AUDIT_LEGAL_HOLD).
+        # 32); it is a documented legal hold (core.personal_records.AUDIT_LEGAL_HOLD).
         lambda label, field, pk: label == "core.AuditEvent",
     ]
     leaks = [hit for hit in hits if not any(rule(*hit) for rule in allowed)]

@@ -14,9 +14,8 @@ from kyklos.billing.models import DocumentKind
 from kyklos.billing.services import DocumentSpec, LineSpec, issue_documents
 from kyklos.core import clock
 from kyklos.core.audit import log_action
-from kyklos.core.personal_data import ANONYMISE, DELETE, PersonalDataRegistry
+from kyklos.core.personal_data import ANONYMISE, DELETE, ERASED_NAME, PersonalDataRegistry
 from kyklos.customers.models import Customer
-from kyklos.customers.personal_data import ERASED_NAME
 from kyklos.notifications.models import Outbox
 from kyklos.privacy import retention
 from kyklos.privacy.models import ConsentEvent, RetentionReportLine, RetentionRule, RetentionRun

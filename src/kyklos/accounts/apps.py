@@ -8,8 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and login security"
 
     def ready(self) -> None:
-        from kyklos.accounts import personal, roles, signals
+        from kyklos.accounts import roles, signals
 
         signals.connect()
-        personal.register()
         post_migrate.connect(roles.sync_after_migrate, dispatch_uid="kyklos.accounts.roles")

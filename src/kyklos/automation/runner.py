@@ -1,6 +1,7 @@
 """How the daily run's steps are executed: whole, or split by customer-id ranges.
 
-The registered steps (``kyklos.core.registry``) are taken in order and grouped into
+The registered steps (``kyklos.core.registry``) are taken in the order of
+``settings.KYKLOS_DAILY_STEPS`` (``kyklos automate --plan`` prints it) and grouped into
 *phases*: a run of consecutive chunkable steps is one phase, every other step is a phase
 of its own. Phases run one after another. A chunked phase is split into chunks of
 ``KYKLOS_DAILY_CHUNK_CUSTOMERS`` customer ids — chunk ``k`` covers ids
@@ -65,6 +66,30 @@ def phases(steps: Iterable[DailyStep]) -> list[Phase]:
         else:
             found.append(Phase((step,), step.chunkable))
     return found
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    position: int
+    name: str
+    chunkable: bool
+    summary: str
+
+    def as_dict(self) -> dict:
+        return {
+            "position": self.position,
+            "name": self.name,
+            "chunkable": self.chunkable,
+            "summary": self.summary,
+        }
+
+
+def plan() -> list[PlannedStep]:
+    """The daily run's steps in the order they run, without running any."""
+    return [
+        PlannedStep(position, step.name, step.chunkable, step.summary)
+        for position, step in enumerate(registry.daily_steps(), start=1)
+    ]
 
 
 def chunks(width: int | None = None) -> list[Chunk]:

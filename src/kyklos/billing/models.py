@@ -87,7 +87,7 @@ ANONYMISABLE_FIELDS = frozenset({"buyer_name", "buyer_address", "buyer_vat_id"})
 
 
 def _anonymises_buyer(values: dict) -> bool:
-    from kyklos.customers.personal_data import ERASED_NAME
+    from kyklos.core.personal_data import ERASED_NAME
 
     return (
         set(values) <= ANONYMISABLE_FIELDS | Invoice.MUTABLE_FIELDS

@@ -29,13 +29,12 @@ EVENT_OF_KIND = {
 }
 
 
-def register_events() -> None:
+def register() -> None:
     from kyklos.billing.documents import pdf_attachment
-    from kyklos.notifications import attachments, events
 
     for event, (keys, to_billing) in EVENTS.items():
-        events.register(event, keys, to_billing_email=to_billing)
-    attachments.register(ATTACHMENT_KIND, pdf_attachment)
+        outbox.register_event(event, keys, to_billing_email=to_billing)
+    outbox.register_attachment(ATTACHMENT_KIND, pdf_attachment)
 
 
 def recipient(document: Invoice, original: Invoice | None = None) -> str:

@@ -11,15 +11,18 @@ from __future__ import annotations
 from django.db.models import Q
 
 from kyklos.billing.models import TAX_DOCUMENT_KINDS, Invoice
-from kyklos.core.personal_data import ANONYMISE, Erased, Subject, personal_data
-from kyklos.customers.models import Customer
-from kyklos.customers.personal_data import ERASED_DOMAIN, ERASED_NAME, of_ex_customers
-
-TAX_HOLD = (
-    "Tax documents (invoices, receipts, credit notes) keep the buyer's name, address and VAT "
-    "id for the tax period that the law sets (Greece: 5 years from the end of the fiscal "
-    "year); then they are anonymised too."
+from kyklos.core.personal_data import (
+    ANONYMISE,
+    ERASED_DOMAIN,
+    ERASED_NAME,
+    TAX_HOLD,
+    Erased,
+    Subject,
+    personal_data,
 )
+from kyklos.customers.models import Customer
+from kyklos.customers.selectors import of_ex_customers
+
 TAX_KINDS = [str(k) for k in TAX_DOCUMENT_KINDS]
 ANONYMOUS = {"buyer_name": ERASED_NAME, "buyer_address": "", "buyer_vat_id": ""}
 NOT_ANONYMISED = ~Q(buyer_name=ERASED_NAME)

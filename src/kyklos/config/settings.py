@@ -279,6 +279,36 @@ KYKLOS_DAILY_CHUNK_CUSTOMERS = env.int("KYKLOS_DAILY_CHUNK_CUSTOMERS", default=5
 KYKLOS_DAILY_BROKER = env.str("KYKLOS_DAILY_BROKER", default="")
 KYKLOS_DAILY_CHUNK_TIMEOUT = env.int("KYKLOS_DAILY_CHUNK_TIMEOUT", default=3600)
 KYKLOS_DAILY_QUEUE = env.str("KYKLOS_DAILY_QUEUE", default="kyklos-daily")
+
+#: The steps of the daily run, in the order they run. Each app registers its steps in its
+#: ``daily`` module (``kyklos.core.registry``); the system check core.E001 fails when a
+#: registered step is missing here or a name here is registered by no app. Consecutive
+#: chunkable steps (the lifecycle's) run together, chunk by chunk; ``kyklos automate
+#: --plan`` prints the plan.
+KYKLOS_DAILY_STEPS = [
+    # The lifecycle, per customer chunk: cancellations before anything is billed.
+    "lifecycle.apply_cancellations",
+    "lifecycle.issue_renewal_proformas",
+    "lifecycle.send_payment_reminders",
+    "lifecycle.send_expiry_warnings",
+    "lifecycle.suspend_expired",
+    "lifecycle.terminate_expired",
+    "projects.expire_quotes",
+    # After the lifecycle's suspensions and terminations.
+    "receivables.run_collections",
+    "receivables.month_end_interest",
+    "support.sla_check",
+    # Housekeeping: handover and retention of personal data.
+    "intake.purge_quarantine",
+    "vault.offer_handover",
+    "privacy.requests",
+    "vault.destroy_after_handover",
+    "devices.purge_activity",
+    "privacy.breaches",
+    "privacy.retention",
+    # Last: seal what the run logged into the audit trail's hash chain.
+    "core.seal_audit_trail",
+]
 KYKLOS_PROVIDER = {
     "name": env.str("KYKLOS_PROVIDER_NAME", default="Kyklos Demo Hosting IKE"),
     "address": env.str("KYKLOS_PROVIDER_ADDRESS", default="Egnatia 100, 54623 Thessaloniki"),

@@ -2,8 +2,9 @@
 
 The notifications app owns the outbox. It connects itself here in its ``AppConfig.ready``
 (:func:`connect`); an app that sits beside it rather than above it declares its notice
-events with :func:`declare_event` and writes notices with :func:`queue`, in the caller's
-transaction, exactly as ``notifications.services.queue_message`` would.
+events with :func:`declare_event` (in the ``register()`` of its ``notices`` module) and
+writes notices with :func:`queue`, in the caller's transaction, exactly as
+``notifications.services.queue_message`` would.
 
 Marketing events are declared with the consent purpose they need. The sender asks
 :func:`may_send` for every notice just before sending it, so a notice queued while the
@@ -62,7 +63,10 @@ def declare_event(
     name: str, required_keys: Iterable[str] = (), *, purpose: str | None = None
 ) -> None:
     """Declare a notice event. ``purpose`` (e.g. ``personal_data.MARKETING_EMAIL``) makes
-    it a message that is sent only while that purpose may be pursued for its recipient."""
+    it a message that is sent only while that purpose may be pursued for its recipient.
+    An event is declared once (a second declaration is refused)."""
+    if name in _declared:
+        raise ValueError(f"The notice event {name!r} is already declared.")
     declared = _Declared(tuple(required_keys), purpose)
     _declared[name] = declared
     if _outbox is not None:

@@ -1,8 +1,9 @@
 """The registry of personal data: every app declares what personal data it holds.
 
 Privacy (access, portability and erasure requests, the retention engine) imports only
-core, so each app that stores personal data registers here, in its ``AppConfig.ready``,
-one entry per model: which fields are personal, the data category they belong to, a
+core, so each app that stores personal data registers here, in the ``register()`` of its
+``personal_data`` module (found by :func:`kyklos.core.registry.autodiscover`), one entry
+per model: which fields are personal, the data category they belong to, a
 function that exports a subject's rows and one that erases (anonymises) them.
 
 A test walks every installed model and fails when a model has a field that looks like
@@ -22,6 +23,11 @@ Besides the exporters and erasers, apps plug in here:
 - the **processing check** (:meth:`PersonalDataRegistry.set_processing_check`, from
   privacy): whether a purpose that needs consent (marketing, surveys …) may be pursued for
   a person now; any app asks :meth:`PersonalDataRegistry.may_process`.
+
+A model is registered (or declared exempt) once, a retention target once per data
+category and model: a second registration is refused rather than replacing the first.
+The markers of erased data and the legal hold of tax records, which several apps'
+registrations share, are here too.
 """
 
 from __future__ import annotations
@@ -43,6 +49,19 @@ ADVERTISING_COOKIES = "advertising_cookies"
 SURVEYS = "surveys"
 CONSENT_PURPOSES = (MARKETING_EMAIL, ANALYTICS_COOKIES, ADVERTISING_COOKIES, SURVEYS)
 ESSENTIAL = "essential"
+
+# --- shared by several apps' registrations -------------------------------------------------
+
+#: The name an erased customer (and the buyer on their documents) is given.
+ERASED_NAME = "Erased customer"
+#: An erased customer's e-mail address is ``erased-<id>@`` this domain.
+ERASED_DOMAIN = "erased.invalid"
+#: Why tax documents, and the payments that settle them, keep personal data (R9.4).
+TAX_HOLD = (
+    "Tax documents (invoices, receipts, credit notes) keep the buyer's name, address and VAT "
+    "id for the tax period that the law sets (Greece: 5 years from the end of the fiscal "
+    "year); then they are anonymised too."
+)
 
 
 @dataclass(frozen=True)
@@ -185,6 +204,7 @@ class PersonalDataRegistry:
         unknown = [n for n in names if n not in known]
         if unknown:
             raise ValueError(f"{model._meta.label} has no field(s) {', '.join(unknown)}")
+        self._refuse_twice(model)
         self.entries[model._meta.label] = PersonalDataEntry(
             model, category, names, exporter, eraser, legal_hold
         )
@@ -193,7 +213,15 @@ class PersonalDataRegistry:
         """Say that a model whose field names look personal holds no personal data."""
         if not reason.strip():
             raise ValueError("An exemption needs a reason.")
+        self._refuse_twice(model)
         self.exempt[model._meta.label] = reason
+
+    def _refuse_twice(self, model: type[models.Model]) -> None:
+        label = model._meta.label
+        if label in self.entries:
+            raise ValueError(f"The personal data of {label} is already registered.")
+        if label in self.exempt:
+            raise ValueError(f"{label} is already declared free of personal data.")
 
     def all(self) -> list[PersonalDataEntry]:
         return sorted(self.entries.values(), key=lambda e: (e.category, e.label))
@@ -254,9 +282,10 @@ class PersonalDataRegistry:
             order=order,
             note=note,
         )
-        self.retention = [
-            t for t in self.retention if (t.category, t.label) != (category, target.label)
-        ]
+        if any((t.category, t.label) == (category, target.label) for t in self.retention):
+            raise ValueError(
+                f"A retention target of {target.label} in {category!r} is already registered."
+            )
         self.retention.append(target)
         return target
 

@@ -1,29 +1,24 @@
-"""Core's own personal data: logins (``auth.User``) and the audit trail.
+"""Core's own personal data: the audit trail, and how a login is anonymised.
 
-(The registry itself is :mod:`kyklos.core.personal_data`; this module registers the models
-that core and Django's auth hold, from ``CoreConfig.ready``.)
-
-The audit trail is kept (accountability, art. 5(2) GDPR): after an erasure its events keep
-only references — the erased login's name is replaced and free-text reasons are redacted.
+(The registry itself is :mod:`kyklos.core.personal_data`; :func:`register` registers the
+models core holds, from ``CoreConfig.ready``. Logins — ``auth.User`` — are registered by
+the accounts app, which manages them.)
 """
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.sessions.models import Session
-from django.db.models import CharField, F, Q, Value
+from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Concat
 
-from kyklos.core.models import AuditEvent
-from kyklos.core.personal_data import Erased, Subject, personal_data
+from kyklos.core.personal_data import Erased, personal_data
 
-AUDIT_HOLD = (
-    "The audit trail of changes and access is kept to prove who did what (GDPR art. 5(2), "
-    "32); it keeps references only: names and free text are removed."
+#: The audit trail is evidence of how personal data was processed (GDPR art. 5(2), 30, 32).
+AUDIT_LEGAL_HOLD = (
+    "The audit trail is kept as evidence of who processed the data and when (GDPR art. 5(2) "
+    "and 32): it names who acted (a login name) and what changed, and it is hash-chained, so "
+    "its rows are never rewritten; an erasure leaves it as it is."
 )
-#: Keys of ``AuditEvent.data`` that may hold free text typed by a person.
-FREE_TEXT_KEYS = ("reason", "note", "user", "name")
 
 
 def erased_username():
@@ -31,6 +26,7 @@ def erased_username():
 
 
 def user_anonymous_values() -> dict:
+    """``update()`` arguments that anonymise logins in one statement (for retention)."""
     return {
         "username": erased_username(),
         "email": Value(""),
@@ -41,91 +37,27 @@ def user_anonymous_values() -> dict:
     }
 
 
-def export_user(subject: Subject):
-    if subject.user_id is None:
-        return
-    for u in get_user_model().objects.filter(pk=subject.user_id):
-        yield {
-            "username": u.get_username(),
-            "email": u.email,
-            "first_name": u.first_name,
-            "last_name": u.last_name,
-            "date_joined": u.date_joined,
-            "last_login": u.last_login,
-            "is_active": u.is_active,
-        }
+def keep_audit_trail(subject) -> Erased:
+    from kyklos.core.models import AuditEvent
 
-
-def erase_user(subject: Subject) -> Erased:
-    if subject.user_id is None:
-        return Erased()
-    User = get_user_model()
-    n = (
-        User.objects.filter(pk=subject.user_id)
-        .exclude(username__startswith="erased-user-")
-        .update(**user_anonymous_values())
+    kept = (
+        AuditEvent.objects.filter(customer_id=subject.customer_id).count()
+        if subject.customer_id
+        else 0
     )
-    # Logged out everywhere: sessions are not linked to users by a column, so every
-    # session is decoded; erasures are rare and per person.
-    for session in Session.objects.all().iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == str(subject.user_id):
-            session.delete()
-    return Erased(anonymised=n)
-
-
-def _audit_events(subject: Subject):
-    q = Q(pk__in=[])
-    if subject.customer_id is not None:
-        q |= Q(customer_id=subject.customer_id)
-    if subject.user_id is not None:
-        q |= Q(actor_id=subject.user_id)
-    return AuditEvent.objects.filter(q)
-
-
-def export_audit(subject: Subject):
-    for e in _audit_events(subject).order_by("at", "id"):
-        yield {
-            "at": e.at,
-            "by": e.actor_label,
-            "action": e.action,
-            "object": f"{e.object_type}#{e.object_id}",
-            "data": e.data,
-        }
-
-
-def erase_audit(subject: Subject) -> Erased:
-    events = _audit_events(subject)
-    redacted = 0
-    if subject.user_id is not None:
-        redacted += AuditEvent.objects.filter(actor_id=subject.user_id).update(
-            actor_label=f"erased-user-{subject.user_id}"
-        )
-    for event in events.only("pk", "data"):
-        data = event.data or {}
-        if isinstance(data, dict) and any(k in data for k in FREE_TEXT_KEYS):
-            event.data = {k: ("[erased]" if k in FREE_TEXT_KEYS else v) for k, v in data.items()}
-            AuditEvent.objects.filter(pk=event.pk).update(data=event.data)
-            redacted += 1
-    return Erased(anonymised=redacted, kept=events.count(), kept_reason=AUDIT_HOLD)
+    return Erased(kept=kept, kept_reason=AUDIT_LEGAL_HOLD)
 
 
 def register() -> None:
-    from django.contrib.auth.models import Group, Permission
+    from kyklos.core import audit
+    from kyklos.core.models import AuditEvent, AuditSeal
 
-    personal_data.declare_exempt(Permission, "A permission's name, not a person's.")
-    personal_data.declare_exempt(Group, "A staff group's (role's) name, not a person's.")
-    personal_data.register(
-        get_user_model(),
-        category="accounts",
-        fields=["username", "email", "first_name", "last_name"],
-        exporter=export_user,
-        eraser=erase_user,
-    )
     personal_data.register(
         AuditEvent,
         category="audit_trail",
         fields=["actor_label", "data"],
-        exporter=export_audit,
-        eraser=erase_audit,
-        legal_hold=AUDIT_HOLD,
+        exporter=audit.export_access_log,
+        eraser=keep_audit_trail,
+        legal_hold=AUDIT_LEGAL_HOLD,
     )
+    personal_data.declare_exempt(AuditSeal, "chain positions and hashes only")

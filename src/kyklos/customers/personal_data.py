@@ -14,16 +14,23 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
-from django.db.models import CharField, F, Max, OuterRef, Q, Subquery, Value
+from django.db.models import CharField, F, Q, Value
 from django.db.models.functions import Cast, Concat
 
-from kyklos.core.models import AuditEvent
-from kyklos.core.personal_data import ANONYMISE, DELETE, Contact, Erased, Subject, personal_data
+from kyklos.core.personal_data import (
+    ANONYMISE,
+    DELETE,
+    ERASED_DOMAIN,
+    ERASED_NAME,
+    Contact,
+    Erased,
+    Subject,
+    personal_data,
+)
 from kyklos.core.personal_records import user_anonymous_values
 from kyklos.customers.models import ChangeRequest, Customer, ParticularsChange, TermsAcceptance
+from kyklos.customers.selectors import ex_customers, of_ex_customers, relationship_ended_at
 
-ERASED_NAME = "Erased customer"
-ERASED_DOMAIN = "erased.invalid"
 CUSTOMER_FIELDS = [
     "name",
     "company_name",
@@ -68,30 +75,6 @@ def anonymous_values() -> dict:
 
 #: Customers not yet anonymised.
 NOT_ERASED = ~Q(email__endswith=f"@{ERASED_DOMAIN}")
-
-
-def relationship_ended_at(customer_ref: str = "pk"):
-    """When the relationship ended: the last ``customer.locked`` audit event (R1.4)."""
-    return Subquery(
-        AuditEvent.objects.filter(action="customer.locked", customer_id=OuterRef(customer_ref))
-        .values("customer_id")
-        .annotate(at=Max("at"))
-        .values("at")[:1]
-    )
-
-
-def ex_customers():
-    """Locked customers, with ``ended_at``: for other apps' retention targets."""
-    return Customer.objects.filter(status=Customer.Status.LOCKED).annotate(
-        ended_at=relationship_ended_at()
-    )
-
-
-def of_ex_customers(qs, customer_field: str = "customer"):
-    """``qs`` (rows with a customer) limited to ex-customers, annotated with ``ended_at``."""
-    return qs.filter(**{f"{customer_field}__status": Customer.Status.LOCKED}).annotate(
-        ended_at=relationship_ended_at(f"{customer_field}_id")
-    )
 
 
 # --- customers ----------------------------------------------------------------------------

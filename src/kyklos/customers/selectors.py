@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 
+from kyklos.core.models import AuditEvent
 from kyklos.core.prepared import prepared_one
 from kyklos.customers.models import ChangeRequest, Customer
 from kyklos.customers.vat import is_eu_member
@@ -30,4 +31,28 @@ def pending_change_requests() -> QuerySet[ChangeRequest]:
         ChangeRequest.objects.filter(status=ChangeRequest.Status.PENDING)
         .select_related("customer")
         .order_by("requested_at", "id")
+    )
+
+
+def relationship_ended_at(customer_ref: str = "pk"):
+    """When the relationship ended: the last ``customer.locked`` audit event (R1.4)."""
+    return Subquery(
+        AuditEvent.objects.filter(action="customer.locked", customer_id=OuterRef(customer_ref))
+        .values("customer_id")
+        .annotate(at=Max("at"))
+        .values("at")[:1]
+    )
+
+
+def ex_customers():
+    """Locked customers, with ``ended_at``: for other apps' retention targets."""
+    return Customer.objects.filter(status=Customer.Status.LOCKED).annotate(
+        ended_at=relationship_ended_at()
+    )
+
+
+def of_ex_customers(qs, customer_field: str = "customer"):
+    """``qs`` (rows with a customer) limited to ex-customers, annotated with ``ended_at``."""
+    return qs.filter(**{f"{customer_field}__status": Customer.Status.LOCKED}).annotate(
+        ended_at=relationship_ended_at(f"{customer_field}_id")
     )

@@ -6,9 +6,3 @@ class DevicesConfig(AppConfig):
     name = "kyklos.devices"
     label = "devices"
     verbose_name = _("Devices and shipments")
-
-    def ready(self) -> None:
-        from kyklos.devices import daily, personal_data
-
-        daily.register()
-        personal_data.register()

@@ -24,6 +24,7 @@ def retention_days() -> int:
 
 
 def purge_activity(day: date, run=None) -> dict[str, int]:
+    """Device activity past its retention period is folded into daily statistics, then deleted."""
     cutoff = clock.start_of_day(day - timedelta(days=retention_days()))
     expired = DeviceActivity.objects.filter(at__lt=cutoff)
     with transaction.atomic():
@@ -53,4 +54,4 @@ def purge_activity(day: date, run=None) -> dict[str, int]:
 
 
 def register() -> None:
-    registry.register_daily_step("devices.purge_activity", 920, purge_activity)
+    registry.register_daily_step("devices.purge_activity", purge_activity)

@@ -7,7 +7,7 @@ class LifecycleConfig(AppConfig):
 
     def ready(self) -> None:
         from kyklos.core import hooks
-        from kyklos.lifecycle import daily, personal_data, selectors, services
+        from kyklos.lifecycle import selectors, services
         from kyklos.payments import services as payments
 
         def on_invoice_paid(sender, invoice, actor=None, **kwargs):
@@ -25,5 +25,3 @@ class LifecycleConfig(AppConfig):
         hooks.identity_check_decided.connect(
             on_identity_check_decided, weak=False, dispatch_uid="lifecycle.identity"
         )
-        daily.register()
-        personal_data.register()

@@ -122,6 +122,7 @@ NOTICE_FIELDS = (
 
 
 def apply_cancellations(day: date, ctx: Context) -> dict[str, int]:
+    """Cancellations whose effective day has come end their services (with their add-ons)."""
     due = ctx.in_range(Service.objects).filter(
         cancel_effective_on__lte=day,
         parent__isnull=True,
@@ -146,6 +147,7 @@ def apply_cancellations(day: date, ctx: Context) -> dict[str, int]:
 
 
 def issue_renewal_proformas(day: date, ctx: Context) -> dict[str, int]:
+    """Auto-renewing services within their policy's lead days get the next period's proforma."""
     policies = _policies(ctx)
     conditions = []
     for cycle in Cycle.values:
@@ -280,6 +282,7 @@ def _open_renewal_field(name: str) -> Subquery:
 
 
 def send_payment_reminders(day: date, ctx: Context) -> dict[str, int]:
+    """Payment reminders for open renewals, at the policy's offsets from the expiry date."""
     base = _main_services().filter(state=State.ACTIVE).filter(Exists(_open_renewal()))
     return _queue_notices(
         day,
@@ -292,6 +295,7 @@ def send_payment_reminders(day: date, ctx: Context) -> dict[str, int]:
 
 
 def send_expiry_warnings(day: date, ctx: Context) -> dict[str, int]:
+    """Expiry warnings for active services, at the policy's offsets from the expiry date."""
     base = _main_services().filter(state=State.ACTIVE, cancel_effective_on__isnull=True)
     return _queue_notices(
         day,
@@ -361,6 +365,7 @@ def _state_step(
 
 
 def suspend_expired(day: date, ctx: Context) -> dict[str, int]:
+    """Active services expired for the policy's suspension days are suspended (unpaid)."""
     return _state_step(
         day,
         ctx,
@@ -372,6 +377,7 @@ def suspend_expired(day: date, ctx: Context) -> dict[str, int]:
 
 
 def terminate_expired(day: date, ctx: Context) -> dict[str, int]:
+    """Suspended services expired for the policy's termination days are terminated (unpaid)."""
     return _state_step(
         day,
         ctx,
@@ -383,15 +389,12 @@ def terminate_expired(day: date, ctx: Context) -> dict[str, int]:
 
 
 def register() -> None:
-    for order, func in enumerate(
-        (
-            apply_cancellations,
-            issue_renewal_proformas,
-            send_payment_reminders,
-            send_expiry_warnings,
-            suspend_expired,
-            terminate_expired,
-        ),
-        start=1,
+    for func in (
+        apply_cancellations,
+        issue_renewal_proformas,
+        send_payment_reminders,
+        send_expiry_warnings,
+        suspend_expired,
+        terminate_expired,
     ):
-        registry.register_daily_step(f"lifecycle.{func.__name__}", order * 10, func, chunkable=True)
+        registry.register_daily_step(f"lifecycle.{func.__name__}", func, chunkable=True)

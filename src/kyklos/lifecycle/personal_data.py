@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import ngettext
 
 from kyklos.core.personal_data import ANONYMISE, Erased, Subject, personal_data
-from kyklos.customers.personal_data import of_ex_customers
+from kyklos.customers.selectors import of_ex_customers
 from kyklos.lifecycle.models import FINAL_STATES, Service
 
 ANONYMOUS = {"label": "", "cancel_reason": ""}

@@ -7,11 +7,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from kyklos.core import messaging
-        from kyklos.notifications import (
-            checks,  # noqa: F401  (registers the system checks)
-            personal_data,
-        )
+        from kyklos.notifications import checks  # noqa: F401  (registers the system checks)
         from kyklos.notifications.port import OutboxPort
 
         messaging.connect(OutboxPort())
-        personal_data.register()

@@ -2,10 +2,11 @@
 
 An outbox row stores only references (``{"kind": "invoice_pdf", "id": 12}``), so the
 row stays small and the document is rendered from the data of record at send time. The
-app that owns the document registers a renderer for its kind in its ``AppConfig.ready``::
+app that owns the document registers a renderer for its kind, once, in the ``register()``
+of its ``notices`` module::
 
-    from kyklos.notifications import attachments
-    attachments.register("invoice_pdf", render_invoice_attachment)
+    from kyklos.notifications import services
+    services.register_attachment("invoice_pdf", render_invoice_attachment)
 
 A renderer takes the id and returns ``(filename, content, mimetype)``.
 """
@@ -20,6 +21,8 @@ _renderers: dict[str, Renderer] = {}
 
 
 def register(kind: str, renderer: Renderer) -> None:
+    if kind in _renderers:
+        raise ValueError(f"A renderer of {kind!r} attachments is already registered.")
     _renderers[kind] = renderer
 
 

@@ -1,10 +1,11 @@
 """Which notice events exist and what each needs in its context.
 
 The core events are :class:`kyklos.notifications.models.Event`. Apps above this one
-(billing, support, privacy …) add their own in their ``AppConfig.ready``::
+(billing, support, privacy …) add their own in the ``register()`` of their ``notices``
+module, through this app's services::
 
-    from kyklos.notifications import events
-    events.register("ticket_opened", ("customer_name", "ticket_number"))
+    from kyklos.notifications import services
+    services.register_event("ticket_opened", ("customer_name", "ticket_number"))
 
 and ship the templates ``notifications/<event>/<language>/{subject,body}.txt`` in their
 own ``templates`` folder. The system check ``notifications.E001`` then requires them in
@@ -26,13 +27,13 @@ _billing: set[str] = {Event.RENEWAL_INVOICE, Event.INVOICE_ISSUED}
 def register(
     event: str, required_keys: Iterable[str] = (), *, to_billing_email: bool = False
 ) -> None:
-    """Declare ``event``; registering the same event again with the same keys is a no-op.
+    """Declare ``event``, once (a second registration is refused).
     ``to_billing_email`` sends a customer's notice to their billing address (invoices)."""
     keys = tuple(required_keys)
     if len(event) > 40 or not event.replace("_", "").isalnum():
         raise ValueError(f"A notice event is a short snake_case name, not {event!r}.")
-    if event in _events and _events[event] != keys:
-        raise ValueError(f"The notice event {event!r} is already registered with other keys.")
+    if event in _events:
+        raise ValueError(f"The notice event {event!r} is already registered.")
     _events[event] = keys
     if to_billing_email:
         _billing.add(event)

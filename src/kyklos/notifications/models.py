@@ -32,7 +32,7 @@ class Outbox(models.Model):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Skipped")
 
-    # Not ``choices``: other apps add events through ``notifications.events.register``.
+    # Not ``choices``: other apps add events through ``services.register_event``.
     event = models.CharField(max_length=40)
     customer = models.ForeignKey(
         "customers.Customer",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from kyklos.core.personal_data import DELETE, Erased, Subject, personal_data
-from kyklos.customers.personal_data import of_ex_customers
+from kyklos.customers.selectors import of_ex_customers
 from kyklos.notifications.models import Outbox
 
 

@@ -4,7 +4,13 @@ from datetime import date
 
 from django.db.models import QuerySet
 
+from kyklos.notifications import events
 from kyklos.notifications.models import Outbox
+
+#: Whether a notice event is registered, and the context keys it needs (the catalogue in
+#: ``notifications.events``, offered to other apps here).
+is_known_event = events.is_known
+required_keys = events.required_keys
 
 
 def due_notices(day: date) -> QuerySet[Outbox]:
@@ -20,10 +26,3 @@ def queued_count() -> int:
 def next_ids(notices: QuerySet[Outbox], *, after: int, size: int) -> list[int]:
     """The next ``size`` ids of ``notices`` after ``after``: one small query per batch."""
     return list(notices.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:size])
-
-
-def is_known_event(event: str) -> bool:
-    """Whether a notice event is registered (:func:`kyklos.notifications.events.is_known`)."""
-    from kyklos.notifications import events
-
-    return events.is_known(event)

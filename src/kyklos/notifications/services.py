@@ -8,6 +8,11 @@ Writing
     back with it. The outbox row is its own record (``created_at``, ``sent_at``,
     ``attempts``, ``last_error``), so notices write no audit events.
 
+Extending
+    Apps above this one declare their notice events with :func:`register_event` and the
+    renderers of their attachments with :func:`register_attachment`, in the ``register()``
+    of their ``notices`` module (``kyklos.core.registry``). A name is registered once.
+
 Sending
     :func:`send_pending` drains queued notices whose day has come, in id order, through
     Django's e-mail backend. Each message has its own transaction: lock the row
@@ -56,6 +61,12 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 WRITABLE_STATUSES = frozenset({Outbox.Status.QUEUED, Outbox.Status.SKIPPED})
+
+
+#: The catalogue of notice events and of attachment renderers (``notifications.events``
+#: and ``notifications.attachments``), offered to other apps here.
+register_event = events.register
+register_attachment = attachment_renderers.register
 
 
 # --- writing ---------------------------------------------------------------------------

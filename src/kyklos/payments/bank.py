@@ -32,7 +32,6 @@ from kyklos.customers.models import Customer
 from kyklos.customers.services import validate_document
 from kyklos.notifications import services as notices
 from kyklos.payments import camt, fees
-from kyklos.payments.events import PROOF_REJECTED
 from kyklos.payments.models import (
     BankStatement,
     CreditEntry,
@@ -41,6 +40,7 @@ from kyklos.payments.models import (
     StatementLine,
     TransferProof,
 )
+from kyklos.payments.notices import PROOF_REJECTED
 from kyklos.payments.services import (
     add_credit,
     check_payable,

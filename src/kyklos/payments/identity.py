@@ -18,8 +18,8 @@ from kyklos.core import clock, hooks
 from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action
 from kyklos.notifications import services as notices
-from kyklos.payments.events import IDENTITY_CHECK_REQUESTED
 from kyklos.payments.models import IdentityCheck
+from kyklos.payments.notices import IDENTITY_CHECK_REQUESTED
 from kyklos.payments.services import logged_refusal
 
 

@@ -108,7 +108,11 @@ class MethodRegistry:
     methods: dict[str, type[PaymentMethod]]
 
     def register(self, method: type[PaymentMethod]) -> None:
-        self.methods[str(method.identifier)] = method
+        """Add a method, once (a second method with the same identifier is refused)."""
+        identifier = str(method.identifier)
+        if identifier in self.methods:
+            raise ValueError(f"The payment method {identifier!r} is already registered.")
+        self.methods[identifier] = method
 
     def get(self, identifier: str) -> PaymentMethod:
         try:

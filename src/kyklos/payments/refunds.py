@@ -40,9 +40,9 @@ from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action
 from kyklos.core.money import ZERO, round_money
 from kyklos.notifications import services as notices
-from kyklos.payments.events import REFUND_ISSUED
 from kyklos.payments.methods import registry
 from kyklos.payments.models import CreditEntry, Direction, Method, Payment, Refund
+from kyklos.payments.notices import REFUND_ISSUED
 from kyklos.payments.services import (
     BilledService,
     add_credit,

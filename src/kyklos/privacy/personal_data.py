@@ -1,10 +1,12 @@
-"""The privacy app's own personal data: consent events, restrictions, requests."""
+"""The privacy app's own personal data (consent events, restrictions, requests), and the
+processing check every app asks before pursuing a purpose that needs consent."""
 
 from __future__ import annotations
 
 from django.db.models import Q
 
 from kyklos.core.personal_data import DELETE, Erased, Subject, personal_data
+from kyklos.privacy import consent
 from kyklos.privacy.models import ConsentEvent, DataSubjectRequest, Recipient, Restriction
 
 REQUEST_HOLD = (
@@ -77,6 +79,7 @@ def erase_requests(subject: Subject) -> Erased:
 
 
 def register() -> None:
+    personal_data.set_processing_check(consent.may_process)
     personal_data.declare_exempt(
         Recipient, "A recipient is an organisation (processor, bank, authority), not a person."
     )

@@ -7,7 +7,7 @@ the audit events with bulk statements. A warning goes to the assignee (else the
 department lead), a breach to the department lead (else the assignee). Two checks never
 overlap: each locks the single :class:`SlaCheck` row first.
 
-It runs in the daily run (step ``sla_check``) and from ``kyklos sla-check`` (cron, every
+It runs in the daily run (step ``support.sla_check``) and from ``kyklos sla-check`` (cron, every
 few minutes).
 """
 
@@ -25,7 +25,6 @@ from kyklos.core.registry import registry
 from kyklos.notifications import services as notices
 from kyklos.support.models import ACTIVE_STATUSES, SlaCheck, SlaEvent, Ticket
 
-ORDER = 200
 ACTOR = "sla-check"
 
 #: target → (due field, warning field, field set once the target is met)
@@ -161,8 +160,9 @@ def _recipient(ticket: Ticket, kind: str):
 
 
 def daily_step(day: date, run) -> dict[str, int]:
+    """The SLA check at the moment of the daily run (warnings and breaches)."""
     return check(clock.now())
 
 
 def register() -> None:
-    registry.register_daily_step("sla_check", ORDER, daily_step)
+    registry.register_daily_step("support.sla_check", daily_step)

@@ -1,6 +1,6 @@
 """The notices of the support desk and what each needs in its context."""
 
-from kyklos.notifications import events
+from kyklos.notifications import services as notifications
 
 _TICKET = ("customer_name", "ticket_number", "ticket_subject", "subject_tag")
 #: event → required context keys
@@ -15,6 +15,6 @@ EVENTS = {
 }
 
 
-def register_events() -> None:
+def register() -> None:
     for event, keys in EVENTS.items():
-        events.register(event, keys)
+        notifications.register_event(event, keys)

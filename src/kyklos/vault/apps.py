@@ -6,9 +6,3 @@ class VaultConfig(AppConfig):
     name = "kyklos.vault"
     label = "vault"
     verbose_name = _("Credential vault")
-
-    def ready(self) -> None:
-        from kyklos.vault import daily, personal_data
-
-        daily.register()
-        personal_data.register()

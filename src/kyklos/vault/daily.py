@@ -21,8 +21,7 @@ from kyklos.lifecycle.models import FINAL_STATES, Service
 from kyklos.notifications.services import build_notice, queue_notices, recipient
 from kyklos.vault import services
 from kyklos.vault.models import Credential
-
-EVENT = "vault_handover"
+from kyklos.vault.notices import EVENT
 
 
 def handover_days() -> int:
@@ -39,6 +38,7 @@ def _contract_ended():
 
 
 def offer_handover(day: date, run=None) -> dict[str, int]:
+    """Customers whose contract ended are offered their stored credentials for handover."""
     destroy_on = day + timedelta(days=handover_days())
     with transaction.atomic():
         pending = _contract_ended().filter(handover_offered_on__isnull=True)
@@ -76,14 +76,12 @@ def offer_handover(day: date, run=None) -> dict[str, int]:
 
 
 def destroy_after_handover(day: date, run=None) -> dict[str, int]:
+    """Credentials offered for handover are destroyed once the handover period is over."""
     due = _contract_ended().filter(handover_offered_on__lte=day - timedelta(days=handover_days()))
     count = services.destroy(due, actor="automation", reason="contract ended; handover period over")
     return {"vault_destroyed": count} if count else {}
 
 
 def register() -> None:
-    from kyklos.notifications import events
-
-    events.register(EVENT, ("customer_name", "destroy_on"))
-    registry.register_daily_step("vault.offer_handover", 900, offer_handover)
-    registry.register_daily_step("vault.destroy_after_handover", 910, destroy_after_handover)
+    registry.register_daily_step("vault.offer_handover", offer_handover)
+    registry.register_daily_step("vault.destroy_after_handover", destroy_after_handover)

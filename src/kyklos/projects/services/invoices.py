@@ -24,7 +24,7 @@ from kyklos.core.audit import log_action
 from kyklos.core.money import ZERO, round_money
 from kyklos.notifications import services as notices
 from kyklos.notifications.models import Event
-from kyklos.projects import events
+from kyklos.projects import notices as events
 from kyklos.projects.models import (
     PaymentPlan,
     Project,

@@ -23,7 +23,7 @@ from kyklos.core.audit import log_action, log_action_rows
 from kyklos.core.money import ZERO, percent_of, round_money
 from kyklos.customers.models import Customer
 from kyklos.notifications import services as notices
-from kyklos.projects import events
+from kyklos.projects import notices as events
 from kyklos.projects.models import (
     Channel,
     PaymentPlan,

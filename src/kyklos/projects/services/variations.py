@@ -13,7 +13,7 @@ from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action
 from kyklos.core.money import round_money
 from kyklos.notifications import services as notices
-from kyklos.projects import events
+from kyklos.projects import notices as events
 from kyklos.projects.models import (
     Project,
     Signature,

@@ -12,7 +12,7 @@ from kyklos.core.audit import log_actions
 from kyklos.lifecycle import services as lifecycle
 from kyklos.lifecycle.models import Service
 from kyklos.notifications import services as notices
-from kyklos.receivables import events
+from kyklos.receivables import notices as events
 from kyklos.receivables.models import CollectionCase, CollectionPolicy
 from kyklos.receivables.services.cases import batches, case_notice, open_document_cases
 from kyklos.receivables.services.policy import ACTOR, outstanding

@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from kyklos.core.audit import log_actions
 from kyklos.notifications import services as notices
-from kyklos.receivables import events
+from kyklos.receivables import notices as events
 from kyklos.receivables.models import CollectionCase, CollectionPolicy
 from kyklos.receivables.services.cases import batches, case_notice, open_document_cases
 from kyklos.receivables.services.policy import ACTOR, outstanding

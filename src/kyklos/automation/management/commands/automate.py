@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from kyklos.automation import services
+from kyklos.automation import runner, services
 from kyklos.automation.report import print_day
 from kyklos.core import clock
 from kyklos.core.cli import bad_argument, dumps, parse_date
@@ -9,7 +9,8 @@ from kyklos.core.cli import bad_argument, dumps, parse_date
 class Command(BaseCommand):
     help = (
         "The daily run: performs every lifecycle action due on or before the date that has "
-        "not been done yet. Idempotent; safe to run again or after missed days."
+        "not been done yet. Idempotent; safe to run again or after missed days. "
+        "--plan prints the steps in order and runs nothing."
     )
 
     def add_arguments(self, parser):
@@ -18,8 +19,16 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="last", help="last day of a range (with --from)")
         parser.add_argument("--batch-size", type=int, default=0)
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
+        parser.add_argument(
+            "--plan",
+            action="store_true",
+            help="print the steps in the order they run (chunkable or not) and run nothing",
+        )
 
     def handle(self, *args, **opts):
+        if opts["plan"]:
+            self.print_plan(as_json=opts["json"])
+            return
         day = parse_date(opts["date"], "--date")
         first, last = parse_date(opts["first"], "--from"), parse_date(opts["last"], "--to")
         if day and (first or last):
@@ -37,3 +46,13 @@ class Command(BaseCommand):
             return
         for result in results:
             print_day(self.stdout, result)
+
+    def print_plan(self, *, as_json: bool) -> None:
+        steps = runner.plan()
+        if as_json:
+            self.stdout.write(dumps([s.as_dict() for s in steps]))
+            return
+        width = max((len(s.name) for s in steps), default=0)
+        for s in steps:
+            kind = "chunkable" if s.chunkable else "whole"
+            self.stdout.write(f"{s.position:>3}  {s.name:<{width}}  {kind:<9}  {s.summary}")

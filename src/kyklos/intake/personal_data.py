@@ -3,7 +3,7 @@
 The quarantine holds whole raw messages of people who wrote to us, so it is personal data
 of the sender (and of anyone the message names). Retention: held and released messages
 are deleted ``KYKLOS_INTAKE['QUARANTINE_DAYS']`` days (default 30) after they arrived, by
-the daily step ``intake_purge_quarantine``; staff may delete one earlier. Export gives the
+the daily step ``intake.purge_quarantine``; staff may delete one earlier. Export gives the
 rows with the raw message as text; erasure deletes rows and files (no legal hold: the
 ticket, not the quarantine, is the record of a request).
 

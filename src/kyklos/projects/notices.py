@@ -1,7 +1,6 @@
-"""The notices and attachments of the projects app (registered in ``AppConfig.ready``)."""
+"""The notices and attachments of the projects app."""
 
-from kyklos.notifications import attachments
-from kyklos.notifications import events as notice_events
+from kyklos.notifications import services as notifications
 
 QUOTE_SENT = "quote_sent"
 QUOTE_ACCEPTED = "quote_accepted"
@@ -31,5 +30,5 @@ def register() -> None:
     from kyklos.projects import documents
 
     for event, keys in REQUIRED_KEYS.items():
-        notice_events.register(event, keys)
-    attachments.register(QUOTE_PDF, documents.quote_attachment)
+        notifications.register_event(event, keys)
+    notifications.register_attachment(QUOTE_PDF, documents.quote_attachment)

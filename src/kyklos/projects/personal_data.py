@@ -10,10 +10,15 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 
-from kyklos.core.personal_data import Erased, Subject
+from kyklos.core.personal_data import Erased, Subject, personal_data
 from kyklos.projects.models import Signature
 
 HOLD = "Evidence of an accepted quote or variation (R7.1, R7.3)."
+#: The legal hold the registry shows for signatures.
+REGISTERED_HOLD = (
+    "Evidence of the contract (R7.1, R7.3): kept while claims can be made, "
+    "then anonymised by the retention schedule."
+)
 
 
 def _signatures(subject: Subject):
@@ -45,3 +50,14 @@ def export_signatures(subject: Subject) -> Iterable[dict]:
 def erase_signatures(subject: Subject) -> Erased:
     kept = _signatures(subject).count()
     return Erased(kept=kept, kept_reason=HOLD if kept else "")
+
+
+def register() -> None:
+    personal_data.register(
+        Signature,
+        category="sales_leads",
+        fields=["signer_name", "signer_email", "ip_address", "user_agent", "source"],
+        exporter=export_signatures,
+        eraser=erase_signatures,
+        legal_hold=REGISTERED_HOLD,
+    )

@@ -1,7 +1,6 @@
-"""The notices and attachments of the receivables app (registered in ``AppConfig.ready``)."""
+"""The notices and attachments of the receivables app."""
 
-from kyklos.notifications import attachments
-from kyklos.notifications import events as notice_events
+from kyklos.notifications import services as notifications
 
 COLLECTION_REMINDER = "collection_reminder"
 FORMAL_NOTICE = "formal_notice"
@@ -19,5 +18,5 @@ def register() -> None:
 
     for event, keys in REQUIRED_KEYS.items():
         # Reminders and notices about invoices go where invoices go (R6.8).
-        notice_events.register(event, keys, to_billing_email=True)
-    attachments.register(FORMAL_NOTICE_PDF, documents.formal_notice_attachment)
+        notifications.register_event(event, keys, to_billing_email=True)
+    notifications.register_attachment(FORMAL_NOTICE_PDF, documents.formal_notice_attachment)

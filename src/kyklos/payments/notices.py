@@ -1,4 +1,6 @@
-"""The notices the payments app sends (registered in ``PaymentsConfig.ready``)."""
+"""The notices the payments app sends."""
+
+from kyklos.notifications import services as notifications
 
 IDENTITY_CHECK_REQUESTED = "identity_check_requested"
 PROOF_REJECTED = "transfer_proof_rejected"
@@ -9,3 +11,8 @@ EVENTS = {
     PROOF_REJECTED: ("invoice_number", "reason"),
     REFUND_ISSUED: ("credit_note_number", "amount", "currency"),
 }
+
+
+def register() -> None:
+    for event, keys in EVENTS.items():
+        notifications.register_event(event, keys)

@@ -1,0 +1,1 @@
+"""Builds notices only: no ``register()``, so discovery skips it."""
