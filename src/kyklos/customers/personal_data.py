@@ -30,23 +30,10 @@ from kyklos.core.personal_data import (
 from kyklos.core.personal_records import user_anonymous_values
 from kyklos.customers.models import ChangeRequest, Customer, ParticularsChange, TermsAcceptance
 from kyklos.customers.selectors import ex_customers, of_ex_customers, relationship_ended_at
+from kyklos.customers.services import PARTICULARS
 
-CUSTOMER_FIELDS = [
-    "name",
-    "company_name",
-    "vat_id",
-    "tax_office",
-    "address",
-    "city",
-    "postal_code",
-    "country",
-    "phone",
-    "email",
-    "secondary_email",
-    "admin_email",
-    "billing_email",
-    "language",
-]
+#: The customer's particulars as exported and shown (customers.services.PARTICULARS).
+CUSTOMER_FIELDS = list(PARTICULARS)
 
 
 def anonymous_values() -> dict:

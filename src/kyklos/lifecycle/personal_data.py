@@ -9,7 +9,8 @@ from django.utils.translation import ngettext
 
 from kyklos.core.personal_data import ANONYMISE, Erased, Subject, personal_data
 from kyklos.customers.selectors import of_ex_customers
-from kyklos.lifecycle.models import FINAL_STATES, Service
+from kyklos.lifecycle import selectors
+from kyklos.lifecycle.models import Service
 
 ANONYMOUS = {"label": "", "cancel_reason": ""}
 NOT_ANONYMISED = ~Q(label="", cancel_reason="")
@@ -39,11 +40,7 @@ def erase_services(subject: Subject) -> Erased:
 def running_services(subject: Subject) -> str | None:
     if subject.customer_id is None:
         return None
-    n = (
-        Service.objects.filter(customer_id=subject.customer_id)
-        .exclude(state__in=FINAL_STATES)
-        .count()
-    )
+    n = selectors.running_services(subject.customer_id).count()
     if not n:
         return None
     return ngettext(

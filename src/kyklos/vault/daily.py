@@ -12,14 +12,12 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 
 from kyklos.core.audit import log_action_rows
 from kyklos.core.registry import registry
 from kyklos.customers.models import Customer
-from kyklos.lifecycle.models import FINAL_STATES, Service
 from kyklos.notifications.services import build_notice, queue_notices, recipient
-from kyklos.vault import services
+from kyklos.vault import selectors, services
 from kyklos.vault.models import Credential
 from kyklos.vault.notices import EVENT
 
@@ -28,20 +26,11 @@ def handover_days() -> int:
     return getattr(settings, "KYKLOS_VAULT_HANDOVER_DAYS", 30)
 
 
-def _contract_ended():
-    """Active credentials of customers with at least one ended service and none running."""
-    running = Service.objects.filter(customer=OuterRef("customer")).exclude(state__in=FINAL_STATES)
-    ended = Service.objects.filter(customer=OuterRef("customer"), state__in=FINAL_STATES)
-    return Credential.objects.filter(status=Credential.Status.ACTIVE).filter(
-        Exists(ended), ~Exists(running)
-    )
-
-
 def offer_handover(day: date, run=None) -> dict[str, int]:
     """Customers whose contract ended are offered their stored credentials for handover."""
     destroy_on = day + timedelta(days=handover_days())
     with transaction.atomic():
-        pending = _contract_ended().filter(handover_offered_on__isnull=True)
+        pending = selectors.contract_ended().filter(handover_offered_on__isnull=True)
         customer_ids = sorted(set(pending.values_list("customer_id", flat=True)))
         if not customer_ids:
             return {}
@@ -77,7 +66,9 @@ def offer_handover(day: date, run=None) -> dict[str, int]:
 
 def destroy_after_handover(day: date, run=None) -> dict[str, int]:
     """Credentials offered for handover are destroyed once the handover period is over."""
-    due = _contract_ended().filter(handover_offered_on__lte=day - timedelta(days=handover_days()))
+    due = selectors.contract_ended().filter(
+        handover_offered_on__lte=day - timedelta(days=handover_days())
+    )
     count = services.destroy(due, actor="automation", reason="contract ended; handover period over")
     return {"vault_destroyed": count} if count else {}
 
