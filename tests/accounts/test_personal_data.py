@@ -91,7 +91,9 @@ def settings_with(**env) -> dict:
 
 
 def test_production_settings_use_hsts_secure_cookies_and_argon2(tmp_path):
-    prod = settings_with(KYKLOS_SECRET_KEY="x" * 50, KYKLOS_HOME=str(tmp_path))
+    prod = settings_with(
+        KYKLOS_SECRET_KEY="Prod-key-" + "q7Vz3Lm9Xw2Rt8Kp" * 3, KYKLOS_HOME=str(tmp_path)
+    )
     assert prod["SECURE_HSTS_SECONDS"] == 31_536_000
     assert prod["SESSION_COOKIE_SECURE"] and prod["CSRF_COOKIE_SECURE"]
     assert prod["SESSION_COOKIE_HTTPONLY"]
