@@ -175,7 +175,11 @@ def test_a_part_payment_leaves_the_proforma_open_without_a_tax_document(api, pro
     [
         ({"amount": "0"}, "The amount must be greater than zero.", "amount"),
         ({"amount": "-10.00"}, "The amount must be greater than zero.", "amount"),
-        ({"amount": "ten"}, "Enter the amount as a number, e.g. 120.50.", "amount"),
+        (
+            {"amount": "ten"},
+            "“ten” is not an amount; write it as text with at most two decimals, e.g. “120.00”.",
+            "amount",
+        ),
         ({"amount": 148.8}, "Input should be a valid string", "amount"),
         (
             {"amount": "148.81"},
