@@ -11,7 +11,6 @@ from ninja.openapi.schema import OpenAPISchema
 
 from kyklos.api import errors
 from kyklos.api.auth import StaffToken
-from kyklos.api.parser import KyklosParser
 from kyklos.api.endpoints import (
     customers,
     invoices,
@@ -20,6 +19,7 @@ from kyklos.api.endpoints import (
     services,
     tickets,
 )
+from kyklos.api.parser import KyklosParser
 
 
 class UniqueComponents(OpenAPISchema):
