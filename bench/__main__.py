@@ -247,7 +247,7 @@ def bench_portal(dbs: Databases, label: str, services: int, backend: str, args, 
     with dbs.copy(backend, template) as url, tempfile.TemporaryDirectory() as tmp:
         # persistent connections: one per worker, not one per request
         served = f"{url}?conn_max_age=600" if backend == "postgresql" else url
-        secret = "bench-" + "x" * 40  # noqa: S105 - a throw-away database
+        secret = "bench-" + "Zq4Wm8Tr2Ky6Hp0Lx3" * 3  # noqa: S105 - a throw-away database
         # the session is signed with the server's key
         session = probe(url, "session", KYKLOS_SECRET_KEY=secret, KYKLOS_DEBUG="0")["session"]
         port = _free_port()

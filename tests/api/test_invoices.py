@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from kyklos.billing.models import Invoice
+from kyklos.core import clock
 from kyklos.core.models import AuditEvent
 from kyklos.lifecycle import services
 from kyklos.lifecycle.models import Service, State
@@ -107,9 +108,10 @@ def test_listing_invoices_takes_the_same_queries_at_any_size(
     assert [len(i["service_ids"]) for i in response.json()["items"]] == [1] * 2 * size
 
 
-def test_paying_a_proforma_in_full_issues_the_receipt_and_starts_the_service(
-    api, staff, service, proforma
-):
+def test_paying_a_proforma_in_full_issues_the_receipt_and_starts_the_service(api, staff, hosting):
+    with clock.frozen(date(2027, 2, 20)):  # paid a week later, recorded today
+        service = ordered(factories.customer(), hosting)
+    proforma = service.renewals.get().invoice
     response = api.post(
         f"invoices/{proforma.pk}/payments",
         {
@@ -137,6 +139,8 @@ def test_paying_a_proforma_in_full_issues_the_receipt_and_starts_the_service(
             proforma,
             kind="proforma",
             number="PRO-2027-000001",
+            issued_on="2027-02-20",
+            due_on="2027-02-20",
             paid_on="2027-02-27",
             total="148.80",
             status="paid",
@@ -156,7 +160,7 @@ def test_paying_a_proforma_in_full_issues_the_receipt_and_starts_the_service(
         ),
     }
     service.refresh_from_db()
-    assert (service.state, service.expires_on) == (State.ACTIVE, date(2028, 3, 1))
+    assert (service.state, service.expires_on) == (State.ACTIVE, date(2028, 2, 20))
     assert AuditEvent.objects.get(action="payment.recorded").actor == staff
 
 
@@ -175,7 +179,11 @@ def test_a_part_payment_leaves_the_proforma_open_without_a_tax_document(api, pro
     [
         ({"amount": "0"}, "The amount must be greater than zero.", "amount"),
         ({"amount": "-10.00"}, "The amount must be greater than zero.", "amount"),
-        ({"amount": "ten"}, "Enter the amount as a number, e.g. 120.50.", "amount"),
+        (
+            {"amount": "ten"},
+            "“ten” is not an amount; write it as text with at most two decimals, e.g. “120.00”.",
+            "amount",
+        ),
         ({"amount": 148.8}, "Input should be a valid string", "amount"),
         (
             {"amount": "148.81"},

@@ -59,7 +59,7 @@ def test_prices_from_a_later_date_are_not_shown_before_then(api):
         ({"prices": {"annual": "-1.00"}}, "A price cannot be negative.", "prices"),
         (
             {"prices": {"annual": "cheap"}},
-            "“cheap” is not an amount; write it as text, e.g. “120.00”.",
+            "“cheap” is not an amount; write it as text with at most two decimals, e.g. “120.00”.",
             "prices",
         ),
         ({"prices": {"annual": 120.0}}, "Input should be a valid string", "prices"),

@@ -1,12 +1,26 @@
 """What the API reads and writes. Amounts are strings ("148.80"), never JSON numbers;
-dates are ISO 8601; times are UTC."""
+dates are ISO 8601; times are UTC.
+
+Inputs are bounded here, so that a refusal is a 422 naming the field before anything is
+written: ids are positive 64-bit integers, text is no longer than the column it is stored
+in (:func:`stored_in`), amounts are plain decimals (:data:`Amount`), dates lie within
+:func:`date_window`. NUL characters and unpaired surrogates are refused for every text,
+body and query alike, by :mod:`kyklos.api.parser`.
+
+Every enum has its own component name in the OpenAPI document (``CustomerStatus``, not
+the ``Status`` its model calls it), see :func:`named_enum`.
+"""
 
 from __future__ import annotations
 
+import enum
+import re
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Literal
 
+from django.conf import settings
+from django.db import models
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict, PlainSerializer
@@ -15,10 +29,10 @@ from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.catalog.models import Cycle, Product, ProductType
 from kyklos.core import clock
 from kyklos.core.money import round_money
-from kyklos.customers.models import Customer, Language
-from kyklos.lifecycle.models import State
+from kyklos.customers.models import Customer, Language, TermsAcceptance
+from kyklos.lifecycle.models import Service, State
 from kyklos.notifications.models import Outbox
-from kyklos.payments.models import Method, RecordedMethod
+from kyklos.payments.models import Method, Payment, RecordedMethod
 
 
 def _utc(value: datetime) -> str:
@@ -28,19 +42,96 @@ def _utc(value: datetime) -> str:
 UtcDatetime = Annotated[datetime, PlainSerializer(_utc, return_type=str)]
 
 
-def _price_amount(value: str) -> str:
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
+#: The largest id a column holds (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+#: A row's id: in a path, a query or a body.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def stored_in(model: type[models.Model], field: str, default=..., **kwargs):
+    """A text input's ``Field``: no longer than ``model.field`` stores; longer is a 422,
+    never cut."""
+    max_length = model._meta.get_field(field).max_length
+    return Field(default, max_length=max_length, **kwargs)
+
+
+#: An amount: digits with at most two decimals (what every amount column stores), no
+#: sign, exponent, NaN or infinity. Whether a currency allows fewer decimals is the
+#: service's to check (e.g. :func:`kyklos.payments.services.record_payment`).
+AMOUNT_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
+
+
+def _checked_amount(value: str, *, positive: bool) -> str:
+    if re.fullmatch(AMOUNT_PATTERN, value.removeprefix("-")) and (
+        value.startswith("-") or (positive and Decimal(value) == 0)
+    ):
         raise ValueError(
-            _("“%(value)s” is not an amount; write it as text, e.g. “120.00”.") % {"value": value}
-        ) from None
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(_("A price cannot be negative."))
+            _("The amount must be greater than zero.")
+            if positive
+            else _("A price cannot be negative.")
+        )
+    if not re.fullmatch(AMOUNT_PATTERN, value):
+        raise ValueError(
+            _(
+                "“%(value)s” is not an amount; write it as text with at most two decimals, "
+                "e.g. “120.00”."
+            )
+            % {"value": value[:40]}
+        )
     return value
 
 
-PriceAmount = Annotated[str, AfterValidator(_price_amount)]
+def _price(value: str) -> str:
+    return _checked_amount(value, positive=False)
+
+
+def _positive(value: str) -> str:
+    return _checked_amount(value, positive=True)
+
+
+_AMOUNT_SCHEMA = {"pattern": AMOUNT_PATTERN, "examples": ["120.00"]}
+#: A price: zero or more.
+PriceAmount = Annotated[str, AfterValidator(_price), Field(json_schema_extra=_AMOUNT_SCHEMA)]
+#: Money received or paid: more than zero.
+Amount = Annotated[str, AfterValidator(_positive), Field(json_schema_extra=_AMOUNT_SCHEMA)]
+
+
+def date_window() -> tuple[date, date]:
+    """The dates the API accepts: ``KYKLOS_API_DATE_WINDOW_YEARS`` (default 10) years
+    either side of today. Farther is a typing error, not a plan."""
+    years = getattr(settings, "KYKLOS_API_DATE_WINDOW_YEARS", 10)
+    today = clock.today()
+    return today.replace(year=today.year - years, day=min(today.day, 28)), today.replace(
+        year=today.year + years, day=min(today.day, 28)
+    )
+
+
+def _in_window(value: date) -> date:
+    earliest, latest = date_window()
+    if not earliest <= value <= latest:
+        raise ValueError(
+            _("%(date)s is not between %(earliest)s and %(latest)s.")
+            % {"date": value, "earliest": earliest, "latest": latest}
+        )
+    return value
+
+
+#: A date within :func:`date_window`.
+BoundedDate = Annotated[date, AfterValidator(_in_window)]
+
+
+def named_enum(choices: type[models.TextChoices], name: str) -> type[enum.Enum]:
+    """``choices`` as an enum of its own ``name`` in the OpenAPI document.
+
+    Models name their choices ``Status`` or ``Kind``; as components these would replace
+    each other (the document keeps one ``Status``), so each gets a distinct name here."""
+    return enum.Enum(name, {m.name: m.value for m in choices}, type=str, module=__name__)
+
+
+CustomerKind = named_enum(Customer.Kind, "CustomerKind")
+CustomerStatus = named_enum(Customer.Status, "CustomerStatus")
+InvoiceStatus = named_enum(Invoice.Status, "InvoiceStatus")
+NotificationStatus = named_enum(Outbox.Status, "NotificationStatus")
 
 
 class Input(Schema):
@@ -57,30 +148,36 @@ class Error(Schema):
 # --- customers ---------------------------------------------------------------------------
 
 
+def _customer(field: str, default=..., **kwargs):
+    return stored_in(Customer, field, default, **kwargs)
+
+
 class CustomerIn(Input):
-    kind: Customer.Kind
-    name: str
-    email: str
-    country: str = Field(description="ISO 3166 code, e.g. GR")
+    kind: CustomerKind
+    name: str = _customer("name")
+    email: str = _customer("email")
+    country: str = _customer("country", description="ISO 3166 code, e.g. GR")
     language: Language
-    vat_id: str = ""
-    company_name: str = ""
+    vat_id: str = _customer("vat_id", "")
+    company_name: str = _customer("company_name", "")
     adult_confirmed: bool = Field(False, description="Required for persons: 18 or older (R1.1).")
-    terms_version: str | None = Field(None, description="The version of the terms accepted.")
-    tax_office: str = ""
-    address: str = ""
-    city: str = ""
-    postal_code: str = ""
-    phone: str = ""
-    secondary_email: str = ""
-    admin_email: str = ""
-    billing_email: str = ""
+    terms_version: str | None = stored_in(
+        TermsAcceptance, "version", None, description="The version of the terms accepted."
+    )
+    tax_office: str = _customer("tax_office", "")
+    address: str = _customer("address", "")
+    city: str = _customer("city", "")
+    postal_code: str = _customer("postal_code", "")
+    phone: str = _customer("phone", "")
+    secondary_email: str = _customer("secondary_email", "")
+    admin_email: str = _customer("admin_email", "")
+    billing_email: str = _customer("billing_email", "")
 
 
 class CustomerOut(Schema):
     id: int
-    kind: Customer.Kind
-    status: Customer.Status
+    kind: CustomerKind
+    status: CustomerStatus
     name: str
     company_name: str
     email: str
@@ -107,13 +204,15 @@ class CustomerOut(Schema):
 
 
 class ProductIn(Input):
-    code: str
+    code: str = stored_in(Product, "code")
     type: ProductType
-    name: str
+    name: str = stored_in(Product, "name")
     prices: dict[Cycle, PriceAmount] = Field(
         description='List price per billing cycle, excluding VAT, e.g. {"annual": "120.00"}.'
     )
-    valid_from: date | None = Field(None, description="When the prices apply; default today.")
+    valid_from: BoundedDate | None = Field(
+        None, description="When the prices apply; default today."
+    )
     refundable: bool | None = Field(
         None, description="Money-back guarantee (R6.9); default by product type."
     )
@@ -142,11 +241,11 @@ class ProductOut(Schema):
 
 
 class OrderIn(Input):
-    customer: int = Field(description="The customer's id.")
-    product: str = Field(description="The product's code.")
+    customer: Id = Field(description="The customer's id.")
+    product: str = stored_in(Product, "code", description="The product's code.")
     cycle: Cycle
-    start_date: date | None = Field(None, description="Default today.")
-    label: str = Field("", description="Domain, host name or plan label.")
+    start_date: BoundedDate | None = Field(None, description="Default today.")
+    label: str = stored_in(Service, "label", "", description="Domain, host name or plan label.")
 
 
 class ServiceOut(Schema):
@@ -179,7 +278,7 @@ class ServiceOut(Schema):
 
 class CancelIn(Input):
     when: Literal["immediate", "end_of_period"] = "end_of_period"
-    reason: str = ""
+    reason: str = stored_in(Service, "cancel_reason", "")
 
 
 # --- invoices and payments ---------------------------------------------------------------
@@ -195,7 +294,7 @@ class InvoiceOut(Schema):
     paid_on: date | None
     total: str = Field(description='With VAT, e.g. "148.80".')
     currency: str
-    status: Invoice.Status
+    status: InvoiceStatus
     related: int | None = Field(
         description="The proforma a tax document settles, or the invoice a credit note corrects."
     )
@@ -227,11 +326,15 @@ class OrderOut(Schema):
 
 
 class PaymentIn(Input):
-    amount: str = Field(description='A string, e.g. "148.80".')
+    amount: Amount = Field(description='A string, e.g. "148.80"; more than zero.')
     method: RecordedMethod
-    paid_on: date | None = Field(None, description="Default today.")
-    reference: str = ""
-    currency: str | None = Field(None, description="Must be the document's currency if given.")
+    paid_on: BoundedDate | None = Field(
+        None, description="Default today; not before the document, not in the future."
+    )
+    reference: str = stored_in(Payment, "reference", "")
+    currency: str | None = stored_in(
+        Payment, "currency", None, description="Must be the document's currency if given."
+    )
 
 
 class PaymentOut(Schema):
@@ -271,7 +374,7 @@ class NotificationOut(Schema):
     invoice: int | None
     for_date: date
     language: Language
-    status: Outbox.Status
+    status: NotificationStatus
     sent_at: UtcDatetime | None
 
     @staticmethod

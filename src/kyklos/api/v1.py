@@ -5,7 +5,9 @@ OpenAPI document is at ``/api/v1/openapi.json`` and its Swagger UI at ``/api/v1/
 served from the static files django-ninja ships (no CDN, within the site's CSP).
 """
 
+from django.core.exceptions import ImproperlyConfigured
 from ninja import NinjaAPI, Swagger
+from ninja.openapi.schema import OpenAPISchema
 
 from kyklos.api import errors
 from kyklos.api.auth import StaffToken
@@ -17,9 +19,29 @@ from kyklos.api.endpoints import (
     services,
     tickets,
 )
+from kyklos.api.parser import KyklosParser
+
+
+class UniqueComponents(OpenAPISchema):
+    """The OpenAPI document, refusing two different schemas under one component name
+    (ninja would keep the last, and responses would then violate the document)."""
+
+    def add_schema_definitions(self, definitions: dict) -> None:
+        for name, schema in definitions.items():
+            if name in self.schemas and self.schemas[name] != schema:
+                raise ImproperlyConfigured(
+                    f"Two schemas are named {name!r} in the OpenAPI document; give one of "
+                    "them a distinct name (see kyklos.api.schemas.named_enum)."
+                )
+        super().add_schema_definitions(definitions)
 
 
 class KyklosAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return UniqueComponents(self, path_prefix)
+
     def get_openapi_operation_id(self, operation) -> str:
         """Operation ids are the endpoint functions' names (``order_service``), which
         generated clients use as method names."""
@@ -37,6 +59,7 @@ api = KyklosAPI(
     ),
     urls_namespace="api-v1",
     auth=StaffToken(),
+    parser=KyklosParser(),
     docs=Swagger(settings={"validatorUrl": None}),  # no badge from validator.swagger.io
 )
 errors.register(api)

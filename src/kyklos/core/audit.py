@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 
 from kyklos.core import clock
 from kyklos.core.actors import acting_user
@@ -105,6 +106,17 @@ def _is_staff(actor: Any) -> bool:
     return bool(getattr(actor, "is_authenticated", False) and getattr(actor, "is_staff", False))
 
 
+def _storable(text: str, limit: int) -> str:
+    """``text`` as it can be stored in an event: without NUL characters or unpaired
+    surrogates (a purpose comes from a header or a query), at most ``limit`` long."""
+    text = text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    return text[:limit]
+
+
+def _context(why: str, where: str) -> dict:
+    return {"why": _storable(why, 300), "where": _storable(where, 200)}
+
+
 def log_access(
     actor: Any,
     customer_ids: int | Iterable[int | None] | None,
@@ -127,7 +139,7 @@ def log_access(
     ids = sorted({int(c) for c in customer_ids if c is not None})
     if not ids or not _is_staff(actor):
         return 0
-    data = {"what": what, "why": why[:300], "where": where[:200]}
+    data = {"what": what, **_context(why, where)}
     return log_action_rows(
         (
             (object_type, customer_id if object_id is None else object_id, customer_id, data)
@@ -136,6 +148,50 @@ def log_access(
         ACCESSED,
         actor=actor,
     )
+
+
+#: The ``object_id`` of an access event for a list (:func:`log_list_access`).
+LIST = "list"
+
+
+def log_list_access(
+    actor: Any,
+    model: type[models.Model],
+    rows: Iterable[tuple[Any, int | None]],
+    *,
+    what: str,
+    why: str = "",
+    where: str = "",
+) -> int:
+    """Record that staff user ``actor`` saw a list of ``model`` rows: ONE event, however
+    long the list (decision 0016).
+
+    ``rows`` are ``(pk, customer id)`` of the rows shown. The event's ``data["shown"]``
+    maps each customer's id (as text) to the pks of their rows, so each customer's access
+    log finds it (:func:`staff_accesses`); its ``customer_id`` is that customer's when the
+    list showed only one, else empty. Nothing is logged for non-staff actors or a list
+    without customers' rows. Returns the number of events written (0 or 1).
+    """
+    shown: dict[str, list] = {}
+    for pk, customer_id in rows:
+        if customer_id is not None:
+            shown.setdefault(str(int(customer_id)), []).append(pk)
+    if not shown or not _is_staff(actor):
+        return 0
+    only = int(next(iter(shown))) if len(shown) == 1 else None
+    data = {"what": what, **_context(why, where), "shown": shown}
+    return log_action_rows([(_label(model), LIST, only, data)], ACCESSED, actor=actor)
+
+
+def _request_context(request, why: str) -> dict:
+    """The actor (``request.auth`` for the API, else the user), the purpose (``why``, the
+    ``X-Kyklos-Purpose`` header or a ``purpose`` query parameter) and the request's method
+    and path."""
+    return {
+        "actor": getattr(request, "auth", None) or getattr(request, "user", None),
+        "why": why or request.headers.get(PURPOSE_HEADER, "") or request.GET.get("purpose", ""),
+        "where": f"{request.method} {request.path}",
+    }
 
 
 def log_request_access(
@@ -147,32 +203,50 @@ def log_request_access(
     object_type: str = "customers.customer",
     object_id: Any = None,
 ) -> int:
-    """:func:`log_access` for a view or API operation: the actor is the request's user
-    (``request.auth`` for the API), the purpose comes from ``why``, the
-    ``X-Kyklos-Purpose`` header or a ``purpose`` query parameter, and ``where`` is the
-    request's method and path."""
-    actor = getattr(request, "auth", None) or getattr(request, "user", None)
-    purpose = why or request.headers.get(PURPOSE_HEADER, "") or request.GET.get("purpose", "")
+    """:func:`log_access` for a view or API operation (see :func:`_request_context`)."""
+    context = _request_context(request, why)
     return log_access(
-        actor,
+        context.pop("actor"),
         customer_ids,
         what=what,
-        why=purpose,
-        where=f"{request.method} {request.path}",
         object_type=object_type,
         object_id=object_id,
+        **context,
+    )
+
+
+def log_request_list_access(
+    request, model: type[models.Model], rows: Iterable[tuple[Any, int | None]], *, what: str
+) -> int:
+    """:func:`log_list_access` for a view or API operation (see :func:`_request_context`)."""
+    context = _request_context(request, "")
+    return log_list_access(context.pop("actor"), model, rows, what=what, **context)
+
+
+def concerning(customer_id: int) -> Q:
+    """The audit events about a customer: those with their ``customer_id`` and the
+    access events of lists that showed their rows among others'."""
+    return Q(customer_id=customer_id) | Q(
+        customer_id__isnull=True, action=ACCESSED, data__shown__has_key=str(int(customer_id))
     )
 
 
 def staff_accesses(customer_id: int):
     """What the provider's staff did with a customer's data, newest first: every view
-    (:data:`ACCESSED`) and every change made by a staff user. The customer sees this in
-    their access request (category "audit_trail")."""
+    (:data:`ACCESSED`, also as part of a list) and every change made by a staff user. The
+    customer sees this in their access request (category "audit_trail")."""
     return (
-        AuditEvent.objects.filter(customer_id=customer_id, actor__is_staff=True)
+        AuditEvent.objects.filter(concerning(customer_id), actor__is_staff=True)
         .order_by("-at", "-id")
         .values("at", "actor_label", "action", "object_type", "object_id", "data")
     )
+
+
+def _object(row: dict, customer_id: int) -> str:
+    if row["object_id"] == LIST and "shown" in row["data"]:
+        mine = row["data"]["shown"].get(str(customer_id), [])
+        return f"{row['object_type']}#{','.join(str(pk) for pk in mine)}"
+    return f"{row['object_type']}#{row['object_id']}"
 
 
 def export_access_log(subject) -> Iterable[dict]:
@@ -184,7 +258,7 @@ def export_access_log(subject) -> Iterable[dict]:
             "when": row["at"].isoformat(),
             "who": row["actor_label"],
             "what": row["data"].get("what") or row["action"],
-            "object": f"{row['object_type']}#{row['object_id']}",
+            "object": _object(row, subject.customer_id),
             "why": row["data"].get("why", ""),
         }
         for row in staff_accesses(subject.customer_id)

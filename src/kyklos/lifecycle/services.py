@@ -75,6 +75,8 @@ def order_service(
         cycle = parent.cycle
     elif parent is not None:
         raise ValidationError({"parent": _("Only add-ons attach to another service.")})
+    if len(label) > Service._meta.get_field("label").max_length:
+        raise ValidationError({"label": _("A label has at most 200 characters.")})
 
     price = catalog.price_on(product, cycle, day)
     end = schedule.period_end(day, cycle)
@@ -94,7 +96,7 @@ def order_service(
         customer=customer,
         product=product,
         parent=parent,
-        label=label[:200],
+        label=label,
         cycle=cycle,
         state=State.PENDING,
         state_changed_on=day,

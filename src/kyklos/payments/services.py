@@ -31,7 +31,7 @@ from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.core import clock
 from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action
-from kyklos.core.money import ZERO, round_money
+from kyklos.core.money import ZERO, quantum, round_money
 from kyklos.customers.models import Customer
 from kyklos.notifications import services as notices
 from kyklos.notifications.models import Event
@@ -65,6 +65,27 @@ def parse_amount(value, field: str = "amount") -> Decimal:
     if not amount.is_finite() or amount <= 0:
         raise ValidationError({field: _("The amount must be greater than zero.")})
     return amount
+
+
+#: Amount columns hold 12 digits before the decimal point.
+MAX_AMOUNT_DIGITS = 12
+
+
+def exact_amount(amount: Decimal, currency: str, field: str = "amount") -> Decimal:
+    """``amount`` in ``currency``, refused when it has more decimals than the currency
+    (never rounded away) or more digits than an amount column holds."""
+    if amount.adjusted() >= MAX_AMOUNT_DIGITS:
+        raise ValidationError({field: _("%(a)s is too large an amount.") % {"a": amount}})
+    exact = round_money(amount, currency)
+    if exact != amount:
+        decimals = -quantum(currency).as_tuple().exponent
+        raise ValidationError(
+            {
+                field: _("%(c)s amounts have at most %(n)d decimals; %(a)s has more.")
+                % {"c": currency, "n": decimals, "a": amount}
+            }
+        )
+    return exact
 
 
 def check_payable(invoice: Invoice, currency: str | None = None) -> None:
@@ -115,7 +136,14 @@ def record_payment(
     paid_on = paid_on or clock.today()
     if paid_on > clock.today():
         raise ValidationError({"paid_on": _("A payment cannot be dated in the future.")})
-    amount = round_money(amount, invoice.currency)
+    if paid_on < invoice.issued_on:
+        raise ValidationError(
+            {
+                "paid_on": _("A payment cannot be dated before %(n)s was issued (%(d)s).")
+                % {"n": invoice.number, "d": invoice.issued_on}
+            }
+        )
+    amount = exact_amount(amount, invoice.currency)
     owed = invoice.total - amount_paid(invoice)
     excess = ZERO
     if amount > owed:

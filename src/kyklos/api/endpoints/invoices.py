@@ -9,7 +9,7 @@ from kyklos.api import selectors
 from kyklos.api.auth import roles
 from kyklos.api.errors import get_or_404
 from kyklos.api.pagination import Page
-from kyklos.api.schemas import ERRORS_WITH_404, InvoiceOut, PaymentIn, PaymentResultOut
+from kyklos.api.schemas import ERRORS_WITH_404, Id, InvoiceOut, PaymentIn, PaymentResultOut
 from kyklos.billing import selectors as billing
 from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.payments.services import record_payment
@@ -19,7 +19,7 @@ router = Router(tags=["invoices"])
 
 @router.get("", response=list[InvoiceOut], auth=roles(R.BILLING, R.SUPPORT, R.DPO))
 @paginate(Page)
-def list_invoices(request, customer: int | None = None):
+def list_invoices(request, customer: Id | None = None):
     """Billing documents, optionally of one customer."""
     return selectors.invoices(customer)
 

@@ -5,13 +5,13 @@ from kyklos.accounts import roles as R
 from kyklos.api import selectors
 from kyklos.api.auth import roles
 from kyklos.api.pagination import Page
-from kyklos.api.schemas import NotificationOut
+from kyklos.api.schemas import Id, NotificationOut
 
 router = Router(tags=["notifications"])
 
 
 @router.get("", response=list[NotificationOut], auth=roles(R.BILLING, R.SUPPORT))
 @paginate(Page)
-def list_notifications(request, customer: int | None = None):
+def list_notifications(request, customer: Id | None = None):
     """Notices in the outbox (queued, sent, failed or skipped), optionally of one customer."""
     return selectors.notifications(customer)
