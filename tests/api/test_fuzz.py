@@ -30,10 +30,12 @@ def world(db):
     product = factories.product(code="web-basic", prices={"annual": "120.00"})
     service = services.order_service(customer=customer, product=product, cycle="annual")
     ticket = support.open_ticket(
-        subject="Checkout broken",
-        body="Card payments fail.",
-        department="technical",
-        customer=customer,
+        support.NewTicket(
+            subject="Checkout broken",
+            body="Card payments fail.",
+            department="technical",
+            customer=customer,
+        )
     )
     return {
         "customer_id": customer.pk,
