@@ -38,3 +38,48 @@ def build(
         maintype, subtype = content_type.split("/")
         msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     return msg.as_bytes(policy=SMTP)
+
+
+def write_large(path, *, sizes: list[int], seed: int = 12) -> list[tuple[str, int, str]]:
+    """Write a message with a short text and one base64 attachment per size to ``path``,
+    a chunk at a time (a 50 MB message without holding it in memory). Returns each
+    attachment's filename, size and SHA-256."""
+    import base64
+    import hashlib
+    import random
+
+    rng = random.Random(seed)
+    boundary = "=-=kyklos-large-message=-="
+    files = []
+    with open(path, "wb") as out:
+        out.write(
+            b"From: Maria Nowak <maria@example.gr>\r\n"
+            b"To: support@kyklos.localhost\r\n"
+            b"Subject: The scans you asked for\r\n"
+            b"Date: Mon, 01 Mar 2027 10:00:00 +0200\r\n"
+            b"Message-ID: <large@mail.example.gr>\r\n"
+            b"MIME-Version: 1.0\r\n"
+            b'Content-Type: multipart/mixed; boundary="' + boundary.encode() + b'"\r\n\r\n'
+        )
+        out.write(
+            b"--" + boundary.encode() + b"\r\n"
+            b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            b"Hello,\r\nhere are the contracts and the scans of the invoices.\r\n\r\nMaria\r\n"
+        )
+        for n, size in enumerate(sizes, start=1):
+            name = f"scan-{n}.pdf"
+            out.write(
+                b"--" + boundary.encode() + b"\r\n"
+                b"Content-Type: application/pdf\r\n"
+                b"Content-Transfer-Encoding: base64\r\n"
+                b'Content-Disposition: attachment; filename="' + name.encode() + b'"\r\n\r\n'
+            )
+            digest, left = hashlib.sha256(), size
+            while left:
+                chunk = rng.randbytes(min(left, 57 * 1024))
+                left -= len(chunk)
+                digest.update(chunk)
+                out.write(base64.encodebytes(chunk).replace(b"\n", b"\r\n"))
+            files.append((name, size, digest.hexdigest()))
+        out.write(b"--" + boundary.encode() + b"--\r\n")
+    return files

@@ -63,6 +63,33 @@ def test_a_message_over_the_size_limit_is_refused(monkeypatch, settings, now):
     assert not Ticket.objects.exists() and not QuarantinedMessage.objects.exists()
 
 
+class Endless(io.RawIOBase):
+    """Standard input that never ends; counts what was read."""
+
+    read_bytes = 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        buffer[:] = b"x" * len(buffer)
+        self.read_bytes += len(buffer)
+        return len(buffer)
+
+
+@pytest.mark.django_db
+def test_reading_stops_as_soon_as_the_message_passes_the_limit(monkeypatch, settings, now):
+    settings.KYKLOS_INTAKE = {**settings.KYKLOS_INTAKE, "MAX_MESSAGE_BYTES": 1024 * 1024}
+    stdin = Endless()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(stdin)))
+
+    with pytest.raises(CommandError) as error:
+        call_command("mail_in")
+
+    assert error.value.returncode == 65
+    assert stdin.read_bytes <= 1024 * 1024 + 64 * 1024
+
+
 def run(raw: bytes, **env) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "kyklos", "mail-in"],

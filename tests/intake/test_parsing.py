@@ -165,3 +165,55 @@ def test_parse_never_raises_on_garbled_headers(headers, body):
     )
     mail = parse(raw)
     classify(mail.message, mail.sender_email)
+
+
+def _outcome(mail):
+    return (
+        mail.message_id,
+        mail.subject,
+        mail.body,
+        mail.problems,
+        [(a.filename, a.content_type, a.size, a.sha256, a.content) for a in mail.attachments],
+    )
+
+
+def test_bodies_kept_on_disk_give_what_bodies_in_memory_give(monkeypatch):
+    inner = build(text="Forwarded\n" * 50, attachments=[("q.zip", bytes(range(256)) * 20, "a/b")])
+    raws = [
+        build(
+            text="Hello\n" * 400,
+            attachments=[
+                ("scan.pdf", bytes(range(256)) * 40, "application/pdf"),
+                ("log.txt", "καλημέρα\r\n".encode() * 300, "text/plain"),
+                ("note.eml", inner, "message/rfc822"),
+            ],
+        ),
+        build(text=None, html="<p>" + "Hello " * 1000 + "</p>"),
+        (  # quoted-printable, damaged base64, no closing boundary
+            b"From: maria@example.gr\r\nMessage-ID: <q1@example.gr>\r\n"
+            b'Content-Type: multipart/mixed; boundary="X"\r\n\r\n'
+            b"--X\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n"
+            b"Content-Disposition: attachment; filename=a.txt\r\n\r\n"
+            + b"caf=C3=A9 and a soft =\r\nbreak\r\n" * 300
+            + b"--X\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + b"JVBERi0xLjQK*&^%\r\n" * 300
+        ),
+    ]
+    in_memory = [_outcome(parse(raw)) for raw in raws]
+
+    monkeypatch.setattr("kyklos.intake.parsing.SPILL_BYTES", 10)
+    on_disk = [_outcome(parse(raw)) for raw in raws]
+
+    assert on_disk == in_memory
+
+
+def test_a_message_is_parsed_from_a_file_as_from_its_bytes(tmp_path):
+    raw = build(message_id=None, attachments=[("a.bin", b"\x00\x01" * 300_000, "a/b")])
+    path = tmp_path / "m.eml"
+    path.write_bytes(raw)
+
+    with open(path, "rb") as handle:
+        mail = parse(handle)
+
+    assert _outcome(mail) == _outcome(parse(raw))
+    assert mail.attachments[0].size == 600_000

@@ -341,6 +341,23 @@ def test_attachments_over_the_limit_are_kept_out_and_the_sender_told(customer, n
     assert told.headers["Auto-Submitted"] == "auto-replied"
 
 
+def test_a_message_given_as_a_file_is_stored_from_it(customer, now, settings, tmp_path):
+    settings.KYKLOS_INTAKE = {**settings.KYKLOS_INTAKE, "MAX_ATTACHMENT_BYTES": 2_000_000}
+    kept, refused = bytes(range(256)) * 4096, b"\xff" * 1_500_000  # 1 MB, then 1.5 MB
+    raw = build(attachments=[("kept.pdf", kept, "application/pdf"), ("big.zip", refused, "a/b")])
+    path = tmp_path / "m.eml"
+    path.write_bytes(raw)
+
+    with open(path, "rb") as handle:
+        receipt = services.receive(handle)
+
+    (attachment,) = Attachment.objects.all()
+    assert (attachment.filename, attachment.size) == ("kept.pdf", len(kept))
+    assert attachment.file.read() == kept
+    assert receipt.refused == ("big.zip",)
+    assert receipt.quarantine.size == len(raw) and receipt.quarantine.raw.read() == raw
+
+
 def test_a_26_mb_attachment_is_over_the_25_mb_limit_of_r5_4(customer, now):
     video = base64.encodebytes(b"\0" * (26 * 1024 * 1024)).replace(b"\n", b"\r\n")
     raw = (

@@ -137,10 +137,10 @@ class QuarantinedMessageAdmin(admin.ModelAdmin):
     def _preview(self, obj) -> dict:
         try:
             with obj.raw.open("rb") as handle:
-                raw = handle.read()
+                mail = parse(handle)
         except OSError:
             return {"preview_error": _("The raw message file is missing.")}
-        mail = parse(raw)
+        mail.close()
         headers = [
             (name, value) for name in PREVIEW_HEADERS for value in mail.message.get_all(name, [])
         ]

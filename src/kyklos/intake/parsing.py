@@ -3,20 +3,30 @@
 :func:`parse` never raises on bad input: what it cannot read it reports in
 ``ParsedMail.problems`` (structural MIME defects, an undecodable body), and the caller
 decides (see :mod:`kyklos.intake.services`: such messages are quarantined, not guessed at).
+
+It streams: the message is read a chunk at a time, the body of a part larger than
+:data:`SPILL_BYTES` goes to a temporary file instead of memory, and each attachment is
+decoded from there into a temporary file of its own. A 50 MB message needs a few MB.
 """
 
 from __future__ import annotations
 
+import binascii
 import hashlib
+import io
 import mimetypes
+import quopri
 import re
+import tempfile
 import unicodedata
+from collections import deque
 from dataclasses import dataclass, field
 from email import errors, policy
+from email.feedparser import BufferedSubFile, BytesFeedParser, NeedMoreData
 from email.message import EmailMessage
-from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from pathlib import PurePath
+from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -40,15 +50,28 @@ _GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
 _POLISH = re.compile(r"[ąćęłńóśźżĄĆĘŁŃÓŚŹŻ]")
 
 
+#: Bytes read from the input at a time.
+CHUNK_BYTES = 64 * 1024
+#: A part's body larger than this is kept in a temporary file while the message is parsed.
+SPILL_BYTES = 256 * 1024
+
+
 @dataclass
 class MailAttachment:
+    """A decoded attachment; its bytes are in ``file`` (in memory when small, else a
+    temporary file), read from the start."""
+
     filename: str
     content_type: str
-    content: bytes
+    file: BinaryIO
+    size: int
+    sha256: str
 
     @property
-    def size(self) -> int:
-        return len(self.content)
+    def content(self) -> bytes:
+        """All the bytes at once; for small attachments and tests."""
+        self.file.seek(0)
+        return self.file.read()
 
 
 @dataclass
@@ -68,6 +91,15 @@ class ParsedMail:
     attachments: list[MailAttachment] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
+    def close(self) -> None:
+        """Release the temporary files of the attachments and of the large bodies."""
+        for attachment in self.attachments:
+            attachment.file.close()
+        for part in self.message.walk():
+            spill = part.__dict__.pop(_SPILL, None)
+            if spill is not None:
+                spill.close()
+
     @property
     def thread_ids(self) -> list[str]:
         """Message-IDs this one answers, nearest first, without repeats."""
@@ -85,12 +117,13 @@ class ParsedMail:
         return default
 
 
-def parse(raw: bytes) -> ParsedMail:
-    msg = BytesParser(policy=policy.default).parsebytes(raw)
+def parse(raw: bytes | BinaryIO) -> ParsedMail:
+    """Parse a message given as bytes or as a binary file (read from where it stands)."""
+    msg, digest = _read(io.BytesIO(raw) if isinstance(raw, bytes | bytearray) else raw)
     problems: list[str] = []
     _check_structure(msg, problems)
     sender_email, sender_name = _sender(msg)
-    message_id, derived = _message_id(msg, raw)
+    message_id, derived = _message_id(msg, digest)
     body, body_parts = _body(msg, problems)
     attachments = _attachments(msg, body_parts, problems)
     return ParsedMail(
@@ -106,6 +139,154 @@ def parse(raw: bytes) -> ParsedMail:
         attachments=attachments,
         problems=problems,
     )
+
+
+# --- reading, with large bodies on disk ------------------------------------------------------
+
+#: The attribute of a part whose body went to a temporary file: all of it but the last
+#: line, which stays the part's payload.
+_SPILL = "_kyklos_spill"
+
+
+def _read(stream: BinaryIO) -> tuple[EmailMessage, str]:
+    """The message read from ``stream`` a chunk at a time, and the SHA-256 of its bytes."""
+    parser = _SpillingParser(policy=policy.default)
+    digest = hashlib.sha256()
+    while chunk := stream.read(CHUNK_BYTES):
+        digest.update(chunk)
+        parser.feed(chunk)
+    return parser.close(), digest.hexdigest()
+
+
+class _SpillingInput(BufferedSubFile):
+    """The parser's line buffer, which keeps large bodies out of memory.
+
+    The standard parser reads the body of a leaf part by iterating over this buffer and
+    joins the lines. Once :meth:`body_of` has named the part, the lines are held back here
+    instead; when they pass :data:`SPILL_BYTES` all but the last go to a temporary file.
+    At the end of the body the held lines reach the parser as usual (for a spilled body,
+    only its last line), so the parser trims the line break that belongs to the next
+    boundary as it always does.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._part: EmailMessage | None = None
+        self._held: deque[str] = deque()
+        self._size = 0
+        self._spill: BinaryIO | None = None
+
+    def body_of(self, part: EmailMessage) -> None:
+        self._part, self._held, self._size, self._spill = part, deque(), 0, None
+
+    def __next__(self):
+        if self._part is None:
+            return super().__next__()
+        while True:
+            line = self.readline()
+            if line is NeedMoreData:
+                return NeedMoreData
+            if line == "":  # the end of the body (stays so when asked again)
+                if self._held:
+                    return self._held.popleft()
+                if self._spill is not None:
+                    setattr(self._part, _SPILL, self._spill)
+                self._part = self._spill = None
+                raise StopIteration
+            self._held.append(line)
+            self._size += len(line)
+            if self._size > SPILL_BYTES:
+                if self._spill is None:
+                    self._spill = tempfile.TemporaryFile()  # closed by ParsedMail.close
+                last = self._held.pop()
+                self._spill.write("".join(self._held).encode("ascii", "surrogateescape"))
+                self._held, self._size = deque([last]), len(last)
+
+
+class _SpillingParser(BytesFeedParser):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._input = _SpillingInput()
+
+    def _parse_headers(self, lines):
+        super()._parse_headers(lines)
+        # What the parser does next with a part that is neither multipart nor message/*
+        # is read its body.
+        if self._cur.get_content_maintype() not in ("multipart", "message"):
+            self._input.body_of(self._cur)
+
+
+def _load(part: EmailMessage) -> EmailMessage:
+    """Put a spilled body back into ``part`` (for a body text or an attached message)."""
+    spill = part.__dict__.pop(_SPILL, None)
+    if spill is not None:
+        spill.seek(0)
+        head = spill.read().decode("ascii", "surrogateescape")
+        spill.close()
+        part._payload = head + (part._payload or "")
+    return part
+
+
+_BASE64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+_NOT_BASE64 = bytes(sorted(set(range(256)) - set(_BASE64)))
+
+
+def _decode_base64(source: BinaryIO, target: BinaryIO) -> None:
+    """Decode as ``part.get_payload(decode=True)`` does (characters outside the alphabet
+    ignored, the data ends at its padding), a chunk at a time."""
+    rest = b""
+    while chunk := source.read(CHUNK_BYTES):
+        data = rest + chunk.translate(None, _NOT_BASE64)
+        whole = len(data) - len(data) % 4
+        if b"=" in data[:whole]:
+            target.write(_a2b(data[:whole]))
+            return
+        target.write(_a2b(data[:whole]))
+        rest = data[whole:]
+    if len(rest) > 1:
+        target.write(_a2b(rest + b"=" * (4 - len(rest))))
+
+
+def _a2b(data: bytes) -> bytes:
+    try:
+        return binascii.a2b_base64(data)
+    except binascii.Error:
+        return b""
+
+
+def _decoded(part: EmailMessage) -> BinaryIO | None:
+    """The decoded body of a leaf part, read from the start: in memory when it is small,
+    else in a temporary file."""
+    spill = part.__dict__.get(_SPILL)
+    cte = str(part.get("content-transfer-encoding", "")).lower()
+    if spill is None or cte not in ("base64", "quoted-printable", "7bit", "8bit", "binary", ""):
+        payload = _load(part).get_payload(decode=True)
+        return None if payload is None else io.BytesIO(payload)
+    del part.__dict__[_SPILL]
+    spill.seek(0, io.SEEK_END)
+    spill.write((part._payload or "").encode("ascii", "surrogateescape"))
+    spill.seek(0)
+    if cte in ("base64", "quoted-printable"):
+        target = tempfile.TemporaryFile()
+        with spill:
+            if cte == "base64":
+                _decode_base64(spill, target)
+            else:
+                quopri.decode(spill, target)
+        target.seek(0)
+        return target
+    return spill
+
+
+def measure(file: BinaryIO) -> tuple[int, str]:
+    """Size and SHA-256 of ``file``, which is left at its start."""
+    file.seek(0)
+    digest, size = hashlib.sha256(), 0
+    while chunk := file.read(CHUNK_BYTES):
+        digest.update(chunk)
+        size += len(chunk)
+    file.seek(0)
+    return size, digest.hexdigest()
 
 
 # --- headers -------------------------------------------------------------------------------
@@ -138,11 +319,11 @@ def _fit_id(mid: str) -> str:
     return f"<sha256-{hashlib.sha256(mid.encode()).hexdigest()}@long-id.invalid>"
 
 
-def _message_id(msg: EmailMessage, raw: bytes) -> tuple[str, bool]:
+def _message_id(msg: EmailMessage, digest: str) -> tuple[str, bool]:
     found = _ids(_raw_header(msg, "Message-ID"))
     if found:
         return found[0], False
-    return f"<sha256-{hashlib.sha256(raw).hexdigest()}@no-message-id.invalid>", True
+    return f"<sha256-{digest}@no-message-id.invalid>", True
 
 
 def _subject(msg: EmailMessage) -> str:
@@ -193,6 +374,7 @@ def _check_structure(msg: EmailMessage, problems: list[str]) -> None:
 
 
 def _text_of(part: EmailMessage, problems: list[str]) -> str:
+    _load(part)
     try:
         content = part.get_content()
     except (LookupError, UnicodeError, AssertionError, ValueError) as exc:
@@ -239,21 +421,24 @@ def _attachments(
         if content_type in ("text/plain", "text/html") and not part.get_filename():
             if part.get_content_disposition() != "attachment":
                 return  # an alternative body we did not choose
-        payload = part.get_payload(decode=True)
-        if payload is None:
+        content = _decoded(part)
+        if content is None:
             return
-        found.append(_attachment(part, len(found), payload))
+        found.append(_attachment(part, len(found), content))
 
     visit(msg)
     return found
 
 
-def _inner_message(part: EmailMessage, problems: list[str]) -> bytes:
+def _inner_message(part: EmailMessage, problems: list[str]) -> BinaryIO:
     try:
-        return part.get_payload(0).as_bytes(policy=policy.SMTP)
+        inner = part.get_payload(0)
+        for sub in inner.walk():
+            _load(sub)
+        return io.BytesIO(inner.as_bytes(policy=policy.SMTP))
     except Exception as exc:
         problems.append(f"unreadable attached message: {exc}")
-        return b""
+        return io.BytesIO()
 
 
 def safe_filename(name: str | None, content_type: str, n: int) -> str:
@@ -270,10 +455,13 @@ def safe_filename(name: str | None, content_type: str, n: int) -> str:
     return name
 
 
-def _attachment(part: EmailMessage, n: int, content: bytes) -> MailAttachment:
+def _attachment(part: EmailMessage, n: int, content: BinaryIO) -> MailAttachment:
     try:
         filename = part.get_filename()
     except Exception:
         filename = None
     content_type = part.get_content_type()
-    return MailAttachment(safe_filename(filename, content_type, n), content_type, content)
+    size, sha256 = measure(content)
+    return MailAttachment(
+        safe_filename(filename, content_type, n), content_type, content, size, sha256
+    )

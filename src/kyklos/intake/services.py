@@ -24,19 +24,24 @@
 Everything happens in one transaction. An unexpected error rolls it back and quarantines
 the raw message (reason ``error``); only a database that cannot be reached is reported as
 :class:`TemporaryFailure` (``mail-in`` then exits 75 so the mail server retries).
+
+The raw message may be given as bytes or as a binary file (``mail-in`` spools standard
+input to one): it is parsed, hashed and stored a chunk at a time, and each attachment goes
+from a temporary file to the storage, so a large message is never held in memory.
 """
 
 from __future__ import annotations
 
-import hashlib
+import io
 import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import BinaryIO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import translation
@@ -47,7 +52,7 @@ from kyklos.core.audit import log_action
 from kyklos.customers.models import Customer
 from kyklos.intake import loops
 from kyklos.intake.models import InboundMessage, QuarantinedMessage, Source
-from kyklos.intake.parsing import MailAttachment, ParsedMail, parse
+from kyklos.intake.parsing import MailAttachment, ParsedMail, measure, parse
 from kyklos.notifications import services as notices
 from kyklos.notifications.models import Outbox
 from kyklos.support import services as support
@@ -94,12 +99,18 @@ def limits() -> dict:
 # --- receiving -----------------------------------------------------------------------------
 
 
-def receive(raw: bytes, *, source: str = Source.MTA, department: str | None = None) -> Receipt:
-    """Process one raw RFC 5322 message; see the module documentation."""
+def receive(
+    raw: bytes | BinaryIO, *, source: str = Source.MTA, department: str | None = None
+) -> Receipt:
+    """Process one raw RFC 5322 message, given as bytes or as a seekable binary file
+    (read from its start); see the module documentation."""
     if source not in Source.values:
         raise ValueError(f"Unknown source {source!r}.")
     department = department or limits()["DEPARTMENT"]
+    if isinstance(raw, bytes | bytearray):
+        raw = io.BytesIO(raw)
     try:
+        raw.seek(0)
         mail = parse(raw)
     except Exception as exc:  # the parser is lenient; this is a bug or a pathological input
         logger.exception("Could not parse an incoming message")
@@ -112,9 +123,11 @@ def receive(raw: bytes, *, source: str = Source.MTA, department: str | None = No
     except Exception as exc:
         logger.exception("Could not process message %s", mail.message_id)
         return _quarantine_after_error(raw, mail, source, department, exc)
+    finally:
+        mail.close()
 
 
-def _receive(raw: bytes, mail: ParsedMail, *, source: str, department: str) -> Receipt:
+def _receive(raw: BinaryIO, mail: ParsedMail, *, source: str, department: str) -> Receipt:
     # The ledger row comes first: a second process with the same Message-ID waits on its
     # unique index until this transaction ends, then finds the message received.
     try:
@@ -163,7 +176,7 @@ def _refusal(mail: ParsedMail) -> tuple[str, str] | None:
 
 
 def _deliver(
-    raw: bytes,
+    raw: BinaryIO,
     mail: ParsedMail,
     entry: InboundMessage,
     *,
@@ -173,7 +186,7 @@ def _deliver(
     requester_email: str = "",
 ) -> Receipt:
     kept, refused = _split_attachments(mail.attachments)
-    files = [support.IncomingFile(a.filename, a.content, a.content_type) for a in kept]
+    files = [_file(a) for a in kept]
     sender = requester_email or mail.sender_email
     body = mail.body.strip() or (
         _("(No text; see the attachments.)") if mail.attachments else _("(No text.)")
@@ -317,12 +330,20 @@ def _split_attachments(
     return kept, refused
 
 
+def _file(attachment: MailAttachment) -> File:
+    """An attachment as a file for the support app, stored from its temporary file."""
+    file = File(attachment.file, name=attachment.filename)
+    file.size = attachment.size
+    file.content_type = attachment.content_type
+    return file
+
+
 def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f}"
 
 
 def _refuse_attachments(
-    raw: bytes,
+    raw: BinaryIO,
     mail: ParsedMail,
     source: str,
     department: str,
@@ -374,7 +395,7 @@ def _refuse_attachments(
 
 
 def _store(
-    raw: bytes,
+    raw: BinaryIO,
     mail: ParsedMail | None,
     source: str,
     department: str,
@@ -383,9 +404,9 @@ def _store(
     *,
     ticket: Ticket | None = None,
 ) -> QuarantinedMessage:
-    digest = hashlib.sha256(raw).hexdigest()
+    size, digest = measure(raw)
     quarantine = QuarantinedMessage(
-        size=len(raw),
+        size=size,
         sha256=digest,
         message_id=mail.message_id if mail else f"<sha256-{digest}@no-message-id.invalid>",
         subject=mail.subject if mail else "",
@@ -397,18 +418,18 @@ def _store(
         received_at=clock.now(),
         ticket=ticket,
     )
-    quarantine.raw.save(f"{digest[:16]}.eml", ContentFile(raw), save=False)
+    quarantine.raw.save(f"{digest[:16]}.eml", File(raw), save=False)
     quarantine.save(force_insert=True)
     log_action(
         quarantine,
         "intake.message.quarantined",
-        data={"reason": reason, "message_id": quarantine.message_id, "size": len(raw)},
+        data={"reason": reason, "message_id": quarantine.message_id, "size": size},
     )
     return quarantine
 
 
 def _quarantine(
-    raw: bytes,
+    raw: BinaryIO,
     mail: ParsedMail,
     entry: InboundMessage,
     department: str,
@@ -422,7 +443,7 @@ def _quarantine(
 
 
 def _quarantine_after_error(
-    raw: bytes, mail: ParsedMail | None, source: str, department: str, exc: Exception
+    raw: BinaryIO, mail: ParsedMail | None, source: str, department: str, exc: Exception
 ) -> Receipt:
     detail = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, ValidationError):
@@ -472,18 +493,21 @@ def release(
                 )
                 % {"number": quarantine.ticket.number if quarantine.ticket else "?"}
             )
-        with quarantine.raw.open("rb") as handle:
-            raw = handle.read()
-        mail = parse(raw)
-        if not (mail.sender_email or customer or requester_email):
-            raise ValidationError(
-                {
-                    "customer": _(
-                        "The message has no usable sender: choose a customer or give an address."
+        with quarantine.raw.open("rb") as raw:
+            mail = parse(raw)
+            try:
+                if not (mail.sender_email or customer or requester_email):
+                    raise ValidationError(
+                        {
+                            "customer": _(
+                                "The message has no usable sender: choose a customer or "
+                                "give an address."
+                            )
+                        }
                     )
-                }
-            )
-        receipt_ticket = _release_into(raw, mail, quarantine, customer, requester_email)
+                receipt_ticket = _release_into(raw, mail, quarantine, customer, requester_email)
+            finally:
+                mail.close()
         quarantine.status = QuarantinedMessage.Status.RELEASED
         quarantine.released_at = clock.now()
         quarantine.released_by = actor if getattr(actor, "is_authenticated", False) else None
@@ -499,7 +523,7 @@ def release(
 
 
 def _release_into(
-    raw: bytes,
+    raw: BinaryIO,
     mail: ParsedMail,
     quarantine: QuarantinedMessage,
     customer: Customer | None,

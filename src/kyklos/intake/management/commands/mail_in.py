@@ -8,17 +8,24 @@ Exit status (sysexits.h, which Postfix, Exim and Sendmail understand):
 - 75 EX_TEMPFAIL: the database cannot be reached, the pipe is misconfigured (unknown
   department) or anything else went wrong — the mail server keeps the message and
   tries again later, so nothing is lost.
+
+The message is spooled to a temporary file as it arrives (reading stops as soon as it
+passes the size limit) and processed from there, so memory stays small however large it is.
 """
 
 import sys
+import tempfile
 
 from django.core.management.base import BaseCommand, CommandError
 
 from kyklos.intake import services
+from kyklos.intake.parsing import CHUNK_BYTES
 from kyklos.support.models import Department
 
 EX_DATAERR = 65
 EX_TEMPFAIL = 75
+#: A message up to this size stays in memory; a larger one goes to a temporary file.
+SPOOL_IN_MEMORY = 1024 * 1024
 
 
 class Command(BaseCommand):
@@ -35,16 +42,29 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts):
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as raw:
+            self._spool(sys.stdin.buffer, raw)
+            self._receive(raw, opts)
+
+    def _spool(self, source, raw) -> None:
+        """Copy the message to ``raw``; refuse it, unread, once it passes the limit."""
         limit = services.limits()["MAX_MESSAGE_BYTES"]
-        raw = sys.stdin.buffer.read(limit + 1)
-        if not raw.strip():
+        size, blank = 0, True
+        while chunk := source.read(min(CHUNK_BYTES, limit + 1 - size)):
+            size += len(chunk)
+            blank = blank and not chunk.strip()
+            if size > limit:
+                raise CommandError(
+                    f"mail-in: the message is larger than {limit // (1024 * 1024)} MB; "
+                    "please send large files another way.",
+                    returncode=EX_DATAERR,
+                )
+            raw.write(chunk)
+        if blank:
             raise CommandError("mail-in: no message on standard input.", returncode=EX_DATAERR)
-        if len(raw) > limit:
-            raise CommandError(
-                f"mail-in: the message is larger than {limit // (1024 * 1024)} MB; "
-                "please send large files another way.",
-                returncode=EX_DATAERR,
-            )
+        raw.seek(0)
+
+    def _receive(self, raw, opts) -> None:
         department = opts["department"] or services.limits()["DEPARTMENT"]
         try:
             known = Department.objects.filter(code=department, is_active=True).exists()
