@@ -368,6 +368,108 @@ def test_every_api_operation_checks_the_role_it_declares(world):
                 assert response.json()["message"]
 
 
+def snapshot() -> dict[str, list]:
+    """Every row of the tables an order, a new customer or a cancellation writes to."""
+    from kyklos.billing.models import Invoice, NumberSeries
+    from kyklos.lifecycle.models import Renewal, Service
+
+    models = (Customer, Service, Renewal, Invoice, NumberSeries, AuditEvent)
+    return {m.__name__: list(m.objects.order_by("pk").values()) for m in models}
+
+
+def bearer(client, method, url, token, data=None):
+    body = json.dumps(data or {})
+    return getattr(client, method)(
+        url, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+
+
+def test_support_may_not_create_customers_order_or_cancel_and_a_refusal_writes_nothing(world):
+    """Issue 12: a support token created customers, ordered services (taking a number of
+    the gapless proforma series) and cancelled them. Now 403, nothing written, and the
+    next proforma billing staff issue has the next number."""
+    maria = world["maria"]
+    service = maria.services.get()
+    product = service.product.code
+    support = api_services.create_token(world["staff"][roles.SUPPORT])[1]
+    billing = api_services.create_token(world["staff"][roles.BILLING])[1]
+    new_customer = {
+        "kind": "company",
+        "name": "Maria Papadopoulou",
+        "company_name": "Papadopoulou IKE",
+        "email": "maria@example.gr",
+        "country": "gr",
+        "language": "el",
+        "terms_version": "2027-01",
+    }
+    order = {"customer": maria.pk, "product": product, "cycle": "annual", "label": "x.gr"}
+    client = Client()
+    with clock.frozen(date(2027, 3, 2)):
+        before = snapshot()
+        refused = [
+            bearer(client, "post", "/api/v1/customers", support, new_customer),
+            bearer(client, "post", "/api/v1/services", support, order),
+            bearer(client, "post", f"/api/v1/services/{service.pk}/cancel", support),
+        ]
+        assert [r.status_code for r in refused] == [403, 403, 403]
+        assert {r.json()["message"] for r in refused} == {
+            "Your role does not allow this operation."
+        }
+        assert snapshot() == before
+
+        ordered = bearer(client, "post", "/api/v1/services", billing, order)
+        assert ordered.status_code == 201, ordered.json()
+        assert ordered.json()["proforma"]["number"] == "PRO-2027-000002"  # no gap
+        assert bearer(client, "post", "/api/v1/customers", billing, new_customer).status_code == 201
+        cancelled = bearer(client, "post", f"/api/v1/services/{service.pk}/cancel", billing)
+        assert cancelled.status_code == 200, cancelled.json()
+
+
+def test_support_and_technical_staff_read_and_work_tickets_through_the_api(world):
+    """Issue 12: staff who work tickets in the desk got 403 on the ticket API."""
+    from kyklos.support import services as support
+
+    ticket = support.open_ticket(
+        support.NewTicket(
+            subject="Mail down",
+            body="Since this morning",
+            department="technical",
+            customer=world["maria"],
+        ),
+        notify=False,
+    )
+    client = Client()
+    for role, priority in ((roles.SUPPORT, "high"), (roles.TECHNICAL, "urgent")):
+        token = api_services.create_token(world["staff"][role])[1]
+        url = f"/api/v1/tickets/{ticket.pk}"
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        assert client.get("/api/v1/tickets", **headers).json()["count"] == 1, role
+        assert client.get(url, **headers).status_code == 200, role
+        assert client.get(f"{url}/messages", **headers).status_code == 200, role
+        changed = bearer(client, "patch", url, token, {"priority": priority})
+        assert changed.status_code == 200 and changed.json()["priority"] == priority, role
+        reply = bearer(
+            client, "post", f"{url}/messages", token, {"body": "Looking", "kind": "note"}
+        )
+        assert reply.status_code == 201, (role, reply.json())
+    dpo = api_services.create_token(world["staff"][roles.DPO])[1]
+    assert bearer(client, "patch", f"/api/v1/tickets/{ticket.pk}", dpo, {}).status_code == 403
+
+
+def test_the_dpo_gets_no_invoices(world):
+    """Issue 12: a DPO token listed invoices and downloaded their PDFs."""
+    invoice = world["maria"].invoices.get()
+    client = Client()
+    headers = {
+        "HTTP_AUTHORIZATION": f"Bearer {api_services.create_token(world['staff'][roles.DPO])[1]}"
+    }
+    for url in ("/api/v1/invoices", f"/api/v1/invoices/{invoice.pk}.pdf"):
+        response = client.get(url, **headers)
+        assert response.status_code == 403, url
+        assert response["Content-Type"].startswith("application/json")
+    assert not can(world["staff"][roles.DPO], "invoice.view", invoice)
+
+
 def test_customers_and_anonymous_callers_get_401_from_every_operation(world):
     maria = world["maria"].user
     forged = "kyk_forged-token-of-a-customer"
