@@ -393,15 +393,8 @@ def test_support_may_not_create_customers_order_or_cancel_and_a_refusal_writes_n
     product = service.product.code
     support = api_services.create_token(world["staff"][roles.SUPPORT])[1]
     billing = api_services.create_token(world["staff"][roles.BILLING])[1]
-    new_customer = {
-        "kind": "company",
-        "name": "Maria Papadopoulou",
-        "company_name": "Papadopoulou IKE",
-        "email": "maria@example.gr",
-        "country": "gr",
-        "language": "el",
-        "terms_version": "2027-01",
-    }
+    new_customer = dict(kind="person", name="Eleni K", email="eleni@example.gr", country="GR")
+    new_customer |= {"language": "el", "adult_confirmed": True, "terms_version": "2027-01"}
     order = {"customer": maria.pk, "product": product, "cycle": "annual", "label": "x.gr"}
     client = Client()
     with clock.frozen(date(2027, 3, 2)):

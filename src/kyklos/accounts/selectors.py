@@ -42,11 +42,10 @@ def role_work(role: str) -> str:
     for app_label, verbs in roles.grants()[role].items():
         if verbs:
             by_verbs.setdefault(frozenset(verbs), []).append(app_label)
-    parts = [
-        f"{', '.join(sorted(by_verbs[verbs]))} "
-        f"({', '.join(sorted(verbs, key=roles.VERBS.index))})"
-        for verbs in sorted(by_verbs, key=_verbs_key)
-    ]
+    parts = []
+    for verbs in sorted(by_verbs, key=_verbs_key):
+        apps, said = sorted(by_verbs[verbs]), sorted(verbs, key=roles.VERBS.index)
+        parts.append(f"{', '.join(apps)} ({', '.join(said)})")
     extra = sorted(roles.EXTRA.get(role, ()))
     if extra:
         parts.append("permission " + ", ".join(f"`{p}`" for p in extra))
