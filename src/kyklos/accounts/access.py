@@ -2,21 +2,26 @@
 
 Views declare who may use them, so the authorisation test matrix can walk every URL:
 
-- :func:`require_role` (``@require_role(roles.BILLING)``): staff with one of the roles and
-  a verified second factor; others get 403, anonymous users the login page;
+- :func:`require_permission` (``@require_permission("support", "change")``): staff whose
+  role the grant table (:mod:`kyklos.accounts.roles`) gives that need, with a verified
+  second factor; others get 403, anonymous users the login page. This is how staff views
+  say who they are for: what they do, not a list of roles;
+- :func:`require_role` (``@require_role(roles.DPO)``): the same for an explicit list of
+  roles, for the rare page that is about a role rather than an app;
 - :func:`customer_only`: logged-in customers (the portal marks its views with it);
 - :func:`any_user`: any logged-in user (their own account and security pages);
 - :func:`public`: no login (the login pages themselves).
 
 Services and views ask :func:`can` (``can(user, "invoice.view", invoice)``) for actions
-with a per-object rule: staff by role, customers only on their own objects (the object's
-``audit_customer_id``). Apps declare their actions with :func:`register_action` in
-``AppConfig.ready``. An unknown action is refused loudly (fail closed).
+with a per-object rule: staff whose role is granted the action's need, customers only on
+their own objects (the object's ``audit_customer_id``). Apps declare their actions with
+:func:`register_action` in ``AppConfig.ready``. An unknown action is refused loudly (fail
+closed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
@@ -25,7 +30,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from kyklos.accounts import roles as R
-from kyklos.accounts.roles import has_role
+from kyklos.accounts.roles import Need, allowed_roles, has_role, need
 
 PUBLIC = "public"
 USER = "user"
@@ -35,13 +40,22 @@ STAFF = "staff"
 
 @dataclass(frozen=True)
 class Access:
-    """Who a view is for. ``roles`` only for :data:`STAFF` (admin is always allowed)."""
+    """Who a view is for. For :data:`STAFF`: explicit ``roles``, or the ``needs`` whose
+    roles the grant table gives (read when asked, so grants added later count); the
+    admin role is always allowed."""
 
     audience: str
-    roles: frozenset[str] = frozenset()
+    explicit_roles: frozenset[str] = frozenset()
+    needs: tuple[Need, ...] = ()
+
+    @property
+    def roles(self) -> frozenset[str]:
+        if self.audience != STAFF:
+            return frozenset()
+        return self.explicit_roles | (allowed_roles(*self.needs) if self.needs else {R.ADMIN})
 
     def allows_role(self, role: str) -> bool:
-        return self.audience == STAFF and (role == R.ADMIN or role in self.roles)
+        return role in self.roles
 
 
 def declared(view) -> Access | None:
@@ -83,25 +97,39 @@ def any_user(view):
     return _mark(wrapper, Access(USER))
 
 
-def require_role(*allowed: str):
-    """Staff with one of ``allowed`` roles (admin always) and a verified second factor."""
-    unknown = set(allowed) - R.STAFF_ROLES
-    if unknown:
-        raise ValueError(f"Unknown role(s) {sorted(unknown)}")
-
+def _staff_view(access: Access):
     def decorate(view):
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not (is_verified(user) and has_role(user, *allowed)):
+            if not (is_verified(user) and has_role(user, *access.roles)):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
-        return _mark(wrapper, Access(STAFF, frozenset(allowed)))
+        return _mark(wrapper, access)
 
     return decorate
+
+
+def require_role(*allowed: str):
+    """Staff with one of ``allowed`` roles (admin always) and a verified second factor."""
+    unknown = set(allowed) - R.STAFF_ROLES
+    if unknown:
+        raise ValueError(f"Unknown role(s) {sorted(unknown)}")
+    return _staff_view(Access(STAFF, explicit_roles=frozenset(allowed) | {R.ADMIN}))
+
+
+def require_permission(app_label: str, verb: str, *alternatives: tuple[str, str]):
+    """Staff whose role the grant table gives ``verb`` on ``app_label`` (or one of the
+    ``alternatives``, each an ``(app_label, verb)``), with a verified second factor::
+
+        @require_permission("support", "change")
+        @require_permission("support", "change", ("projects", "add"))  # either will do
+    """
+    needs = (need(app_label, verb), *(need(*other) for other in alternatives))
+    return _staff_view(Access(STAFF, needs=needs))
 
 
 # --- actions and per-object rules ---------------------------------------------------------
@@ -109,9 +137,13 @@ def require_role(*allowed: str):
 
 @dataclass(frozen=True)
 class Rule:
-    roles: frozenset[str]
+    need: Need
     customer: bool = False  # a customer may, on their own objects
     check: Callable | None = None  # extra per-object rule for staff: check(user, obj)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return allowed_roles(self.need)
 
 
 _actions: dict[str, Rule] = {}
@@ -119,18 +151,17 @@ _actions: dict[str, Rule] = {}
 
 def register_action(
     action: str,
-    roles: Iterable[str],
+    app_label: str,
+    verb: str,
     *,
     customer: bool = False,
     check: Callable | None = None,
 ) -> None:
-    """Declare ``action`` ("app.thing.verb"): the staff roles that may do it (admin
-    always), whether a customer may do it on their own objects, and an optional extra
-    per-object rule for staff."""
-    wanted = frozenset(roles)
-    if wanted - R.STAFF_ROLES:
-        raise ValueError(f"Unknown role(s) {sorted(wanted - R.STAFF_ROLES)}")
-    _actions[action] = Rule(wanted, customer, check)
+    """Declare ``action`` ("app.thing.verb") as what it does in the grant table's terms
+    (``verb`` on ``app_label``: the roles granted that may do it, admin always), whether a
+    customer may do it on their own objects, and an optional extra per-object rule for
+    staff."""
+    _actions[action] = Rule(need(app_label, verb), customer, check)
 
 
 def actions() -> dict[str, Rule]:
@@ -184,18 +215,18 @@ def authorize(actor, action: str, obj=None) -> None:
         raise PermissionDenied(f"{action} is not allowed")
 
 
-# The actions of the apps that exist today.
-register_action("customer.view", R.ROLES, customer=True)
-register_action("customer.change", [R.BILLING, R.SUPPORT], customer=True)
-register_action("customer.lock", [R.BILLING])
-register_action("service.view", [R.BILLING, R.SUPPORT, R.TECHNICAL, R.DPO], customer=True)
-register_action("service.order", [R.BILLING, R.SUPPORT], customer=True)
-register_action("service.renew", [R.BILLING, R.SUPPORT], customer=True)
-register_action("service.cancel", [R.BILLING, R.SUPPORT], customer=True)
-register_action("invoice.view", [R.BILLING, R.SUPPORT, R.DPO], customer=True)
-register_action("payment.record", [R.BILLING])
-register_action("product.view", R.ROLES)
-register_action("product.change", [R.ADMIN])
-register_action("notification.view", [R.BILLING, R.SUPPORT])
-register_action("audit.view", [R.DPO])
-register_action("security_log.view", [R.DPO])
+# The actions of the apps that exist today, as what they do in the grant table.
+register_action("customer.view", "customers", "view", customer=True)
+register_action("customer.change", "customers", "change", customer=True)
+register_action("customer.lock", "customers", "change")  # as the admin's lock action
+register_action("service.view", "lifecycle", "view", customer=True)
+register_action("service.order", "lifecycle", "add", customer=True)
+register_action("service.renew", "lifecycle", "change", customer=True)
+register_action("service.cancel", "lifecycle", "change", customer=True)
+register_action("invoice.view", "billing", "view", customer=True)
+register_action("payment.record", "payments", "add")
+register_action("product.view", "catalog", "view")
+register_action("product.change", "catalog", "change")
+register_action("notification.view", "notifications", "view")
+register_action("audit.view", "core", "view")
+register_action("security_log.view", "accounts", "view")

@@ -1,10 +1,17 @@
 """Staff roles (R10.1): billing, support, technical, DPO, admin.
 
 A role is a Django group whose permissions are declared here, as data: for each role, the
-apps (and which of view/add/change/delete) it works with. The groups are created by a data
-migration and brought up to date after every ``migrate`` (``post_migrate``), so an app
-installed later is covered as soon as it declares its rights with :func:`grant` in its
-``AppConfig.ready``::
+apps (and which of view/add/change/delete) it works with. This grant table is the one source
+of truth for authorisation: the admin's groups are built from it, and the API
+(:func:`kyklos.api.auth.needs`), the desk and every other staff view
+(:func:`kyklos.accounts.access.require_permission`) and the per-object actions
+(:func:`kyklos.accounts.access.register_action`) each declare what they do as an
+``(app_label, verb)`` need and ask :func:`allowed_roles` who may. docs/security.md's role
+table is rendered from it (:func:`kyklos.accounts.selectors.role_table`).
+
+The groups are created by a data migration and brought up to date after every ``migrate``
+(``post_migrate``), so an app installed later is covered as soon as it declares its rights
+with :func:`grant` in its ``AppConfig.ready``::
 
     from kyklos.accounts import roles
     roles.grant(roles.SUPPORT, "support", "view", "add", "change")
@@ -17,6 +24,7 @@ superuser counts as admin. Decorators and checks that use roles are in
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import NamedTuple
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +73,43 @@ def grants() -> dict[str, dict[str, set[str]]]:
     return {role: {app: set(v) for app, v in _grants[role].items()} for role in ROLES}
 
 
+class Need(NamedTuple):
+    """What an operation does, in the grant table's terms: ``Need("lifecycle", "add")``."""
+
+    app_label: str
+    verb: str
+
+    def __str__(self) -> str:
+        return f"{self.app_label} ({self.verb})"
+
+
+def need(app_label: str, verb: str) -> Need:
+    """A checked :class:`Need` (``verb`` is one of :data:`VERBS`)."""
+    if verb not in VERBS:
+        raise ValueError(f"Verbs are {', '.join(VERBS)}, not {verb!r}.")
+    if not app_label or "." in app_label:
+        raise ValueError(f"{app_label!r} is not an app label.")
+    return Need(app_label, verb)
+
+
+def may(role: str, *needs: Need) -> bool:
+    """Whether the grant table gives ``role`` one of ``needs`` (the admin role: always)."""
+    if role == ADMIN:
+        return True
+    granted = _grants[role] if role in STAFF_ROLES else {}
+    return any(n.verb in granted.get(n.app_label, ()) for n in needs)
+
+
+def allowed_roles(*needs: Need) -> frozenset[str]:
+    """The roles the grant table gives one of ``needs``; always includes the admin role."""
+    return frozenset(role for role in ROLES if may(role, *needs))
+
+
+def user_may(user, *needs: Need) -> bool:
+    """Whether active staff ``user`` has a role that is granted one of ``needs``."""
+    return has_role(user, *allowed_roles(*needs))
+
+
 # What each role works with in the apps that exist today. Apps add their own with grant().
 for _app in ("customers", "billing", "payments", "lifecycle", "notifications"):
     grant(BILLING, _app, *WORK)
@@ -74,7 +119,9 @@ grant(SUPPORT, "customers", "view", "change")
 for _app in ("lifecycle", "notifications", "billing", "catalog"):
     grant(SUPPORT, _app, "view")
 
-grant(TECHNICAL, "lifecycle", "view", "change")
+# Technical staff read services; changing a subscription (its price, renewal, cancelling it)
+# is billing's work, so they have no lifecycle "change".
+grant(TECHNICAL, "lifecycle", "view")
 grant(TECHNICAL, "customers", "view")
 grant(TECHNICAL, "catalog", "view")
 

@@ -1,7 +1,8 @@
-"""Reads for the security page and the staff views."""
+"""Reads for the security page and the staff views, and the role table of docs/security.md."""
 
 from __future__ import annotations
 
+from kyklos.accounts import roles
 from kyklos.accounts.models import RecoveryCode, SecurityEvent, UserSession
 
 RECENT_EVENTS = 20
@@ -21,3 +22,42 @@ def recovery_codes_left(user) -> int:
     return RecoveryCode.objects.filter(
         device__user=user, device__confirmed=True, used_at__isnull=True
     ).count()
+
+
+# --- the role table -----------------------------------------------------------------------
+
+
+def _verbs_key(verbs: frozenset[str]) -> tuple:
+    order = [roles.VERBS.index(v) for v in sorted(verbs, key=roles.VERBS.index)]
+    return (-len(order), order)
+
+
+def role_work(role: str) -> str:
+    """What ``role`` works with, from the grant table, in one line: the apps with the same
+    verbs together (``customers, lifecycle (view, change); catalog (view)``), then any
+    extra permissions."""
+    if role == roles.ADMIN:
+        return "everything (a superuser counts as admin)"
+    by_verbs: dict[frozenset[str], list[str]] = {}
+    for app_label, verbs in roles.grants()[role].items():
+        if verbs:
+            by_verbs.setdefault(frozenset(verbs), []).append(app_label)
+    parts = []
+    for verbs in sorted(by_verbs, key=_verbs_key):
+        apps, said = sorted(by_verbs[verbs]), sorted(verbs, key=roles.VERBS.index)
+        parts.append(f"{', '.join(apps)} ({', '.join(said)})")
+    extra = sorted(roles.EXTRA.get(role, ()))
+    if extra:
+        parts.append("permission " + ", ".join(f"`{p}`" for p in extra))
+    return "; ".join(parts) or "nothing"
+
+
+def role_table() -> str:
+    """docs/security.md's role table (Markdown), rendered from :mod:`kyklos.accounts.roles`:
+    the data every interface reads, so the documentation cannot drift from it."""
+    rows = [
+        "| role | group | works with (app labels; verbs) |",
+        "|---|---|---|",
+        *(f"| {role} | {roles.GROUPS[role]} | {role_work(role)} |" for role in roles.ROLES),
+    ]
+    return "\n".join(rows) + "\n"

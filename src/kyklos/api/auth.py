@@ -1,13 +1,16 @@
 """``Authorization: Bearer <token>`` for staff users' API tokens, and who may call what.
 
-Every operation is for the admin role unless it says otherwise with ``auth=roles(...)``::
+An operation says what it does, in the terms of the grant table
+(:mod:`kyklos.accounts.roles`), with ``auth=needs(app_label, verb)``; the roles that may
+call it are the roles the table gives that need::
 
-    from kyklos.accounts import roles as R
-    from kyklos.api.auth import roles
+    from kyklos.api.auth import needs
 
-    @router.get("/tickets", response=..., auth=roles(R.SUPPORT))
+    @router.get("/tickets", response=..., auth=needs("support", "view"))
+    @router.post("/services", response=..., auth=needs("lifecycle", "add"))
 
-A token whose user lacks the role gets 403; the admin role may call everything.
+An operation without ``auth=`` is for the admin role only. A token whose user has none of
+the allowed roles gets 403; the admin role may call everything.
 """
 
 from __future__ import annotations
@@ -28,16 +31,18 @@ class StaffToken(HttpBearer):
     """Authenticates a request by its bearer token; ``request.auth`` is the staff user.
 
     Every refusal is a 401 that says why (no token, unknown, revoked, not active staff),
-    or a 403 when the user has none of the operation's roles (:attr:`roles`; the admin
-    role is always allowed).
+    or a 403 when the user has none of the roles the grant table gives the operation's
+    :attr:`needs` (:attr:`roles`; the admin role is always allowed; no needs: admin only).
     """
 
-    def __init__(self, *allowed: str):
-        unknown = set(allowed) - R.STAFF_ROLES
-        if unknown:
-            raise ValueError(f"Unknown role(s) {sorted(unknown)}")
-        self.roles = frozenset(allowed) | {R.ADMIN}
+    def __init__(self, *needs: R.Need):
+        self.needs = tuple(needs)
         super().__init__()
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """Read from the grant table on every call, so grants added later count."""
+        return R.allowed_roles(*self.needs) if self.needs else frozenset({R.ADMIN})
 
     def __call__(self, request: HttpRequest):
         scheme, _space, token = request.headers.get(self.header, "").partition(" ")
@@ -70,6 +75,7 @@ class StaffToken(HttpBearer):
         return api_token.user
 
 
-def roles(*allowed: str) -> StaffToken:
-    """The ``auth`` of an operation that staff with one of ``allowed`` roles may call."""
-    return StaffToken(*allowed)
+def needs(app_label: str, verb: str) -> StaffToken:
+    """The ``auth`` of an operation that does ``verb`` (view, add, change, delete) on
+    ``app_label``'s data: staff whose role the grant table gives that may call it."""
+    return StaffToken(R.need(app_label, verb))

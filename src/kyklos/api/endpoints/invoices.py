@@ -4,9 +4,8 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from kyklos.accounts import roles as R
 from kyklos.api import selectors
-from kyklos.api.auth import roles
+from kyklos.api.auth import needs
 from kyklos.api.errors import get_or_404
 from kyklos.api.pagination import Page
 from kyklos.api.schemas import ERRORS_WITH_404, Id, InvoiceOut, PaymentIn, PaymentResultOut
@@ -17,7 +16,7 @@ from kyklos.payments.services import record_payment
 router = Router(tags=["invoices"])
 
 
-@router.get("", response=list[InvoiceOut], auth=roles(R.BILLING, R.SUPPORT, R.DPO))
+@router.get("", response=list[InvoiceOut], auth=needs("billing", "view"))
 @paginate(Page)
 def list_invoices(request, customer: Id | None = None):
     """Billing documents, optionally of one customer."""
@@ -35,7 +34,7 @@ def _document(invoice_id: int) -> Invoice:
 @router.get(
     "/{invoice_id}.pdf",
     response={200: None, **ERRORS_WITH_404},
-    auth=roles(R.BILLING, R.SUPPORT, R.DPO),
+    auth=needs("billing", "view"),
 )
 def invoice_pdf(request, invoice_id: int):
     """The document as PDF, in the customer's language (R6.8)."""
@@ -48,7 +47,7 @@ def invoice_pdf(request, invoice_id: int):
 @router.get(
     "/{invoice_id}.xml",
     response={200: None, **ERRORS_WITH_404},
-    auth=roles(R.BILLING, R.SUPPORT, R.DPO),
+    auth=needs("billing", "view"),
 )
 def invoice_xml(request, invoice_id: int):
     """The tax document as an EN 16931 e-invoice: UBL 2.1, Peppol BIS Billing 3.0. A
@@ -69,7 +68,7 @@ def invoice_xml(request, invoice_id: int):
 @router.post(
     "/{invoice_id}/payments",
     response={201: PaymentResultOut, **ERRORS_WITH_404},
-    auth=roles(R.BILLING),
+    auth=needs("payments", "add"),
 )
 def record_invoice_payment(request, invoice_id: int, payload: PaymentIn):
     """Record money received; a payment that covers a proforma settles it and issues the

@@ -2,9 +2,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from kyklos.accounts import roles as R
 from kyklos.api import selectors
-from kyklos.api.auth import roles
+from kyklos.api.auth import needs
 from kyklos.api.errors import get_or_404
 from kyklos.api.schemas import ERRORS, ERRORS_WITH_404, CancelIn, OrderIn, OrderOut, ServiceOut
 from kyklos.catalog.models import Product
@@ -15,7 +14,7 @@ from kyklos.lifecycle.models import Renewal
 router = Router(tags=["services"])
 
 
-@router.post("", response={201: OrderOut, **ERRORS}, auth=roles(R.BILLING, R.SUPPORT))
+@router.post("", response={201: OrderOut, **ERRORS}, auth=needs("lifecycle", "add"))
 def order_service(request, payload: OrderIn):
     """Order a service: it is pending until its first proforma, returned here, is paid."""
     customer = Customer.objects.filter(pk=payload.customer).first()
@@ -48,7 +47,7 @@ def order_service(request, payload: OrderIn):
 @router.get(
     "/{service_id}",
     response={200: ServiceOut, **ERRORS_WITH_404},
-    auth=roles(R.BILLING, R.SUPPORT, R.TECHNICAL, R.DPO),
+    auth=needs("lifecycle", "view"),
 )
 def get_service(request, service_id: int):
     return get_or_404(selectors.services(), service_id, _("There is no service %(id)s."))
@@ -57,7 +56,7 @@ def get_service(request, service_id: int):
 @router.post(
     "/{service_id}/cancel",
     response={200: ServiceOut, **ERRORS_WITH_404},
-    auth=roles(R.BILLING, R.SUPPORT),
+    auth=needs("lifecycle", "change"),
 )
 def cancel_service(request, service_id: int, payload: CancelIn):
     """Ask to stop a service at once or at the end of its period (R3.7, R3.8)."""

@@ -15,6 +15,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import AfterValidator
 
+from kyklos.api.auth import needs
 from kyklos.api.errors import get_or_404
 from kyklos.api.pagination import Page
 from kyklos.api.schemas import ERRORS, ERRORS_WITH_404, Input, UtcDatetime
@@ -190,7 +191,7 @@ def _files(items: list[FileIn]) -> list[services.IncomingFile]:
 NOT_FOUND = _("There is no ticket %(id)s.")
 
 
-@router.get("", response=list[TicketOut])
+@router.get("", response=list[TicketOut], auth=needs("support", "view"))
 @paginate(Page)
 def list_tickets(
     request,
@@ -220,7 +221,7 @@ def _status_or_error(value: str) -> str:
         raise ValidationError({"status": str(exc)}) from None
 
 
-@router.post("", response={201: TicketOut, **ERRORS})
+@router.post("", response={201: TicketOut, **ERRORS}, auth=needs("support", "add"))
 def open_ticket(request, payload: TicketIn):
     """Open a ticket for a customer; the customer gets the acknowledgement e-mail."""
     customer = Customer.objects.filter(pk=payload.customer).first()
@@ -266,12 +267,18 @@ def open_ticket(request, payload: TicketIn):
     return Status(201, _tickets().get(pk=ticket.pk))
 
 
-@router.get("/{ticket_id}", response={200: TicketOut, **ERRORS_WITH_404})
+@router.get(
+    "/{ticket_id}", response={200: TicketOut, **ERRORS_WITH_404}, auth=needs("support", "view")
+)
 def get_ticket(request, ticket_id: int):
     return get_or_404(_tickets(), ticket_id, NOT_FOUND)
 
 
-@router.patch("/{ticket_id}", response={200: TicketOut, **ERRORS_WITH_404})
+@router.patch(
+    "/{ticket_id}",
+    response={200: TicketOut, **ERRORS_WITH_404},
+    auth=needs("support", "change"),
+)
 def change_ticket(request, ticket_id: int, payload: TicketChangeIn):
     """Change status, priority (the SLA targets are recomputed from the ticket's start),
     department or assignee, all or nothing: when one part is refused, nothing changes."""
@@ -296,14 +303,22 @@ def change_ticket(request, ticket_id: int, payload: TicketChangeIn):
     return _tickets().get(pk=ticket_id)
 
 
-@router.get("/{ticket_id}/messages", response={200: list[MessageOut], **ERRORS_WITH_404})
+@router.get(
+    "/{ticket_id}/messages",
+    response={200: list[MessageOut], **ERRORS_WITH_404},
+    auth=needs("support", "view"),
+)
 def list_messages(request, ticket_id: int):
     """The whole thread, oldest first, internal notes included."""
     ticket = get_or_404(_tickets(), ticket_id, NOT_FOUND)
     return selectors.thread(ticket, include_notes=True)
 
 
-@router.post("/{ticket_id}/messages", response={201: MessageOut, **ERRORS_WITH_404})
+@router.post(
+    "/{ticket_id}/messages",
+    response={201: MessageOut, **ERRORS_WITH_404},
+    auth=needs("support", "change"),
+)
 def add_message(request, ticket_id: int, payload: MessageIn):
     """Add a staff reply (e-mailed to the customer), an internal note, or a message from
     the customer (e.g. logged from a phone call). A customer's message to a ticket closed
