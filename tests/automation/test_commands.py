@@ -19,6 +19,15 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+TODAY = date(2028, 3, 1)
+
+
+@pytest.fixture(autouse=True)
+def today():
+    """The daily run refuses days ahead of today: these tests run on 1 March 2028."""
+    with clock.frozen(TODAY):
+        yield TODAY
+
 
 def run(*args) -> str:
     out = StringIO()
@@ -94,7 +103,9 @@ def test_simulate_runs_the_real_steps_and_keeps_nothing(service):
 
 def test_simulation_predicts_what_automation_then_does(service):
     predicted = json.loads(run("simulate", "--start", "2027-12-01", "--days", "75", "--json"))
-    done = json.loads(run("automate", "--from", "2027-12-01", "--to", "2028-02-13", "--json"))
+    done = json.loads(
+        run("automate", "--from", "2027-12-01", "--to", "2028-02-13", "--yes", "--json")
+    )
     assert [d["actions"] for d in predicted] == [d["actions"] for d in done]
 
 
