@@ -1,6 +1,6 @@
 """Helpers for Kyklos' management commands: one-line errors with exit status 2.
 
-Every Kyklos command derives from :class:`Command`. Whatever is wrong with its arguments —
+Every Kyklos command derives from :class:`KyklosCommand`. Whatever is wrong with its arguments —
 an option argparse cannot read, a date no calendar holds, a count out of bounds — ends in
 ONE line on standard error and exit status 2 (the command's ``usage_status``), never a
 traceback and never before anything is written::
@@ -24,6 +24,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 #: that adding ten years or taking a century away still gives a date (year 1–9999).
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2999, 12, 31)
+#: Ten years: the longest simulation or forecast a command accepts.
+MOST_DAYS = 3660
 
 
 def bad_argument(message: str, *, status: int = 2) -> CommandError:
@@ -52,7 +54,7 @@ def _one_line(parser: argparse.ArgumentParser, status: int) -> None:
                 _one_line(sub, status)
 
 
-class Command(BaseCommand):
+class KyklosCommand(BaseCommand):
     """The base of Kyklos' commands: argument errors are one line and ``usage_status``."""
 
     usage_status = 2

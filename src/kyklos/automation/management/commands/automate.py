@@ -6,8 +6,7 @@ from django.core.management.base import CommandError
 from kyklos.automation import runner, services
 from kyklos.automation.report import print_day
 from kyklos.core import clock
-from kyklos.core.cli import Command as KyklosCommand
-from kyklos.core.cli import bad_argument, batch_size, dumps, parse_date
+from kyklos.core.cli import KyklosCommand, bad_argument, batch_size, dumps, parse_date
 
 #: The flag of each override that :func:`services.check_run_days` may ask for.
 _FLAGS = {"allow_future": "--allow-future", "confirmed": "--yes"}

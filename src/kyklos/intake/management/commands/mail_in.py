@@ -12,8 +12,9 @@ Exit status (sysexits.h, which Postfix, Exim and Sendmail understand):
 
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from kyklos.core.cli import KyklosCommand
 from kyklos.intake import services
 from kyklos.support.models import Department
 
@@ -21,7 +22,8 @@ EX_DATAERR = 65
 EX_TEMPFAIL = 75
 
 
-class Command(BaseCommand):
+class Command(KyklosCommand):
+    usage_status = EX_TEMPFAIL  # bad arguments: a misconfigured pipe, the message waits
     help = (
         "Receive one e-mail message (RFC 5322) on standard input and file it as a ticket "
         "message; for a mail server's pipe. Exit 0 accepted, 65 refused, 75 try again later."
