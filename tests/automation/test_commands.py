@@ -148,18 +148,33 @@ def test_bad_arguments_fail_with_status_2_and_one_line(args, message):
     assert not Service.objects.exists() and not AutomationRun.objects.exists()
 
 
-def test_the_kyklos_console_command_exits_2_on_a_bad_date(tmp_path):
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["automate", "--date", "tomorrow"],
+            "CommandError: --date: “tomorrow” is not a date; use YYYY-MM-DD.",
+        ),
+        (
+            ["automate", "--date", "9999-12-31"],
+            "CommandError: --date: 9999-12-31 is after 2999-12-31, the last day accepted.",
+        ),
+        (  # argparse's own errors: one line too, without the usage text
+            ["simulate", "--days", "ninety"],
+            "kyklos simulate: error: argument --days: invalid int value: 'ninety'",
+        ),
+    ],
+)
+def test_the_kyklos_console_command_exits_2_with_one_line(tmp_path, args, line):
     result = subprocess.run(
-        [sys.executable, "-m", "kyklos", "automate", "--date", "tomorrow"],
+        [sys.executable, "-m", "kyklos", *args],
         capture_output=True,
         text=True,
         env={"KYKLOS_HOME": str(tmp_path), "PATH": "", "PYTHONPATH": SRC},
         check=False,
     )
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        "CommandError: --date: “tomorrow” is not a date; use YYYY-MM-DD."
-    ]
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.strip().splitlines() == [line]
 
 
 def test_forecast_for_a_customer_costs_the_same_queries_for_one_or_many_services(
@@ -194,20 +209,6 @@ def test_automate_a_day_no_calendar_holds_exits_2_with_one_line_and_writes_nothi
     assert error.value.returncode == 2
     assert str(error.value) == ("--date: 9999-12-31 is after 2999-12-31, the last day accepted.")
     assert _rows() == before == (0, before[1], 0, 0, 0)
-
-
-def test_the_kyklos_console_command_exits_2_on_9999_12_31_with_one_line(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "kyklos", "automate", "--date", "9999-12-31"],
-        capture_output=True,
-        text=True,
-        env={"KYKLOS_HOME": str(tmp_path), "PATH": "", "PYTHONPATH": SRC},
-        check=False,
-    )
-    assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr.strip().splitlines() == [
-        "CommandError: --date: 9999-12-31 is after 2999-12-31, the last day accepted."
-    ]
 
 
 def test_automate_refuses_a_day_ahead_of_today_and_writes_nothing(service):

@@ -1,25 +1,20 @@
 """Every ``kyklos`` command answers bad arguments with one line and an exit status, and
 writes nothing (``kyklos.core.cli``)."""
 
-import subprocess
-import sys
 from datetime import date
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-import kyklos
 from kyklos.core import clock
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2028, 3, 1)
-SRC = str(Path(kyklos.__file__).parent.parent)  # this checkout's code in the subprocess
 EX_TEMPFAIL = 75
 
 BAD = [
@@ -121,17 +116,3 @@ def test_a_bad_invocation_is_one_line_and_an_exit_status_and_writes_nothing(
     assert message in text
     assert "\n" not in text.strip()
     assert _rows() == before
-
-
-def test_an_argument_error_on_the_command_line_is_one_line_without_the_usage(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "kyklos", "simulate", "--days", "ninety"],
-        capture_output=True,
-        text=True,
-        env={"KYKLOS_HOME": str(tmp_path), "PATH": "", "PYTHONPATH": SRC},
-        check=False,
-    )
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        "kyklos simulate: error: argument --days: invalid int value: 'ninety'"
-    ]
