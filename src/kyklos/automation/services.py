@@ -4,6 +4,10 @@
 date with the clock frozen on it, chunk by chunk of customers in this process or on
 Celery workers (:mod:`kyklos.automation.runner`). :func:`simulate` calls :func:`run_day`
 for each day of a range inside one transaction, in this process, and rolls it back.
+
+Both accept any date: the simulator and the tests run future days inside transactions
+that are rolled back. What a real run may be asked to do is decided before, by
+:func:`check_run_days` (the run window) and :func:`record_future_override`.
 """
 
 from __future__ import annotations
@@ -13,11 +17,17 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from kyklos.automation.models import AutomationRun, RunAttempt
 from kyklos.automation.runner import run_steps
 from kyklos.core import clock
+from kyklos.core.audit import SYSTEM, log_action_rows
+from kyklos.core.cli import EARLIEST, LATEST
+
+#: The audit action of a daily run started for days after today (``--allow-future``).
+FUTURE_RUN_ALLOWED = "automation.future_run_allowed"
 
 
 @dataclass
@@ -100,7 +110,7 @@ def _record_failure(run: AutomationRun, attempt: RunAttempt, error: BaseExceptio
     """Mark the attempt (and the run, unless an attempt already finished it) failed, with
     the error's first line. Inside a broken transaction (the simulator's) nothing can be
     written, and nothing needs to be: the whole simulation is rolled back."""
-    text = f"{type(error).__name__}: {error}".splitlines()[0][:2000]
+    text = failure_text(error)
     try:
         RunAttempt.objects.filter(pk=attempt.pk).update(
             status=AutomationRun.Status.FAILED, finished_at=clock.now(), error=text
@@ -110,6 +120,114 @@ def _record_failure(run: AutomationRun, attempt: RunAttempt, error: BaseExceptio
         )
     except DatabaseError:
         pass
+
+
+def failure_text(error: BaseException) -> str:
+    """The first line of ``error``, as a failed attempt keeps it."""
+    return (f"{type(error).__name__}: {error}".splitlines() or [type(error).__name__])[0][:2000]
+
+
+# --- the run window -----------------------------------------------------------------------
+
+
+class RunRefused(ValueError):
+    """Days a real daily run must not be asked to run. ``override`` names the keyword of
+    :func:`check_run_days` that would allow them (``allow_future`` or ``confirmed``), or is
+    empty when nothing does."""
+
+    def __init__(self, message: str, override: str = "") -> None:
+        super().__init__(message)
+        self.override = override
+
+
+@dataclass(frozen=True)
+class RunWindow:
+    """What :func:`check_run_days` found: the days asked for, today, and how many of the
+    days lie ahead of today (allowed only by the explicit override)."""
+
+    first: date
+    last: date
+    today: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
+    def days_ahead(self) -> int:
+        return max(0, (self.last - max(self.first, self.today + timedelta(days=1))).days + 1)
+
+
+def check_run_days(
+    first: date,
+    last: date | None = None,
+    *,
+    allow_future: bool = False,
+    confirmed: bool = False,
+) -> RunWindow:
+    """Refuse (:class:`RunRefused`) the days ``first``–``last`` for a real daily run unless
+    they lie in the run window; writes nothing.
+
+    - no day Kyklos cannot hold (:data:`kyklos.core.cli.EARLIEST`–``LATEST``);
+    - no day more than ``KYKLOS_CATCH_UP_DAYS`` before today (the provider's time zone);
+    - more than ``KYKLOS_CONFIRM_RANGE_DAYS`` days at once only when ``confirmed``;
+    - no day after today unless ``allow_future`` (then :func:`record_future_override`).
+
+    :func:`run_day` itself accepts any date (the simulator's and the tests' future days);
+    callers that run for real — the command, a scheduler, a script — call this first.
+    """
+    last = first if last is None else last
+    if last < first:
+        raise RunRefused(f"the range ends ({last}) before it starts ({first})")
+    if first < EARLIEST or last > LATEST:
+        raise RunRefused(f"Kyklos runs days from {EARLIEST} to {LATEST} only")
+    today = clock.today()
+    catch_up = settings.KYKLOS_CATCH_UP_DAYS
+    oldest = today - timedelta(days=catch_up)
+    if first < oldest:
+        raise RunRefused(
+            f"{first} is more than {catch_up} days before today ({today}); the daily run "
+            f"catches up from {oldest} at the earliest (KYKLOS_CATCH_UP_DAYS)"
+        )
+    window = RunWindow(first, last, today)
+    limit = settings.KYKLOS_CONFIRM_RANGE_DAYS
+    if window.days > limit and not confirmed:
+        raise RunRefused(
+            f"{first} to {last} is {window.days} days, more than {limit} "
+            "(KYKLOS_CONFIRM_RANGE_DAYS); confirm the range to run it",
+            "confirmed",
+        )
+    if window.days_ahead and not allow_future:
+        raise RunRefused(
+            f"{last} is after today ({today}); a day ahead of today runs only with the "
+            "explicit override",
+            "allow_future",
+        )
+    return window
+
+
+def record_future_override(window: RunWindow, *, actor=SYSTEM) -> None:
+    """Leave an audit event that days ahead of today were run on purpose (by ``actor``,
+    "system" for the command), naming them; dated now, not on the future day."""
+    if not window.days_ahead:
+        return
+    log_action_rows(
+        [
+            (
+                "automation.automationrun",
+                window.first.isoformat(),
+                None,
+                {
+                    "first": window.first.isoformat(),
+                    "last": window.last.isoformat(),
+                    "today": window.today.isoformat(),
+                    "days_ahead": window.days_ahead,
+                },
+            )
+        ],
+        FUTURE_RUN_ALLOWED,
+        actor=actor,
+    )
 
 
 def run_range(

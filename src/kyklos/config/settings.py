@@ -25,6 +25,11 @@ Environment variables:
 - ``KYKLOS_LOGIN_FAILURE_LIMIT`` / ``KYKLOS_LOCKOUT_MINUTES`` login lockout (5 / 15)
 - ``KYKLOS_DAILY_CHUNK_CUSTOMERS`` customer ids per chunk of the daily run; default 50000
 - ``KYKLOS_DAILY_BROKER`` Celery broker (``redis://…``) to run the chunks on workers
+- ``KYKLOS_CATCH_UP_DAYS`` how far back ``kyklos automate`` runs missed days: it refuses a
+  day more than this many days before today; default 366 (days ahead of today need
+  ``--allow-future``, which is logged)
+- ``KYKLOS_CONFIRM_RANGE_DAYS`` a ``kyklos automate --from/--to`` range of more days needs
+  ``--yes`` (or a "y" at the terminal); default 31
 - ``KYKLOS_ERROR_HOOK``  dotted path of ``hook(request, exception, request_id)`` for error
   tracking; unhandled errors are always logged with the request id
 - ``KYKLOS_CACHE_URL``   Django's cache (rendered portal lists and page parts); default
@@ -279,6 +284,9 @@ KYKLOS_DAILY_CHUNK_CUSTOMERS = env.int("KYKLOS_DAILY_CHUNK_CUSTOMERS", default=5
 KYKLOS_DAILY_BROKER = env.str("KYKLOS_DAILY_BROKER", default="")
 KYKLOS_DAILY_CHUNK_TIMEOUT = env.int("KYKLOS_DAILY_CHUNK_TIMEOUT", default=3600)
 KYKLOS_DAILY_QUEUE = env.str("KYKLOS_DAILY_QUEUE", default="kyklos-daily")
+# The days `kyklos automate` accepts (kyklos.automation.services.check_run_days).
+KYKLOS_CATCH_UP_DAYS = env.int("KYKLOS_CATCH_UP_DAYS", default=366)
+KYKLOS_CONFIRM_RANGE_DAYS = env.int("KYKLOS_CONFIRM_RANGE_DAYS", default=31)
 
 #: The steps of the daily run, in the order they run. Each app registers its steps in its
 #: ``daily`` module (``kyklos.core.registry``); the system check core.E001 fails when a

@@ -1,17 +1,16 @@
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand
 
 from kyklos.api import services
 from kyklos.api.models import ApiToken
-from kyklos.core.cli import bad_argument
+from kyklos.core.cli import KyklosCommand, bad_argument
 
 
 def _when(moment) -> str:
     return moment.isoformat(timespec="seconds") if moment else "-"
 
 
-class Command(BaseCommand):
+class Command(KyklosCommand):
     help = "API tokens of staff users: create (shown once), list, revoke."
 
     def add_arguments(self, parser):

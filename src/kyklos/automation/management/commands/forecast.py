@@ -1,13 +1,11 @@
-from django.core.management.base import BaseCommand
-
 from kyklos.core import clock
-from kyklos.core.cli import bad_argument, dumps, positive_int
+from kyklos.core.cli import MOST_DAYS, KyklosCommand, bad_argument, bounded_int, dumps
 from kyklos.customers.models import Customer
 from kyklos.lifecycle.models import Service
 from kyklos.lifecycle.selectors import forecast, with_billed_period
 
 
-class Command(BaseCommand):
+class Command(KyklosCommand):
     help = "The dated lifecycle events ahead for a service or for all of a customer's services."
 
     def add_arguments(self, parser):
@@ -18,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **opts):
-        days = positive_int(opts["days"], "--days")
+        days = bounded_int(opts["days"], "--days", most=MOST_DAYS)
         services = with_billed_period(
             Service.objects.select_related("product__policy").order_by("id")
         )

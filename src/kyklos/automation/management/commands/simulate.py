@@ -1,12 +1,18 @@
-from django.core.management.base import BaseCommand
-
 from kyklos.automation import services
 from kyklos.automation.report import print_day
 from kyklos.core import clock
-from kyklos.core.cli import bad_argument, dumps, parse_date, positive_int
+from kyklos.core.cli import (
+    MOST_DAYS,
+    KyklosCommand,
+    batch_size,
+    bounded_int,
+    days_after,
+    dumps,
+    parse_date,
+)
 
 
-class Command(BaseCommand):
+class Command(KyklosCommand):
     help = (
         "What the daily runs would do day by day if nobody paid. Runs the real daily run "
         "inside a transaction that is rolled back: nothing is kept and nothing is sent."
@@ -14,16 +20,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--start", help="YYYY-MM-DD; default: today")
-        parser.add_argument("--days", type=int, default=30)
+        parser.add_argument("--days", type=int, default=30, help=f"at most {MOST_DAYS}")
         parser.add_argument("--batch-size", type=int, default=0)
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **opts):
         start = parse_date(opts["start"], "--start") or clock.today()
-        days = positive_int(opts["days"], "--days")
-        if days > 3660:
-            raise bad_argument("--days: at most ten years (3660 days)")
-        results = services.simulate(start, days, batch_size=opts["batch_size"])
+        days = bounded_int(opts["days"], "--days", most=MOST_DAYS)
+        days_after(start, days, "--days")
+        size = batch_size(opts["batch_size"])
+        results = services.simulate(start, days, batch_size=size)
         if opts["json"]:
             self.stdout.write(dumps([r.as_dict() for r in results]))
             return

@@ -1,10 +1,10 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kyklos.core import audit_chain
-from kyklos.core.cli import positive_int
+from kyklos.core.cli import KyklosCommand, positive_int
 
 
-class Command(BaseCommand):
+class Command(KyklosCommand):
     help = (
         "The audit trail's hash chain: `seal` gives new events their place in the chain "
         "(run it every few minutes and it runs in the daily run); `verify` recomputes the "

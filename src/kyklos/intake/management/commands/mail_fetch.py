@@ -3,10 +3,10 @@
 import imaplib
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from imap_tools.errors import MailboxLoginError, UnexpectedCommandStatusError
 
-from kyklos.core.cli import bad_argument, positive_int
+from kyklos.core.cli import KyklosCommand, bad_argument, positive_int
 from kyklos.intake import fetching, services
 from kyklos.intake.models import InboundMessage
 from kyklos.support.models import Department
@@ -14,7 +14,7 @@ from kyklos.support.models import Department
 EX_TEMPFAIL = 75
 
 
-class Command(BaseCommand):
+class Command(KyklosCommand):
     help = (
         "Fetch the unseen messages of the IMAP mailbox in KYKLOS_IMAP_URL and file them as "
         "ticket messages. Exit 75 when the server or the database cannot be reached."

@@ -16,8 +16,9 @@ passes the size limit) and processed from there, so memory stays small however l
 import sys
 import tempfile
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from kyklos.core.cli import KyklosCommand
 from kyklos.intake import services
 from kyklos.intake.parsing import CHUNK_BYTES
 from kyklos.support.models import Department
@@ -28,7 +29,8 @@ EX_TEMPFAIL = 75
 SPOOL_IN_MEMORY = 1024 * 1024
 
 
-class Command(BaseCommand):
+class Command(KyklosCommand):
+    usage_status = EX_TEMPFAIL  # bad arguments: a misconfigured pipe, the message waits
     help = (
         "Receive one e-mail message (RFC 5322) on standard input and file it as a ticket "
         "message; for a mail server's pipe. Exit 0 accepted, 65 refused, 75 try again later."

@@ -2,8 +2,7 @@
 
 from argparse import ArgumentTypeError
 
-from django.core.management.base import BaseCommand
-
+from kyklos.core.cli import KyklosCommand
 from kyklos.notifications import selectors, services
 
 
@@ -17,7 +16,7 @@ def _positive(value: str) -> int:
     return number
 
 
-class Command(BaseCommand):
+class Command(KyklosCommand):
     help = "Send queued notices (e-mail outbox) whose day has come, oldest first."
 
     def add_arguments(self, parser) -> None:

@@ -1,11 +1,9 @@
-from django.core.management.base import BaseCommand
-
 from kyklos.core import clock
-from kyklos.core.cli import dumps, parse_date, positive_int
+from kyklos.core.cli import KyklosCommand, dumps, parse_date, positive_int
 from kyklos.privacy import retention
 
 
-class Command(BaseCommand):
+class Command(KyklosCommand):
     help = (
         "The retention engine (R9.4): deletes or anonymises the personal data whose retention "
         "period has passed and writes a report. It also runs inside the daily automation. "

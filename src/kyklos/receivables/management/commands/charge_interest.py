@@ -2,15 +2,14 @@
 interest accrued on project balances (R6.7) now, for one customer or all."""
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand
 
 from kyklos.core import clock
-from kyklos.core.cli import bad_argument, parse_date, positive_int
+from kyklos.core.cli import KyklosCommand, bad_argument, parse_date, positive_int
 from kyklos.customers.models import Customer
 from kyklos.receivables import services
 
 
-class Command(BaseCommand):
+class Command(KyklosCommand):
     help = "Invoice the late interest accrued on overdue project documents (R6.7)."
 
     def add_arguments(self, parser):

@@ -1,11 +1,14 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kyklos.core import clock
-from kyklos.core.cli import bad_argument, dumps, parse_date, positive_int
+from kyklos.core.cli import KyklosCommand, bad_argument, bounded_int, dumps, parse_date
 from kyklos.seed import bench
 
+#: The most customers or services one seed makes.
+MOST_ROWS = 100_000_000
 
-class Command(BaseCommand):
+
+class Command(KyklosCommand):
     help = (
         "Benchmark tools. `bench seed` fills an EMPTY database (no customers) with customers "
         "and services in the demo catalog's mix, their paid history and the ledger as the "
@@ -30,8 +33,8 @@ class Command(BaseCommand):
         seed.add_argument("--json", action="store_true")
 
     def handle(self, *args, **opts):
-        customers = positive_int(opts["customers"], "--customers")
-        services = positive_int(opts["services"], "--services")
+        customers = bounded_int(opts["customers"], "--customers", most=MOST_ROWS)
+        services = bounded_int(opts["services"], "--services", most=MOST_ROWS)
         if services < customers:
             raise bad_argument("--services must be at least --customers")
         if opts["portal_services"] < 0:

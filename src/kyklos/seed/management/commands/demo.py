@@ -1,9 +1,10 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from kyklos.core.cli import KyklosCommand
 from kyklos.seed import demo
 
 
-class Command(BaseCommand):
+class Command(KyklosCommand):
     help = (
         "Load demo data for a Greek provider: about 30 customers in GR, CY, PL and DE, every "
         "product type, and services in every state, made by the real ordering, payment and "

@@ -1,13 +1,11 @@
 from datetime import datetime
 
-from django.core.management.base import BaseCommand
-
 from kyklos.core import clock
-from kyklos.core.cli import bad_argument, dumps
+from kyklos.core.cli import KyklosCommand, bad_argument, bounded_date, dumps
 from kyklos.support import daily
 
 
-class Command(BaseCommand):
+class Command(KyklosCommand):
     help = (
         "Warn assignees of tickets at 75% of an SLA target and escalate breaches to the "
         "department lead. Set-based and idempotent: meant for cron every few minutes."
@@ -26,6 +24,7 @@ class Command(BaseCommand):
                 raise bad_argument(
                     f"--at: “{opts['at']}” is not a date and time; use e.g. 2027-05-06T15:00."
                 ) from None
+            bounded_date(now.date(), "--at")
             if now.tzinfo is None:
                 now = now.replace(tzinfo=clock.provider_tz())
         counts = daily.check(now)

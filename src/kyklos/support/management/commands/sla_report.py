@@ -1,13 +1,12 @@
 import re
-
-from django.core.management.base import BaseCommand
+from datetime import date
 
 from kyklos.core import clock
-from kyklos.core.cli import bad_argument
+from kyklos.core.cli import KyklosCommand, bad_argument, bounded_date
 from kyklos.support import report
 
 
-class Command(BaseCommand):
+class Command(KyklosCommand):
     help = (
         "The monthly SLA report per priority and department: tickets, % resolved in time, "
         "median first response and resolution (hours)."
@@ -47,4 +46,7 @@ def parse_month(value: str | None) -> tuple[int, int]:
     match = re.fullmatch(r"(\d{4})-(\d{2})", value)
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise bad_argument(f"--month: “{value}” is not a month; use YYYY-MM.")
+    if int(match.group(1)) == 0:
+        raise bad_argument(f"--month: “{value}” is not a month; years start at 1.")
+    bounded_date(date(int(match.group(1)), int(match.group(2)), 1), "--month")
     return int(match.group(1)), int(match.group(2))

@@ -1,13 +1,12 @@
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management.base import BaseCommand
 from django.db.models import Count
 
-from kyklos.core.cli import bad_argument, positive_int
+from kyklos.core.cli import KyklosCommand, bad_argument, positive_int
 from kyklos.vault import crypto, services
 from kyklos.vault.models import Credential
 
 
-class Command(BaseCommand):
+class Command(KyklosCommand):
     help = "The credential vault: new-key, status, rotate-key (re-encrypt under the first key)."
 
     def add_arguments(self, parser):
