@@ -170,7 +170,7 @@ def test_a_dry_run_counts_and_writes_nothing(db):
 def test_the_command_runs_and_reports(db):
     _locked(date(2025, 1, 1))
     out = StringIO()
-    call_command("retention", "--date", "2027-03-01", stdout=out)
+    call_command("retention", "--date", "2027-03-01", "--allow-future", stdout=out)
     assert "retention did touch 1 record(s)" in out.getvalue()
     assert RetentionReportLine.objects.filter(count=1).count() == 1
 
@@ -227,3 +227,19 @@ def test_security_events_with_ip_addresses_go_after_3_months(db):
     assert list(SecurityEvent.objects.values_list("ip_address", flat=True)) == ["203.0.113.10"]
     line = RetentionReportLine.objects.get(target="accounts.SecurityEvent")
     assert (line.category, line.count) == ("access_logs", 1)
+
+
+def test_applying_the_rules_as_of_a_later_day_needs_allow_future(db):
+    from django.core.management.base import CommandError
+
+    from kyklos.core.models import AuditEvent
+
+    old = _locked(date(2025, 1, 1), name="Lena Later")
+    with clock.frozen(date(2025, 6, 1)):
+        with pytest.raises(CommandError, match="add --allow-future") as error:
+            call_command("retention", "--date", "2027-03-01")
+    assert error.value.returncode == 2
+    old.refresh_from_db()
+    assert old.name == "Lena Later"
+    assert RetentionRun.objects.count() == 0
+    assert not AuditEvent.objects.filter(action="privacy.retention.future_date_allowed")

@@ -130,8 +130,24 @@ def test_daily_run_includes_the_check(ticket, run_day):
 
 
 def test_command(ticket, capsys):
-    call_command("sla_check", "--at", "2027-03-04T09:00")
+    call_command("sla_check", "--at", "2027-03-04T09:00", "--allow-future")
     assert "2 warnings, 2 breaches" in capsys.readouterr().out
     with pytest.raises(CommandError) as error:
         call_command("sla_check", "--at", "tomorrow")
     assert error.value.returncode == 2
+
+
+def test_a_check_as_of_a_later_instant_needs_allow_future_and_is_recorded(ticket, capsys):
+
+    with clock.frozen(at(2027, 3, 1, 9, 0)):
+        with pytest.raises(CommandError, match="add --allow-future") as error:
+            call_command("sla_check", "--at", "2027-03-04T09:00")
+        assert error.value.returncode == 2
+        assert not SlaEvent.objects.exists()
+        assert not AuditEvent.objects.filter(action="support.sla_check.future_date_allowed")
+
+        call_command("sla_check", "--at", "2027-03-04T09:00", "--allow-future")
+    assert SlaEvent.objects.filter(kind="breach").count() == 2
+    assert "is after today" in capsys.readouterr().err
+    event = AuditEvent.objects.get(action="support.sla_check.future_date_allowed")
+    assert event.data == {"day": "2027-03-04", "today": "2027-03-01"}

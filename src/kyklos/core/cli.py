@@ -130,3 +130,27 @@ def days_after(start: date, days: int, option: str) -> date:
 
 def dumps(data) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+
+
+def future_day(day: date, *, allowed: bool, command: str, option: str, stderr=None) -> None:
+    """Refuse ``day`` when it is after today (the command would act as if it had come)
+    unless ``--allow-future`` was given; an allowed one is said on ``stderr`` and left in the
+    audit trail as ``<command>.future_date_allowed`` (dated now), before anything is done."""
+    from kyklos.core import clock
+    from kyklos.core.audit import SYSTEM, log_action_rows
+
+    today = clock.today()
+    if day <= today:
+        return
+    if not allowed:
+        raise bad_argument(
+            f"{option}: {day} is after today ({today}); add --allow-future to act as if that "
+            "day had come (the override is recorded in the audit trail)."
+        )
+    if stderr is not None:
+        stderr.write(f"Warning: {option} {day} is after today ({today}); acting as asked.")
+    log_action_rows(
+        [("core.command", command, None, {"day": day.isoformat(), "today": today.isoformat()})],
+        f"{command}.future_date_allowed",
+        actor=SYSTEM,
+    )

@@ -1,5 +1,5 @@
 from kyklos.core import clock
-from kyklos.core.cli import KyklosCommand, dumps, parse_date, positive_int
+from kyklos.core.cli import KyklosCommand, dumps, future_day, parse_date, positive_int
 from kyklos.privacy import retention
 
 
@@ -14,11 +14,24 @@ class Command(KyklosCommand):
         parser.add_argument("--dry-run", action="store_true", help="count, change nothing")
         parser.add_argument("--date", help="YYYY-MM-DD; default: today in the provider's time zone")
         parser.add_argument("--batch-size", type=int, default=None)
+        parser.add_argument(
+            "--allow-future",
+            action="store_true",
+            help="apply the rules as of a day after today (recorded in the audit trail)",
+        )
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
     def handle(self, *args, **opts):
         day = parse_date(opts["date"], "--date") or clock.today()
         size = positive_int(opts["batch_size"], "--batch-size")
+        if not opts["dry_run"]:  # a dry run of a later day only shows what it would do
+            future_day(
+                day,
+                allowed=opts["allow_future"],
+                command="privacy.retention",
+                option="--date",
+                stderr=self.stderr,
+            )
         with clock.frozen(day) if day != clock.today() else _nothing():
             if opts["dry_run"]:
                 lines = [p.as_dict() for p in retention.plan(day)]

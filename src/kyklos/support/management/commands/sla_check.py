@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from kyklos.core import clock
-from kyklos.core.cli import KyklosCommand, bad_argument, bounded_date, dumps
+from kyklos.core.cli import KyklosCommand, bad_argument, bounded_date, dumps, future_day
 from kyklos.support import daily
 
 
@@ -13,6 +13,11 @@ class Command(KyklosCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--at", help="check as of this ISO 8601 instant; default: now")
+        parser.add_argument(
+            "--allow-future",
+            action="store_true",
+            help="check as of an instant after now (recorded in the audit trail)",
+        )
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
     def handle(self, *args, **opts):
@@ -27,6 +32,14 @@ class Command(KyklosCommand):
             bounded_date(now.date(), "--at")
             if now.tzinfo is None:
                 now = now.replace(tzinfo=clock.provider_tz())
+            if now > clock.now():
+                future_day(
+                    now.astimezone(clock.provider_tz()).date(),
+                    allowed=opts["allow_future"],
+                    command="support.sla_check",
+                    option="--at",
+                    stderr=self.stderr,
+                )
         counts = daily.check(now)
         if opts["json"]:
             self.stdout.write(dumps(counts))
