@@ -31,7 +31,7 @@ from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.core import clock
 from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action
-from kyklos.core.money import ZERO, round_money
+from kyklos.core.money import ZERO, quantum, round_money
 from kyklos.customers.models import Customer
 from kyklos.notifications import services as notices
 from kyklos.notifications.models import Event
@@ -57,14 +57,54 @@ def logged_refusal(func):
     return wrapper
 
 
-def parse_amount(value, field: str = "amount") -> Decimal:
+#: The largest amount a payment column holds (``max_digits=14, decimal_places=2``).
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+def parse_amount(value, field: str = "amount", currency: str | None = None) -> Decimal:
+    """``value`` as a Decimal: finite, greater than zero, not larger than a column holds
+    and — when ``currency`` is given — with no more decimals than the currency has
+    ("0.005" EUR is refused, not rounded). Each refusal is one line naming ``field``."""
     try:
-        amount = Decimal(str(value))
+        amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise ValidationError({field: _("Enter the amount as a number, e.g. 120.50.")}) from None
     if not amount.is_finite() or amount <= 0:
         raise ValidationError({field: _("The amount must be greater than zero.")})
+    if amount > MAX_AMOUNT:
+        raise ValidationError(
+            {field: _("The amount must not be more than %(m)s.") % {"m": MAX_AMOUNT}}
+        )
+    if currency:
+        check_decimals(amount, currency, field)
     return amount
+
+
+def check_decimals(amount: Decimal, currency: str, field: str = "amount") -> None:
+    """Refuse an amount with more decimals than ``currency`` has (EUR: 2); trailing
+    zeros do not count ("1.500" is 1.50)."""
+    step = quantum(currency)
+    if amount.quantize(step) != amount:
+        places = -step.as_tuple().exponent
+        raise ValidationError(
+            {
+                field: _("An amount in %(c)s has at most %(n)d decimals.")
+                % {"c": currency, "n": places}
+            }
+        )
+
+
+def check_paid_on(invoice: Invoice, paid_on: date, field: str = "paid_on") -> None:
+    """A payment is dated neither before ``invoice`` was issued nor in the future."""
+    if paid_on > clock.today():
+        raise ValidationError({field: _("A payment cannot be dated in the future.")})
+    if paid_on < invoice.issued_on:
+        raise ValidationError(
+            {
+                field: _("A payment cannot be dated before %(n)s was issued (%(d)s).")
+                % {"n": invoice.number, "d": invoice.issued_on.isoformat()}
+            }
+        )
 
 
 def check_payable(invoice: Invoice, currency: str | None = None) -> None:
@@ -112,9 +152,9 @@ def record_payment(
         raise ValidationError({"method": _("Account credit is used with “Use account credit”.")})
     invoice = Invoice.objects.select_for_update().select_related("customer").get(pk=invoice.pk)
     check_payable(invoice, currency)
+    check_decimals(amount, invoice.currency)
     paid_on = paid_on or clock.today()
-    if paid_on > clock.today():
-        raise ValidationError({"paid_on": _("A payment cannot be dated in the future.")})
+    check_paid_on(invoice, paid_on)
     amount = round_money(amount, invoice.currency)
     owed = invoice.total - amount_paid(invoice)
     excess = ZERO
@@ -201,6 +241,7 @@ def receive_money(
     invoice = Invoice.objects.select_for_update().select_related("customer").get(pk=invoice.pk)
     if currency.upper() != invoice.currency:
         check_payable(invoice, currency)  # raises the currency error
+    check_decimals(amount, invoice.currency)
     if invoice.status == Invoice.Status.OPEN and invoice.kind != DocumentKind.CREDIT_NOTE:
         payment = record_payment(
             invoice,
