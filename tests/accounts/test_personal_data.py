@@ -48,7 +48,7 @@ def test_erasure_anonymises_the_login_and_deletes_its_security_data(customer, ot
 
     user = type(customer.user).objects.get(pk=customer.user.pk)
     assert (user.username, user.email, user.first_name, user.is_active) == (
-        f"erased-{user.pk}",
+        f"erased-user-{user.pk}",
         "",
         "",
         False,

@@ -184,6 +184,60 @@ def test_the_database_refuses_an_update_other_than_sealing():
     assert AuditEvent.objects.get(pk=event.pk).action == "customer.poked"
 
 
+# --- pseudonymisation by an erasure (issue 12, decision 0017) ---------------------------
+
+
+def test_an_announced_pseudonymisation_keeps_the_chain_verifiable():
+    events = log(3)
+    audit_chain.seal()
+    target = events[1]
+
+    changed = audit_chain.pseudonymise({target.pk: ("erased-user-7", {"n": "[erased]"})})
+
+    assert changed == 1
+    row = AuditEvent.objects.get(pk=target.pk)
+    assert (row.actor_label, row.data, row.seq) == ("erased-user-7", {"n": "[erased]"}, 2)
+    announcement = AuditEvent.objects.get(action=audit_chain.PSEUDONYMISED)
+    assert (announcement.object_type, announcement.object_id) == ("core.auditevent", str(row.pk))
+    audit_chain.seal()
+    out, err, code = verify()
+    assert code == 0, err
+    assert audit_chain.verify().pseudonymised == 1
+
+
+def test_an_unannounced_change_of_label_or_data_is_refused_by_the_database():
+    (event,) = log(1)
+    audit_chain.seal()
+    for sql in (
+        f"UPDATE {TABLE} SET actor_label = 'erased-user-1' WHERE id = %s",
+        f"UPDATE {TABLE} SET data = '{{}}' WHERE id = %s",
+    ):
+        with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).actor_label == "tests"
+
+
+def test_a_pseudonymised_event_changed_again_is_detected():
+    (event,) = log(1)
+    audit_chain.seal()
+    audit_chain.pseudonymise({event.pk: ("erased-user-7", {"n": "[erased]"})})
+    audit_chain.seal()
+
+    raw(f"UPDATE {TABLE} SET data = %s WHERE id = %s", ['{"n": "forged"}', event.pk])
+
+    out, err, code = verify()
+    assert code == 1
+    assert f"event {event.pk} (chain position 1) was changed" in err
+
+
+def test_pseudonymising_gives_an_actor_label_only_the_erased_form():
+    (event,) = log(1)
+    with pytest.raises(ValueError, match="erased-user-N"):
+        audit_chain.pseudonymise({event.pk: ("someone else", {})})
+    assert not AuditEvent.objects.filter(action=audit_chain.PSEUDONYMISED).exists()
+
+
 @pytest.mark.postgres
 def test_postgresql_refuses_deleting_events_and_seals():
     if connection.vendor != "postgresql":

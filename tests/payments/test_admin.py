@@ -8,7 +8,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from kyklos.payments import bank
-from kyklos.payments.models import BankStatement, IdentityCheck, StatementLine, TransferProof
+from kyklos.payments.models import (
+    BankStatement,
+    IdentityCheck,
+    Payment,
+    StatementLine,
+    TransferProof,
+)
 from tests.payments.camt_samples import Entry, statement
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +79,29 @@ def test_staff_ask_for_an_id(admin_client, proforma, today):
     assert response.status_code == 302
     assert IdentityCheck.objects.get().status == "requested"
     assert TransferProof.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("amount", "paid_on", "message"),
+    [
+        ("0.005", "2027-04-02", "no more than 2 decimal places"),  # the form field already
+        ("148.80", "2027-03-01", "A payment cannot be dated before PRO-2027-000001 was issued"),
+    ],
+)
+def test_the_payment_form_refuses_what_the_service_refuses(
+    admin_client, proforma, today, amount, paid_on, message
+):
+    """Issue 12: the admin's form records through record_payment and shows its answer."""
+    response = admin_client.post(
+        reverse("admin:payments_payment_add"),
+        {
+            "invoice": proforma.pk,
+            "amount": amount,
+            "method": "bank_transfer",
+            "paid_on": paid_on,
+            "reference": "",
+        },
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Payment.objects.exists()

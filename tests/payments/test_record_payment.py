@@ -68,6 +68,14 @@ def test_partial_then_full_payment_settles_and_issues_a_tax_invoice(proforma):
         ({"amount": "148.80", "currency": "USD"}, "in EUR"),
         ({"amount": "148.80", "method": "cash-in-envelope"}, "Unknown payment method"),
         ({"amount": "148.80", "paid_on": date(2027, 5, 1)}, "in the future"),
+        # Issue 12: more decimals than the currency are refused, not rounded; no overflow.
+        ({"amount": "0.005"}, "An amount in EUR has at most 2 decimals"),
+        ({"amount": "1e-400"}, "An amount in EUR has at most 2 decimals"),
+        ({"amount": "1e400", "excess_to_credit": True}, "must not be more than 999999999999.99"),
+        ({"amount": "Infinity"}, "greater than zero"),
+        # Issue 12: not before the document was issued (2027-04-01).
+        ({"amount": "148.80", "paid_on": date(1, 1, 1)}, "before PRO-2027-000001 was issued"),
+        ({"amount": "148.80", "paid_on": date(2027, 3, 31)}, "before PRO-2027-000001 was issued"),
     ],
 )
 def test_bad_payments_are_refused_and_write_nothing(proforma, kwargs, message):
@@ -75,6 +83,27 @@ def test_bad_payments_are_refused_and_write_nothing(proforma, kwargs, message):
     with clock.frozen(date(2027, 4, 2)), pytest.raises(ValidationError, match=message):
         record_payment(proforma, **{"method": "card", **kwargs})
     assert state() == before
+
+
+def test_each_refusal_is_one_line_naming_the_field(proforma):
+    cases = {
+        "amount": {"amount": "0.005"},
+        "paid_on": {"amount": "148.80", "paid_on": date(1, 1, 1)},
+    }
+    for field, kwargs in cases.items():
+        with clock.frozen(date(2027, 4, 2)), pytest.raises(ValidationError) as refused:
+            record_payment(proforma, **{"method": "card", **kwargs})
+        assert list(refused.value.message_dict) == [field]
+        (message,) = refused.value.message_dict[field]
+        assert "\n" not in message
+
+
+def test_trailing_zeros_and_the_issue_day_are_accepted(proforma):
+    with clock.frozen(date(2027, 4, 2)):
+        payment = record_payment(
+            proforma, amount="148.8000", method="card", paid_on=date(2027, 4, 1)
+        )
+    assert (payment.amount, payment.paid_on) == (Decimal("148.80"), date(2027, 4, 1))
 
 
 def test_paying_a_paid_or_cancelled_document_is_refused(proforma):
@@ -99,3 +128,11 @@ def test_a_refused_payment_is_logged(proforma, caplog):
     ):
         record_payment(proforma, amount="-1", method="card")
     assert "record_payment refused: The amount must be greater than zero." in caplog.text
+
+
+def test_a_reference_longer_than_a_payment_keeps_is_refused_not_cut(proforma):
+    before = state()
+    with clock.frozen(date(2027, 4, 2)), pytest.raises(ValidationError) as refused:
+        record_payment(proforma, amount="148.80", method="bank_transfer", reference="x" * 141)
+    assert list(refused.value.message_dict) == ["reference"]
+    assert state() == before

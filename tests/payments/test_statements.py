@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -296,8 +297,6 @@ def test_staff_ignore_credits_that_are_not_payments_with_a_reason(today, staff):
 
 
 def test_a_statement_match_closes_a_proof_waiting_for_the_same_document(proforma, today):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     bank.submit_proof(
         proforma,
         document=SimpleUploadedFile("proof.pdf", b"%PDF-1.4 proof"),
@@ -308,3 +307,40 @@ def test_a_statement_match_closes_a_proof_waiting_for_the_same_document(proforma
     proof = TransferProof.objects.get()
     assert proof.status == ReviewStatus.APPROVED
     assert proof.payment == Payment.objects.get()
+
+
+def test_a_credit_booked_before_the_document_or_with_a_third_decimal_waits_for_review(
+    proforma, today
+):
+    """Issue 12: the import asks the same rules as record_payment (the line goes to review
+    instead of paying a document issued after the money arrived, or rounding an amount)."""
+    data = statement(
+        Entry("148.80", "PRO-2027-000001", booked="2027-03-31"),
+        Entry("148.805", "PRO-2027-000001", ref="third-decimal"),
+    )
+
+    imported = bank.import_statement(data, file_name="s.xml")
+
+    assert sorted(imported.lines.values_list("problem", flat=True)) == [
+        "A payment cannot be dated before PRO-2027-000001 was issued (2027-04-01).",
+        "An amount in EUR has at most 2 decimals.",
+    ]
+    assert imported.summary["matched"] == 0
+    assert Payment.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"amount": "0.005", "paid_on": date(2027, 4, 1)}, "at most 2 decimals"),
+        ({"amount": "148.80", "paid_on": date(1, 1, 1)}, "before PRO-2027-000001 was issued"),
+    ],
+)
+def test_a_proof_with_a_third_decimal_or_dated_before_the_document_is_refused(
+    proforma, today, fields, message
+):
+    before = written()
+    with pytest.raises(ValidationError, match=message):
+        bank.submit_proof(proforma, document=SimpleUploadedFile("p.pdf", b"%PDF-1.4"), **fields)
+    assert written() == before
+    assert TransferProof.objects.count() == 0

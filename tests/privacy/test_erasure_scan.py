@@ -5,7 +5,9 @@ from datetime import date
 
 import pytest
 from django.apps import apps
+from django.contrib import admin
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
@@ -13,7 +15,8 @@ from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 
 from kyklos.billing.models import TAX_DOCUMENT_KINDS, Invoice
-from kyklos.core import clock
+from kyklos.core import audit_chain, clock
+from kyklos.core.models import AuditEvent
 from kyklos.core.personal_data import Subject, personal_data
 from kyklos.customers import services as customers
 from kyklos.customers.models import ChangeRequest, Customer
@@ -168,9 +171,8 @@ def test_after_erasure_only_the_documented_legal_holds_keep_the_person(history, 
             label == "privacy.DataSubjectRequest" and field in ("name", "email")
         ),
         lambda label, field, pk: label == "notifications.Outbox" and pk in answer_ids,
-        # The hash-chained audit trail is append-only evidence of who did what (art. 5(2),
-        # 32); it is a documented legal hold (core.personal_records.AUDIT_LEGAL_HOLD).
-        lambda label, field, pk: label == "core.AuditEvent",
+        # The hash-chained audit trail and the admin's log are kept (AUDIT_LEGAL_HOLD) but
+        # pseudonymised: they are no exception any more (issue 12).
     ]
     leaks = [hit for hit in hits if not any(rule(*hit) for rule in allowed)]
     assert leaks == []
@@ -205,3 +207,52 @@ def test_erasure_waits_while_a_service_still_runs(customer, staff, today):
     assert customer.name == "Maria Nowak"
     assert DataSubjectRequest.objects.get(pk=req.pk).status == "open"
     assert personal_data.erasure_blockers(Subject(customer_id=customer.pk)) != []
+
+
+def test_a_customer_whose_login_is_their_email_leaves_no_trace_in_the_trail_or_admin_log(
+    history, staff, rf
+):
+    """Issue 12: the login name is the e-mail address. Staff change her login and her
+    customer record in the admin, she acts herself (the history), the trail is sealed;
+    after the erasure neither the audit trail nor the admin's log names her, her events
+    are labelled erased-user-N, and ``kyklos audit verify`` still finds the chain intact."""
+    user = history.user
+    assert user.username == user.email == EMAILS[0]
+    request = rf.post("/admin/")
+    request.user = staff
+    user_admin = admin.site._registry[get_user_model()]
+    customer_admin = admin.site._registry[Customer]
+    with clock.frozen(date(2026, 6, 2)):
+        user_admin.log_change(request, user, [{"changed": {"fields": ["Email address"]}}])
+        customer_admin.log_change(
+            request, history, f"Called {NAME} at {PHONES[1]} about {EMAILS[2]}"
+        )
+        customer_admin.log_addition(
+            request, history, [{"added": {"name": "note", "object": f"{NAME} <{EMAILS[1]}>"}}]
+        )
+    audit_chain.seal()
+    before = scan([NAME, *EMAILS])
+    assert {"core.AuditEvent", "admin.LogEntry"} <= {label for label, _f, _pk in before}
+
+    with clock.frozen(date(2026, 7, 1)):
+        req = requests.submit_as_customer(user, kind="erasure")
+        done = requests.fulfil(req, actor=staff)
+
+    trail = [hit for hit in scan([NAME, *EMAILS, *PHONES]) if hit[0] in TRAILS]
+    assert trail == []
+    labels = set(AuditEvent.objects.filter(actor_id=user.pk).values_list("actor_label", flat=True))
+    assert labels == {f"erased-user-{user.pk}"}
+    staff_labels = AuditEvent.objects.filter(actor_id=staff.pk).values_list("actor_label")
+    assert set(staff_labels) == {(staff.username,)}  # staff are not pseudonymised
+    assert set(LogEntry.objects.values_list("object_repr", flat=True)) == {
+        f"erased-user-{user.pk}",
+        f"customer #{history.pk}",
+    }
+    assert done.outcome["categories"]["audit_trail"]["anonymised"] > 0
+    audit_chain.seal()
+    result = audit_chain.verify()
+    assert result.ok, result.problems
+    assert result.pseudonymised > 0 and result.unsealed == 0
+
+
+TRAILS = ("core.AuditEvent", "admin.LogEntry")

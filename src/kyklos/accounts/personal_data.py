@@ -1,17 +1,37 @@
-"""The personal data this app holds (and django-otp's and axes' tables, which it installs),
-registered with the core registry so access and erasure requests cover them."""
+"""The personal data this app holds (and django-otp's and axes' tables, which it installs,
+and the admin's log — the admin is configured here), registered with the core registry so
+access and erasure requests cover them.
+
+The admin's log (``django.contrib.admin.models.LogEntry``) is staff's record of what they
+changed, so an erasure keeps its entries but pseudonymises them: an entry about the
+person's login or customer record names it by number (``erased-user-N``, ``customer #N``),
+and any other mention of the person in ``object_repr`` or ``change_message`` is redacted.
+"""
 
 from __future__ import annotations
 
+import json
+
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kyklos.accounts import services
 from kyklos.accounts.models import RecoveryCode, RecoveryCodeDevice, SecurityEvent, UserSession
-from kyklos.core.personal_data import DELETE, Erased, Subject, personal_data
+from kyklos.core.personal_data import (
+    AUDIT_TRAIL,
+    DELETE,
+    Erased,
+    Identity,
+    Subject,
+    personal_data,
+)
+from kyklos.core.personal_records import Redactor, login_label
+from kyklos.customers.models import ChangeRequest, Customer
 
 SECURITY = "access_logs"
 ACCOUNT = "accounts"
@@ -19,7 +39,7 @@ ACCOUNT = "accounts"
 
 def users_of(subject: Subject):
     """The logins a data subject has: by user id, their customer account, or e-mail."""
-    query = Q(pk__in=[])
+    query = Q(pk__in=subject.user_ids)
     if subject.user_id is not None:
         query |= Q(pk=subject.user_id)
     if subject.customer_id is not None:
@@ -112,7 +132,7 @@ def erase_users(subject):
     count = 0
     for user in users_of(subject):
         services.end_all_sessions(user, reason="erased")
-        user.username = f"erased-{user.pk}"
+        user.username = login_label(user.pk)
         user.first_name = user.last_name = user.email = ""
         user.is_active = False
         user.set_unusable_password()
@@ -137,8 +157,87 @@ def _axes_eraser(model):
     return erase
 
 
+# --- what identifies a login ----------------------------------------------------------------
+
+
+def identity(subject) -> Identity:
+    """The subject's logins with their login names, e-mail addresses and full names (read
+    before the erasers anonymise them)."""
+    users = list(users_of(subject))
+    words = [w for u in users for w in (u.username, u.email, u.get_full_name()) if w]
+    return Identity(logins={u.pk: u.username for u in users}, words=tuple(words))
+
+
+# --- the admin's log ------------------------------------------------------------------------
+
+
+def _own_objects(subject) -> dict[tuple[int, str], str]:
+    """(content type id, object id) of the subject's login(s), customer record and change
+    requests → what an entry about it is called after the erasure."""
+    types = ContentType.objects.get_for_models(get_user_model(), Customer, ChangeRequest)
+    user_type, customer_type = types[get_user_model()], types[Customer]
+    names = {(user_type.pk, str(pk)): login_label(pk) for pk in subject.user_ids}
+    if subject.customer_id is not None:
+        names[(customer_type.pk, str(subject.customer_id))] = f"customer #{subject.customer_id}"
+        requests = ChangeRequest.objects.filter(customer_id=subject.customer_id)
+        for pk in requests.values_list("pk", flat=True):
+            names[(types[ChangeRequest].pk, str(pk))] = f"change request #{pk}"
+    return names
+
+
+def _log_entries(subject):
+    """Entries about the subject's own objects or mentioning them (also as JSON escapes)."""
+    query = Q(pk__in=[])
+    for type_id, object_id in _own_objects(subject):
+        query |= Q(content_type_id=type_id, object_id=object_id)
+    for word in subject.identifiers:
+        for form in {word, json.dumps(word)[1:-1]}:
+            query |= Q(object_repr__icontains=form) | Q(change_message__icontains=form)
+    return LogEntry.objects.filter(query).select_related("user")
+
+
+def export_log_entries(subject):
+    for e in _log_entries(subject):
+        yield {
+            "at": e.action_time,
+            "by": e.user.get_username(),
+            "object": e.object_repr,
+            "change": e.get_change_message(),
+        }
+
+
+def _redacted_message(redactor: Redactor, message: str) -> str:
+    try:
+        parsed = json.loads(message)
+    except ValueError:
+        return redactor.text(message)
+    return json.dumps(redactor.data(parsed))
+
+
+def erase_log_entries(subject) -> Erased:
+    names = _own_objects(subject)
+    redactor = Redactor(subject.identifiers)
+    changed = 0
+    for entry in _log_entries(subject):
+        own = names.get((entry.content_type_id, entry.object_id))
+        repr_ = own or redactor.text(entry.object_repr)
+        message = _redacted_message(redactor, entry.change_message)
+        if (repr_, message) != (entry.object_repr, entry.change_message):
+            LogEntry.objects.filter(pk=entry.pk).update(object_repr=repr_, change_message=message)
+            changed += 1
+    return Erased(anonymised=changed)
+
+
 def register() -> None:
     user_model = get_user_model()
+    personal_data.register_identity_source(identity)
+    personal_data.register(
+        LogEntry,
+        category=AUDIT_TRAIL,
+        fields=["object_repr", "change_message"],
+        exporter=export_log_entries,
+        eraser=erase_log_entries,
+    )
     personal_data.register(
         user_model,
         category=ACCOUNT,

@@ -11,6 +11,12 @@ anyway), numbers them after the current head and stores for each
 It reads the rows back from the database before hashing, so :func:`verify` hashes exactly
 what sealing hashed. Each sealing run also writes an :class:`AuditSeal` with the new head,
 which lets :func:`verify` notice deleted newest events. See decision 0013.
+
+An erasure may pseudonymise an event (:func:`pseudonymise`: its actor label and data, never
+anything else). It first appends a :data:`PSEUDONYMISED` event naming the event and the
+digest of its new content; the database trigger lets only such an announced change through,
+and :func:`verify` accepts a sealed event whose hash no longer matches only when its content
+has exactly the announced digest. See decision 0017.
 """
 
 from __future__ import annotations
@@ -25,7 +31,9 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from kyklos.core import clock
+from kyklos.core.audit import log_action_rows
 from kyklos.core.models import AuditEvent, AuditSeal
+from kyklos.core.personal_records import ERASED_USER
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +73,65 @@ def canonical(seq: int, row: tuple) -> bytes:
 
 def link(previous: str, seq: int, row: tuple) -> str:
     return hashlib.sha256(previous.encode() + canonical(seq, row)).hexdigest()
+
+
+#: The action of the event that announces the pseudonymisation of another event.
+PSEUDONYMISED = "audit.pseudonymised"
+
+
+def content_digest(row: tuple) -> str:
+    """SHA-256 of an event's content (:data:`FIELDS`, no chain position): what a
+    :data:`PSEUDONYMISED` event records of the content it left."""
+    return hashlib.sha256(canonical(0, row)).hexdigest()
+
+
+def pseudonymise(changes: dict[int, tuple[str, dict]], *, actor=None) -> int:
+    """Replace the actor label and data of events: ``changes`` maps an event id to its new
+    ``(actor_label, data)``. For each, a :data:`PSEUDONYMISED` event is appended first (the
+    trigger refuses the change without it), then the row is updated in place; ``seq`` and
+    ``hash`` stay, so the chain still links. Returns how many events changed."""
+    if not changes:
+        return 0
+    with transaction.atomic():
+        rows = AuditEvent.objects.filter(pk__in=changes).values_list(*FIELDS)
+        new_rows = {}
+        for row in rows:
+            label, data = changes[row[0]]
+            if label != row[3] and not label.startswith(ERASED_USER):
+                raise ValueError(f"An actor label becomes {ERASED_USER}N, not {label!r}.")
+            new_rows[row[0]] = (*row[:3], label, *row[4:8], data)
+        log_action_rows(
+            (
+                ("core.auditevent", pk, None, {"digest": content_digest(row)})
+                for pk, row in sorted(new_rows.items())
+            ),
+            PSEUDONYMISED,
+            actor=actor,
+        )
+        data_field = AuditEvent._meta.get_field("data")
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {AuditEvent._meta.db_table} SET actor_label = %s, data = %s "  # noqa: S608
+                "WHERE id = %s",
+                [
+                    (row[3], data_field.get_db_prep_value(row[8], connection), pk)
+                    for pk, row in new_rows.items()
+                ],
+            )
+        stored = AuditEvent.objects.filter(pk__in=new_rows).values_list(*FIELDS)
+        if any(content_digest(row) != content_digest(new_rows[row[0]]) for row in stored):
+            raise RuntimeError("A pseudonymised audit event reads back differently.")
+    return len(new_rows)
+
+
+def _announced() -> dict[int, str]:
+    """Event id → the digest its latest :data:`PSEUDONYMISED` event announced."""
+    rows = (
+        AuditEvent.objects.filter(action=PSEUDONYMISED, object_type="core.auditevent")
+        .order_by("id")
+        .values_list("object_id", "data")
+    )
+    return {int(pk): data.get("digest", "") for pk, data in rows if pk.isdigit()}
 
 
 def _lock() -> None:
@@ -146,6 +213,8 @@ def seal(*, batch_size: int | None = None) -> SealResult:
 class VerifyResult:
     checked: int = 0
     unsealed: int = 0
+    #: Sealed events an erasure pseudonymised as announced (their content matches the digest).
+    pseudonymised: int = 0
     head_seq: int = 0
     head_hash: str = GENESIS
     problems: list[str] = field(default_factory=list)
@@ -161,6 +230,8 @@ def verify(*, chunk_size: int = 5000, max_problems: int = 50) -> VerifyResult:
     Reports an edited event (its hash no longer matches), a deleted one (a gap in
     ``seq``), and deleted newest events (a seal names a head that is gone or differs).
     After a problem the walk continues from the stored hash, so each one is reported once.
+    An event whose hash no longer matches is not a problem when a :data:`PSEUDONYMISED`
+    event announced exactly its present content (decision 0017).
     """
     result = VerifyResult()
 
@@ -169,6 +240,7 @@ def verify(*, chunk_size: int = 5000, max_problems: int = 50) -> VerifyResult:
             result.problems.append(message)
 
     seals = dict(AuditSeal.objects.values_list("last_seq", "head_hash"))
+    announced = _announced()
     expected_seq, previous = 1, GENESIS
     rows = (
         AuditEvent.objects.filter(seq__isnull=False)
@@ -182,7 +254,10 @@ def verify(*, chunk_size: int = 5000, max_problems: int = 50) -> VerifyResult:
             problem(f"event(s) at chain position {missing} were deleted")
             previous = None  # cannot recompute across the gap; resume from the stored hash
         if previous is not None and link(previous, seq, row) != stored:
-            problem(f"event {row[0]} (chain position {seq}) was changed")
+            if announced.get(row[0]) == content_digest(row):
+                result.pseudonymised += 1
+            else:
+                problem(f"event {row[0]} (chain position {seq}) was changed")
         if seq in seals and seals[seq] != stored:
             problem(f"the seal at chain position {seq} does not match the event there")
         previous, expected_seq = stored, seq + 1

@@ -33,7 +33,7 @@ registrations share, are here too.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from django.db import models
@@ -49,6 +49,10 @@ ADVERTISING_COOKIES = "advertising_cookies"
 SURVEYS = "surveys"
 CONSENT_PURPOSES = (MARKETING_EMAIL, ANALYTICS_COOKIES, ADVERTISING_COOKIES, SURVEYS)
 ESSENTIAL = "essential"
+
+#: The data category of the audit trail and the admin's log: erased last, so that what the
+#: other erasers log about the erasure is pseudonymised too.
+AUDIT_TRAIL = "audit_trail"
 
 # --- shared by several apps' registrations -------------------------------------------------
 
@@ -66,11 +70,19 @@ TAX_HOLD = (
 
 @dataclass(frozen=True)
 class Subject:
-    """The person a request is about: a customer, or someone known only by e-mail."""
+    """The person a request is about: a customer, or someone known only by e-mail.
+
+    :meth:`PersonalDataRegistry.identify` fills in ``user_ids`` (every login of the person)
+    and ``identifiers`` (login names, names, e-mail addresses, phone numbers) before the
+    exporters and erasers run, from the sources apps registered — so an eraser that runs
+    after the login was anonymised still knows what to look for in free text.
+    """
 
     customer_id: int | None = None
     email: str = ""
     user_id: int | None = None
+    user_ids: tuple[int, ...] = ()
+    identifiers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.customer_id is None and not self.email and self.user_id is None:
@@ -158,6 +170,16 @@ class RetentionTarget:
         return qs.filter(self.pending) if self.pending is not None else qs
 
 
+@dataclass(frozen=True)
+class Identity:
+    """What an app knows identifies a subject: their logins (id → login name) and the
+    words (names, e-mail addresses, phone numbers) that name them."""
+
+    logins: dict[int, str] = field(default_factory=dict)
+    words: tuple[str, ...] = ()
+
+
+IdentitySource = Callable[[Subject], Identity]
 ProcessingCheck = Callable[..., bool]
 ErasureCheck = Callable[["Subject"], str | None]
 
@@ -186,6 +208,7 @@ class PersonalDataRegistry:
     exempt: dict[str, str] = field(default_factory=dict)
     retention: list[RetentionTarget] = field(default_factory=list)
     erasure_checks: list[ErasureCheck] = field(default_factory=list)
+    identity_sources: list[IdentitySource] = field(default_factory=list)
     directory: Directory | None = None
     processing_check: ProcessingCheck | None = None
 
@@ -227,12 +250,45 @@ class PersonalDataRegistry:
         return sorted(self.entries.values(), key=lambda e: (e.category, e.label))
 
     def export(self, subject: Subject) -> dict[str, list[dict[str, Any]]]:
+        subject = self.identify(subject)
         return {e.label: list(e.exporter(subject)) for e in self.all()}
 
     def erase(self, subject: Subject) -> dict[str, Erased]:
-        """Run every eraser. Call :meth:`erasure_blockers` first: erasing a subject whose
-        contract still runs would anonymise what the contract needs."""
-        return {e.label: e.eraser(subject) for e in self.all()}
+        """Run every eraser, on the subject as :meth:`identify` completes it (before any
+        eraser changes what identifies the person). Call :meth:`erasure_blockers` first:
+        erasing a subject whose contract still runs would anonymise what the contract
+        needs."""
+        subject = self.identify(subject)
+        entries = sorted(self.all(), key=lambda e: e.category == AUDIT_TRAIL)
+        return {e.label: e.eraser(subject) for e in entries}
+
+    # --- identity ---------------------------------------------------------------------
+
+    def register_identity_source(self, source: IdentitySource) -> None:
+        """``source(subject)`` tells the logins and words that identify the subject."""
+        if source not in self.identity_sources:
+            self.identity_sources.append(source)
+
+    def identify(self, subject: Subject) -> Subject:
+        """``subject`` with ``user_ids`` and ``identifiers`` from every identity source
+        (words shorter than 3 characters are left out: they would match anything)."""
+        logins: dict[int, str] = {}
+        words: dict[str, None] = {}
+        if subject.user_id is not None:
+            logins[subject.user_id] = ""
+        if subject.email:
+            words[subject.email.strip()] = None
+        for source in self.identity_sources:
+            identity = source(subject)
+            for pk, name in identity.logins.items():
+                logins[pk] = name or logins.get(pk, "")
+            words.update(dict.fromkeys(w.strip() for w in identity.words))
+        words.update(dict.fromkeys(name for name in logins.values()))
+        return replace(
+            subject,
+            user_ids=tuple(sorted(logins)),
+            identifiers=tuple(w for w in words if len(w) >= 3),
+        )
 
     # --- erasure checks ---------------------------------------------------------------
 

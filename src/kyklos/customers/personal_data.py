@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
 from django.db.models import CharField, F, Q, Value
 from django.db.models.functions import Cast, Concat
@@ -24,6 +22,7 @@ from kyklos.core.personal_data import (
     ERASED_NAME,
     Contact,
     Erased,
+    Identity,
     Subject,
     personal_data,
 )
@@ -154,38 +153,18 @@ def erase_terms(subject: Subject) -> Erased:
     return Erased(kept=n, kept_reason=TERMS_HOLD)
 
 
-# --- the admin's log (object_repr holds the customer's name) -----------------------------
+# --- what identifies a customer -----------------------------------------------------------
 
 
-def _log_entries(subject: Subject):
+def identity(subject: Subject) -> Identity:
+    """The customer's names, e-mail addresses and phone number (read before the erasers
+    anonymise them), to find them in free text."""
     if subject.customer_id is None:
-        return LogEntry.objects.none()
-    types = ContentType.objects.get_for_models(Customer, ChangeRequest)
-    change_ids = [
-        str(pk)
-        for pk in ChangeRequest.objects.filter(customer_id=subject.customer_id).values_list(
-            "pk", flat=True
-        )
-    ]
-    return LogEntry.objects.filter(
-        Q(content_type=types[Customer], object_id=str(subject.customer_id))
-        | Q(content_type=types[ChangeRequest], object_id__in=change_ids)
+        return Identity()
+    words = Customer.objects.filter(pk=subject.customer_id).values_list(
+        "name", "company_name", "email", "secondary_email", "admin_email", "billing_email", "phone"
     )
-
-
-def export_log_entries(subject: Subject):
-    for e in _log_entries(subject):
-        yield {
-            "at": e.action_time,
-            "by": e.user.get_username(),
-            "object": e.object_repr,
-            "change": e.get_change_message(),
-        }
-
-
-def erase_log_entries(subject: Subject) -> Erased:
-    n = _log_entries(subject).update(object_repr=f"customer #{subject.customer_id}")
-    return Erased(anonymised=n)
+    return Identity(words=tuple(w for row in words for w in row if w and w != ERASED_NAME))
 
 
 # --- the directory -----------------------------------------------------------------------
@@ -237,6 +216,7 @@ class CustomerDirectory:
 
 def register() -> None:
     personal_data.set_directory(CustomerDirectory())
+    personal_data.register_identity_source(identity)
     personal_data.register(
         Customer,
         category="customer_records",
@@ -265,13 +245,6 @@ def register() -> None:
         exporter=export_terms,
         eraser=erase_terms,
         legal_hold=TERMS_HOLD,
-    )
-    personal_data.register(
-        LogEntry,
-        category="audit_trail",
-        fields=["object_repr"],
-        exporter=export_log_entries,
-        eraser=erase_log_entries,
     )
     # One year after the relationship ended (R9.4): history and documents go, the account
     # is anonymised (it stays: invoices point to it).

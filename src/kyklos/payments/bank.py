@@ -43,6 +43,8 @@ from kyklos.payments.models import (
 from kyklos.payments.notices import PROOF_REJECTED
 from kyklos.payments.services import (
     add_credit,
+    check_decimals,
+    check_paid_on,
     check_payable,
     logged_refusal,
     parse_amount,
@@ -80,8 +82,8 @@ def submit_proof(
     amount = parse_amount(amount)
     invoice = Invoice.objects.select_for_update().select_related("customer").get(pk=invoice.pk)
     check_payable(invoice)
-    if paid_on > clock.today():
-        raise ValidationError({"paid_on": _("A payment cannot be dated in the future.")})
+    check_decimals(amount, invoice.currency)
+    check_paid_on(invoice, paid_on)
     validate_document(document)
     if TransferProof.objects.filter(invoice=invoice, status=ReviewStatus.PENDING).exists():
         raise ValidationError(
@@ -222,6 +224,9 @@ def _match(
     (invoice,) = named.values()
     try:
         check_payable(invoice, credit.currency)
+        check_decimals(credit.amount, credit.currency)
+        # receive_money dates a payment booked "in the future" (bank clocks) today
+        check_paid_on(invoice, min(credit.booked_on, clock.today()), field="booked_on")
     except ValidationError as error:
         return invoice, " ".join(error.messages)
     return invoice, ""

@@ -57,35 +57,56 @@ def logged_refusal(func):
     return wrapper
 
 
-def parse_amount(value, field: str = "amount") -> Decimal:
+#: The longest payment reference a payment keeps (never cut short: a longer one is refused).
+REFERENCE_LENGTH = 140
+#: The largest amount a payment column holds (``max_digits=14, decimal_places=2``).
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+def parse_amount(value, field: str = "amount", currency: str | None = None) -> Decimal:
+    """``value`` as a Decimal: finite, greater than zero, not larger than a column holds
+    and — when ``currency`` is given — with no more decimals than the currency has
+    ("0.005" EUR is refused, not rounded). Each refusal is one line naming ``field``."""
     try:
-        amount = Decimal(str(value))
+        amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise ValidationError({field: _("Enter the amount as a number, e.g. 120.50.")}) from None
     if not amount.is_finite() or amount <= 0:
         raise ValidationError({field: _("The amount must be greater than zero.")})
+    if amount > MAX_AMOUNT:
+        raise ValidationError(
+            {field: _("The amount must not be more than %(m)s.") % {"m": MAX_AMOUNT}}
+        )
+    if currency:
+        check_decimals(amount, currency, field)
     return amount
 
 
-#: Amount columns hold 12 digits before the decimal point.
-MAX_AMOUNT_DIGITS = 12
-
-
-def exact_amount(amount: Decimal, currency: str, field: str = "amount") -> Decimal:
-    """``amount`` in ``currency``, refused when it has more decimals than the currency
-    (never rounded away) or more digits than an amount column holds."""
-    if amount.adjusted() >= MAX_AMOUNT_DIGITS:
-        raise ValidationError({field: _("%(a)s is too large an amount.") % {"a": amount}})
-    exact = round_money(amount, currency)
-    if exact != amount:
-        decimals = -quantum(currency).as_tuple().exponent
+def check_decimals(amount: Decimal, currency: str, field: str = "amount") -> None:
+    """Refuse an amount with more decimals than ``currency`` has (EUR: 2); trailing
+    zeros do not count ("1.500" is 1.50)."""
+    step = quantum(currency)
+    if amount.quantize(step) != amount:
+        places = -step.as_tuple().exponent
         raise ValidationError(
             {
-                field: _("%(c)s amounts have at most %(n)d decimals; %(a)s has more.")
-                % {"c": currency, "n": decimals, "a": amount}
+                field: _("An amount in %(c)s has at most %(n)d decimals.")
+                % {"c": currency, "n": places}
             }
         )
-    return exact
+
+
+def check_paid_on(invoice: Invoice, paid_on: date, field: str = "paid_on") -> None:
+    """A payment is dated neither before ``invoice`` was issued nor in the future."""
+    if paid_on > clock.today():
+        raise ValidationError({field: _("A payment cannot be dated in the future.")})
+    if paid_on < invoice.issued_on:
+        raise ValidationError(
+            {
+                field: _("A payment cannot be dated before %(n)s was issued (%(d)s).")
+                % {"n": invoice.number, "d": invoice.issued_on.isoformat()}
+            }
+        )
 
 
 def check_payable(invoice: Invoice, currency: str | None = None) -> None:
@@ -129,21 +150,18 @@ def record_payment(
     amount = parse_amount(amount)
     if method not in Method.values:
         raise ValidationError({"method": _("Unknown payment method “%(m)s”.") % {"m": method}})
+    if len(reference) > REFERENCE_LENGTH:
+        raise ValidationError(
+            {"reference": _("A reference has at most %(n)d characters.") % {"n": REFERENCE_LENGTH}}
+        )
     if method == Method.ACCOUNT_CREDIT and not _from_credit:
         raise ValidationError({"method": _("Account credit is used with “Use account credit”.")})
     invoice = Invoice.objects.select_for_update().select_related("customer").get(pk=invoice.pk)
     check_payable(invoice, currency)
+    check_decimals(amount, invoice.currency)
     paid_on = paid_on or clock.today()
-    if paid_on > clock.today():
-        raise ValidationError({"paid_on": _("A payment cannot be dated in the future.")})
-    if paid_on < invoice.issued_on:
-        raise ValidationError(
-            {
-                "paid_on": _("A payment cannot be dated before %(n)s was issued (%(d)s).")
-                % {"n": invoice.number, "d": invoice.issued_on}
-            }
-        )
-    amount = exact_amount(amount, invoice.currency)
+    check_paid_on(invoice, paid_on)
+    amount = round_money(amount, invoice.currency)
     owed = invoice.total - amount_paid(invoice)
     excess = ZERO
     if amount > owed:
@@ -162,7 +180,7 @@ def record_payment(
         currency=invoice.currency,
         method=method,
         paid_on=paid_on,
-        reference=reference[:140],
+        reference=reference,
         provider_reference=provider_reference[:200],
         created_at=clock.now(),
         created_by=acting_user(actor),
@@ -229,6 +247,7 @@ def receive_money(
     invoice = Invoice.objects.select_for_update().select_related("customer").get(pk=invoice.pk)
     if currency.upper() != invoice.currency:
         check_payable(invoice, currency)  # raises the currency error
+    check_decimals(amount, invoice.currency)
     if invoice.status == Invoice.Status.OPEN and invoice.kind != DocumentKind.CREDIT_NOTE:
         payment = record_payment(
             invoice,
@@ -348,7 +367,7 @@ def record_refund_payment(
         currency=credit_note.currency,
         method=method,
         paid_on=clock.today(),
-        reference=reference[:140],
+        reference=reference,
         provider_reference=provider_reference[:200],
         created_at=clock.now(),
         created_by=acting_user(actor),
