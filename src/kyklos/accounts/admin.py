@@ -4,7 +4,7 @@ here: rows are written by the login code and purged by the retention engine."""
 from django.contrib import admin
 
 from kyklos.accounts.models import SecurityEvent, UserSession
-from kyklos.core.admin import ReadOnlyAdmin
+from kyklos.core.admin_tools import ReadOnlyAdmin
 
 
 @admin.register(SecurityEvent)

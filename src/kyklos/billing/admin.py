@@ -16,17 +16,7 @@ from django.utils.translation import gettext_lazy
 from kyklos.billing import reports
 from kyklos.billing.models import Invoice, InvoiceLine, NumberSeries, Transmission, VatRate
 from kyklos.core import clock
-
-
-class ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from kyklos.core.admin_tools import NoDelete, ReadOnly, ReadOnlyAdmin
 
 
 class LineInline(ReadOnly, admin.TabularInline):
@@ -48,7 +38,7 @@ class LineInline(ReadOnly, admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnly, admin.ModelAdmin):
+class InvoiceAdmin(ReadOnlyAdmin):
     list_display = [
         "number",
         "kind",
@@ -171,7 +161,7 @@ class VatReportForm(forms.Form):
 
 
 @admin.register(NumberSeries)
-class NumberSeriesAdmin(admin.ModelAdmin):
+class NumberSeriesAdmin(NoDelete, admin.ModelAdmin):
     list_display = ["kind", "year", "prefix", "next_number"]
     readonly_fields = ["next_number"]
 
@@ -181,24 +171,18 @@ class NumberSeriesAdmin(admin.ModelAdmin):
             return ["kind", "year", "prefix", "next_number"]
         return self.readonly_fields
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(VatRate)
-class VatRateAdmin(admin.ModelAdmin):
+class VatRateAdmin(NoDelete, admin.ModelAdmin):
     """A rate change is a new row from its date (R6.3); issued documents keep their rate."""
 
     list_display = ["country", "rate", "valid_from", "source"]
     list_filter = ["country"]
     ordering = ["country", "-valid_from"]
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Transmission)
-class TransmissionAdmin(ReadOnly, admin.ModelAdmin):
+class TransmissionAdmin(ReadOnlyAdmin):
     list_display = ["invoice", "authority", "status", "mark", "submitted_at"]
     list_filter = ["authority", "status"]
     list_select_related = ["invoice"]

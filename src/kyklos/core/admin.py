@@ -1,26 +1,14 @@
 from django.contrib import admin
 
+from kyklos.core.admin_tools import ReadOnlyAdmin
+from kyklos.core.audit_chain import FIELDS
 from kyklos.core.models import AuditEvent, AuditSeal
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Audit rows are append-only: the admin shows them and nothing else."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_actions(self, request):
-        return {}
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
+    """Audit rows are append-only: the admin shows them and nothing else."""
+
     list_display = [
         "at",
         "action",
@@ -34,19 +22,8 @@ class AuditEventAdmin(ReadOnlyAdmin):
     search_fields = ["object_id", "action", "actor_label", "=customer_id"]
     date_hierarchy = "at"
     show_full_result_count = False
-    readonly_fields = [
-        "at",
-        "actor_id",
-        "actor_label",
-        "action",
-        "object_type",
-        "object_id",
-        "customer_id",
-        "data",
-        "seq",
-        "hash",
-    ]
-    fields = readonly_fields
+    # What the chain hashes (but the row id), then the event's place and hash in the chain.
+    fields = readonly_fields = [*FIELDS[1:], "seq", "hash"]
 
 
 @admin.register(AuditSeal)

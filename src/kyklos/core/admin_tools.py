@@ -1,15 +1,91 @@
-"""Helpers for admin actions that call services."""
+"""Helpers for the staff admin: permission mixins for rows written elsewhere, read-only
+inlines, forms that call a service, and admin actions that call services."""
 
 from collections.abc import Callable, Iterable
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from kyklos.core.audit import log_request_access
+from kyklos.core.forms import add_service_errors
+
+# --- permissions --------------------------------------------------------------------------
+
+
+class NoAdd:
+    """Admin or inline mixin: rows are never added here (a service or another screen does).
+    Put it before ``admin.ModelAdmin``."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class NoChange:
+    """Admin or inline mixin: rows are never edited here."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class NoDelete:
+    """Admin or inline mixin: rows are never deleted here."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnly(NoAdd, NoChange, NoDelete):
+    """Admin or inline mixin for append-only rows (audit, ledgers, logs, issued documents):
+    staff see them and nothing else."""
+
+
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    pass
+
+
+class ReadOnlyInline(NoAdd, admin.TabularInline):
+    """Rows shown under their parent, never added or deleted there; every field in
+    ``fields`` is read-only."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+
+# --- forms that call a service ------------------------------------------------------------
+
+
+class ServiceForm(forms.ModelForm):
+    """A model form whose validation calls a service: ``run(cleaned_data)`` returns what the
+    service saved (kept as ``result``) and its ValidationError shows on the form; the admin
+    view's transaction keeps it all-or-nothing. ``actor`` is set by :func:`with_actor`."""
+
+    actor = None
+
+    def run(self, data):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _post_clean(self):
+        if self.errors:
+            return
+        try:
+            self.result = self.run(self.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(self, error)
+
+
+def with_actor(form_class, request):
+    """``form_class`` acting as the request's user (for a ModelAdmin's ``get_form``)."""
+    return type(form_class.__name__, (form_class,), {"actor": request.user})
+
+
+# --- actions ------------------------------------------------------------------------------
 
 
 def apply_each(request, objects: Iterable, action: Callable, done_message: str) -> int:
@@ -105,3 +181,37 @@ class LogsPersonalDataViews:
                 object_type=self.model._meta.label_lower,
             )
         return response
+
+
+def service_action(description, service, done_message, *, permissions=None, **arguments):
+    """An admin action calling ``service(obj, actor=request.user, **arguments)`` for each
+    selected row, reported as :func:`apply_each` does. Assign it to the action's name in
+    the ModelAdmin's class body."""
+
+    def action(modeladmin, request, queryset):
+        apply_each(
+            request,
+            queryset,
+            lambda obj: service(obj, actor=request.user, **arguments),
+            done_message,
+        )
+
+    return admin.action(description=description, permissions=permissions)(action)
+
+
+def reason_action(description, service, *, name, reason_to="reason", permissions=None, **page):
+    """An admin action ``name`` that asks for a reason (:func:`ask_reason`; ``page`` as for
+    :func:`form_action`), then calls ``service(obj, actor=request.user, <reason_to>=reason)``
+    for each selected row."""
+
+    def action(modeladmin, request, queryset):
+        return ask_reason(
+            modeladmin,
+            request,
+            queryset,
+            action=name,
+            apply=lambda obj, reason: service(obj, actor=request.user, **{reason_to: reason}),
+            **page,
+        )
+
+    return admin.action(description=description, permissions=permissions)(action)

@@ -2,8 +2,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from kyklos.core.admin_tools import NoAdd, NoChange, service_action
 from kyklos.devices import services
 from kyklos.devices.models import ActivityStat, Device, DeviceActivity, Shipment
+
+DONE = _("%(n)d shipments updated.")
 
 
 @admin.register(Device)
@@ -41,27 +44,15 @@ class DeviceAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeviceActivity)
-class DeviceActivityAdmin(admin.ModelAdmin):
+class DeviceActivityAdmin(NoAdd, NoChange, admin.ModelAdmin):
     list_display = ("device", "at", "kind", "ip")
     list_filter = ("kind",)
     list_select_related = ("device",)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ActivityStat)
-class ActivityStatAdmin(admin.ModelAdmin):
+class ActivityStatAdmin(NoAdd, NoChange, admin.ModelAdmin):
     list_display = ("day", "kind", "events", "devices")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Shipment)
@@ -108,29 +99,15 @@ class ShipmentAdmin(admin.ModelAdmin):
         )
         obj.pk = saved.pk
 
-    def _advance(self, request, queryset, to):
-        done = 0
-        for shipment in queryset:
-            try:
-                services.advance_shipment(shipment, to, actor=request.user)
-                done += 1
-            except ValidationError as exc:
-                self.message_user(request, f"{shipment}: {' '.join(exc.messages)}", messages.ERROR)
-        if done:
-            self.message_user(request, _("%(n)d shipments updated.") % {"n": done})
-
-    @admin.action(description=_("Mark dispatched"))
-    def mark_dispatched(self, request, queryset):
-        self._advance(request, queryset, Shipment.Status.DISPATCHED)
-
-    @admin.action(description=_("Mark delivered"))
-    def mark_delivered(self, request, queryset):
-        self._advance(request, queryset, Shipment.Status.DELIVERED)
-
-    @admin.action(description=_("Mark returned to sender"))
-    def mark_returned(self, request, queryset):
-        self._advance(request, queryset, Shipment.Status.RETURNED)
-
-    @admin.action(description=_("Mark lost"))
-    def mark_lost(self, request, queryset):
-        self._advance(request, queryset, Shipment.Status.LOST)
+    mark_dispatched = service_action(
+        _("Mark dispatched"), services.advance_shipment, DONE, to=Shipment.Status.DISPATCHED
+    )
+    mark_delivered = service_action(
+        _("Mark delivered"), services.advance_shipment, DONE, to=Shipment.Status.DELIVERED
+    )
+    mark_returned = service_action(
+        _("Mark returned to sender"), services.advance_shipment, DONE, to=Shipment.Status.RETURNED
+    )
+    mark_lost = service_action(
+        _("Mark lost"), services.advance_shipment, DONE, to=Shipment.Status.LOST
+    )

@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from kyklos.core.admin_tools import apply_each
+from kyklos.core.admin_tools import ReadOnlyAdmin, service_action
 from kyklos.customers.models import Customer
 from kyklos.intake import services
 from kyklos.intake.models import InboundMessage, QuarantinedMessage
@@ -54,7 +54,10 @@ class ReleaseForm(forms.Form):
 
 
 @admin.register(QuarantinedMessage)
-class QuarantinedMessageAdmin(admin.ModelAdmin):
+class QuarantinedMessageAdmin(ReadOnlyAdmin):
+    """View only: release and delete have their own views (delete through
+    ``delete_quarantined``, which removes the file and audits)."""
+
     list_display = [
         "received_at",
         "reason",
@@ -85,15 +88,6 @@ class QuarantinedMessageAdmin(admin.ModelAdmin):
         "released_by",
         "raw_link",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # view only: release and delete have their own views
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # through delete_message, which removes the file and audits
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -212,23 +206,18 @@ class QuarantinedMessageAdmin(admin.ModelAdmin):
             request, "admin/intake/quarantinedmessage/delete_confirmation.html", context
         )
 
-    @admin.action(description=_("Release the selected messages"), permissions=["release"])
-    def release_selected(self, request, queryset):
-        apply_each(
-            request,
-            queryset,
-            lambda obj: services.release(obj, actor=request.user),
-            _("%(n)d message(s) released."),
-        )
-
-    @admin.action(description=_("Delete the selected messages"), permissions=["remove"])
-    def delete_selected_messages(self, request, queryset):
-        apply_each(
-            request,
-            queryset,
-            lambda obj: services.delete_quarantined(obj, actor=request.user),
-            _("%(n)d message(s) deleted."),
-        )
+    release_selected = service_action(
+        _("Release the selected messages"),
+        services.release,
+        _("%(n)d message(s) released."),
+        permissions=["release"],
+    )
+    delete_selected_messages = service_action(
+        _("Delete the selected messages"),
+        services.delete_quarantined,
+        _("%(n)d message(s) deleted."),
+        permissions=["remove"],
+    )
 
     def has_release_permission(self, request):
         return request.user.has_perm("intake.change_quarantinedmessage")
@@ -238,7 +227,7 @@ class QuarantinedMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(admin.ModelAdmin):
+class InboundMessageAdmin(ReadOnlyAdmin):
     list_display = ["received_at", "message_id", "source", "outcome", "ticket"]
     list_filter = ["outcome", "source"]
     search_fields = ["message_id"]
@@ -250,12 +239,3 @@ class InboundMessageAdmin(admin.ModelAdmin):
         "ticket",
         "quarantine",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -5,60 +5,54 @@ State fields are read-only: every change goes through the lifecycle services.
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kyklos.core import clock
-from kyklos.core.admin_tools import apply_each
-from kyklos.core.forms import add_service_errors
+from kyklos.core.admin_tools import (
+    NoDelete,
+    ReadOnlyInline,
+    ServiceForm,
+    service_action,
+    with_actor,
+)
 from kyklos.lifecycle import services
 from kyklos.lifecycle.models import Renewal, Service, State
 from kyklos.lifecycle.transitions import transition
 
 
-class RenewalInline(admin.TabularInline):
+class RenewalInline(ReadOnlyInline):
     model = Renewal
-    extra = 0
-    can_delete = False
     fields = ["kind", "period_start", "period_end", "amount", "invoice", "status"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class OrderForm(forms.ModelForm):
-    """Orders through :func:`services.order_service` while validating, so its errors show
-    on the form; the admin view's transaction keeps it all-or-nothing."""
+class OrderForm(ServiceForm):
+    """Orders through :func:`services.order_service` while validating."""
 
     start_date = forms.DateField(required=False, help_text=_("Default: today"))
-    actor = None
 
     class Meta:
         model = Service
         fields = ["customer", "product", "cycle", "label", "coupon", "parent"]
 
-    def _post_clean(self):
-        if self.errors:
-            return
-        data = self.cleaned_data
-        try:
-            self.ordered = services.order_service(
-                customer=data["customer"],
-                product=data["product"],
-                cycle=data["cycle"],
-                start_date=data.get("start_date"),
-                label=data.get("label", ""),
-                coupon=data.get("coupon"),
-                parent=data.get("parent"),
-                actor=self.actor,
-            )
-        except ValidationError as error:
-            add_service_errors(self, error)
+    def run(self, data):
+        return services.order_service(
+            customer=data["customer"],
+            product=data["product"],
+            cycle=data["cycle"],
+            start_date=data.get("start_date"),
+            label=data.get("label", ""),
+            coupon=data.get("coupon"),
+            parent=data.get("parent"),
+            actor=self.actor,
+        )
+
+
+def mark_as_fraud(service, *, actor):
+    transition(service, State.FRAUD, day=clock.today(), reason="staff", actor=actor)
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(NoDelete, admin.ModelAdmin):
     list_display = [
         "id",
         "customer",
@@ -100,7 +94,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
-            kwargs["form"] = type("StaffOrderForm", (OrderForm,), {"actor": request.user})
+            kwargs["form"] = with_actor(OrderForm, request)
         return super().get_form(request, obj, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
@@ -118,58 +112,32 @@ class ServiceAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        obj.pk = form.ordered.pk
+        obj.pk = form.result.pk
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.action(description=_("Issue the renewal proforma now"))
-    def renew_now(self, request, queryset):
-        apply_each(
-            request,
-            queryset,
-            lambda s: services.renew_now(s, actor=request.user),
-            _("Proformas issued for %(n)d services."),
-        )
-
-    @admin.action(description=_("Cancel at the end of the period"))
-    def cancel_at_end_of_period(self, request, queryset):
-        apply_each(
-            request,
-            queryset,
-            lambda s: services.request_cancellation(
-                s, when="end_of_period", reason="staff", actor=request.user
-            ),
-            _("%(n)d services will end at the end of their period."),
-        )
-
-    @admin.action(description=_("Cancel immediately"))
-    def cancel_immediately(self, request, queryset):
-        apply_each(
-            request,
-            queryset,
-            lambda s: services.request_cancellation(
-                s, when="immediate", reason="staff", actor=request.user
-            ),
-            _("%(n)d services cancelled."),
-        )
-
-    @admin.action(description=_("Restore (issues a proforma with the restore fee)"))
-    def restore(self, request, queryset):
-        apply_each(
-            request,
-            queryset,
-            lambda s: services.restore_service(s, actor=request.user),
-            _("Restore proformas issued for %(n)d services."),
-        )
-
-    @admin.action(description=_("Mark as fraud"))
-    def mark_fraud(self, request, queryset):
-        apply_each(
-            request,
-            queryset,
-            lambda s: transition(
-                s, State.FRAUD, day=clock.today(), reason="staff", actor=request.user
-            ),
-            _("%(n)d services marked as fraud."),
-        )
+    renew_now = service_action(
+        _("Issue the renewal proforma now"),
+        services.renew_now,
+        _("Proformas issued for %(n)d services."),
+    )
+    cancel_at_end_of_period = service_action(
+        _("Cancel at the end of the period"),
+        services.request_cancellation,
+        _("%(n)d services will end at the end of their period."),
+        when="end_of_period",
+        reason="staff",
+    )
+    cancel_immediately = service_action(
+        _("Cancel immediately"),
+        services.request_cancellation,
+        _("%(n)d services cancelled."),
+        when="immediate",
+        reason="staff",
+    )
+    restore = service_action(
+        _("Restore (issues a proforma with the restore fee)"),
+        services.restore_service,
+        _("Restore proformas issued for %(n)d services."),
+    )
+    mark_fraud = service_action(
+        _("Mark as fraud"), mark_as_fraud, _("%(n)d services marked as fraud.")
+    )

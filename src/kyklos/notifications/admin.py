@@ -1,12 +1,13 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from kyklos.core.admin_tools import ReadOnlyAdmin
 from kyklos.notifications import services
 from kyklos.notifications.models import Outbox
 
 
 @admin.register(Outbox)
-class OutboxAdmin(admin.ModelAdmin):
+class OutboxAdmin(ReadOnlyAdmin):
     """The outbox, read-only: notices are written by the events they announce."""
 
     list_display = [
@@ -23,15 +24,6 @@ class OutboxAdmin(admin.ModelAdmin):
     search_fields = ["to_email"]
     show_full_result_count = False
     actions = ["send_now"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_send_permission(self, request) -> bool:
         return request.user.has_perm("notifications.change_outbox")

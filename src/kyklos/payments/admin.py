@@ -7,7 +7,14 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from kyklos.core.forms import add_service_errors
+from kyklos.core.admin_tools import (
+    NoAdd,
+    NoDelete,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ServiceForm,
+    with_actor,
+)
 from kyklos.payments import bank, identity, refunds
 from kyklos.payments.models import (
     BankStatement,
@@ -26,47 +33,13 @@ from kyklos.payments.models import (
 from kyklos.payments.services import record_payment
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
+class ServiceAdmin(NoDelete, admin.ModelAdmin):
+    """Every save runs ``service_form`` (a :class:`ServiceForm`); nothing is deleted."""
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ServiceForm(forms.ModelForm):
-    """A form whose ``_post_clean`` calls a service (``run``) so its errors show on the
-    form; the admin view's transaction keeps it all-or-nothing."""
-
-    actor = None
-
-    def run(self, data):  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def _post_clean(self):
-        if self.errors:
-            return
-        try:
-            self.result = self.run(self.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(self, error)
-
-
-def _with_actor(form_class, request):
-    return type(form_class.__name__, (form_class,), {"actor": request.user})
-
-
-class ServiceAdmin(admin.ModelAdmin):
     service_form = None
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def get_form(self, request, obj=None, **kwargs):
-        kwargs["form"] = _with_actor(self.service_form, request)
+        kwargs["form"] = with_actor(self.service_form, request)
         return super().get_form(request, obj, **kwargs)
 
     def save_model(self, request, obj, form, change):
@@ -136,7 +109,7 @@ class ProofDecisionForm(ServiceForm):
 
 
 @admin.register(TransferProof)
-class TransferProofAdmin(ServiceAdmin):
+class TransferProofAdmin(NoAdd, ServiceAdmin):
     service_form = ProofDecisionForm
     list_display = ["id", "invoice", "customer", "amount", "paid_on", "status", "uploaded_at"]
     list_filter = ["status"]
@@ -157,9 +130,6 @@ class TransferProofAdmin(ServiceAdmin):
         "payment",
     ]
 
-    def has_add_permission(self, request):
-        return False
-
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or obj.status == ReviewStatus.PENDING)
@@ -177,15 +147,9 @@ class StatementUploadForm(ServiceForm):
         return bank.import_statement(upload.read(), file_name=upload.name, actor=self.actor)
 
 
-class StatementLineInline(admin.TabularInline):
+class StatementLineInline(ReadOnlyInline):
     model = StatementLine
     fields = ["booked_on", "amount", "currency", "debtor_name", "remittance", "status", "invoice"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BankStatement)
@@ -234,7 +198,7 @@ class LineDecisionForm(ServiceForm):
 
 
 @admin.register(StatementLine)
-class StatementLineAdmin(ServiceAdmin):
+class StatementLineAdmin(NoAdd, ServiceAdmin):
     service_form = LineDecisionForm
     list_display = ["booked_on", "amount", "currency", "debtor_name", "remittance", "status"]
     list_filter = ["status", "booked_on"]
@@ -253,9 +217,6 @@ class StatementLineAdmin(ServiceAdmin):
         "problem",
         "payment",
     ]
-
-    def has_add_permission(self, request):
-        return False
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
@@ -315,14 +276,11 @@ class RefundPayoutForm(ServiceForm):
 
 
 @admin.register(Refund)
-class RefundAdmin(ServiceAdmin):
+class RefundAdmin(NoAdd, ServiceAdmin):
     service_form = RefundPayoutForm
     list_display = ["id", "customer", "credit_note", "kind", "amount", "status", "method"]
     list_filter = ["status", "kind"]
     readonly_fields = ["customer", "invoice", "credit_note", "kind", "amount", "breakdown"]
-
-    def has_add_permission(self, request):
-        return False
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
@@ -349,8 +307,5 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(MethodFee)
-class MethodFeeAdmin(admin.ModelAdmin):
+class MethodFeeAdmin(NoDelete, admin.ModelAdmin):
     list_display = ["method", "percent", "threshold", "extra_percent"]
-
-    def has_delete_permission(self, request, obj=None):
-        return False

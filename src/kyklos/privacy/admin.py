@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from kyklos.core import clock
-from kyklos.core.admin_tools import apply_each
+from kyklos.core.admin_tools import NoAdd, NoDelete, ReadOnlyAdmin, ReadOnlyInline, apply_each
 from kyklos.privacy import breaches, record, requests
 from kyklos.privacy.models import (
     Breach,
@@ -26,18 +26,6 @@ from kyklos.privacy.models import (
     RetentionRule,
     RetentionRun,
 )
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # --- record of processing ----------------------------------------------------------------
 
@@ -86,7 +74,7 @@ class NotifyForm(forms.Form):
 
 
 @admin.register(NoticeVersion)
-class NoticeVersionAdmin(ReadOnly):
+class NoticeVersionAdmin(ReadOnlyAdmin):
     list_display = ["number", "published_at", "significant", "notified_at", "notified_count"]
     readonly_fields = ["number", "published_at", "significant", "summary", "notified_at"]
     exclude = ["snapshot", "digest"]
@@ -133,7 +121,7 @@ class NoticeVersionAdmin(ReadOnly):
 
 
 @admin.register(ConsentEvent)
-class ConsentEventAdmin(ReadOnly):
+class ConsentEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "purpose", "given", "source", "customer_id", "email", "notice_version"]
     list_filter = ["purpose", "given", "source"]
     search_fields = ["email", "customer_id"]
@@ -141,7 +129,7 @@ class ConsentEventAdmin(ReadOnly):
 
 
 @admin.register(Restriction)
-class RestrictionAdmin(ReadOnly):
+class RestrictionAdmin(ReadOnlyAdmin):
     list_display = ["started_at", "customer_id", "email", "reason", "lifted_at"]
     actions = ["lift"]
 
@@ -176,7 +164,7 @@ class RequestForm(forms.ModelForm):
 
 
 @admin.register(DataSubjectRequest)
-class DataSubjectRequestAdmin(admin.ModelAdmin):
+class DataSubjectRequestAdmin(NoAdd, NoDelete, admin.ModelAdmin):
     """The staff queue: open requests first, by deadline, with days left."""
 
     form = RequestForm
@@ -210,12 +198,6 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
             .annotate(deadline_on=Coalesce("extended_to", "due_on"))
             .order_by("status", "deadline_on", "id")
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("deadline"), ordering="deadline_on")
     def deadline_on(self, obj):
@@ -256,23 +238,15 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
 # --- retention ----------------------------------------------------------------------------
 
 
-class ReportLineInline(admin.TabularInline):
+class ReportLineInline(ReadOnlyInline):
     model = RetentionReportLine
-    can_delete = False
-    extra = 0
-    readonly_fields = ["category", "target", "action", "rule", "cutoff", "count"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    fields = ["category", "target", "action", "rule", "cutoff", "count"]
 
 
 @admin.register(RetentionRun)
-class RetentionRunAdmin(ReadOnly):
+class RetentionRunAdmin(ReadOnlyAdmin):
     list_display = ["day", "started_at", "finished_at", "total"]
     inlines = [ReportLineInline]
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("privacy.view_retentionrun")

@@ -15,8 +15,19 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kyklos.core import clock
-from kyklos.core.admin_tools import adopt, apply_each, ask_reason, form_action
-from kyklos.core.forms import add_service_errors
+from kyklos.core.admin_tools import (
+    NoAdd,
+    NoDelete,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ServiceForm,
+    adopt,
+    apply_each,
+    form_action,
+    reason_action,
+    service_action,
+    with_actor,
+)
 from kyklos.projects import services
 from kyklos.projects.models import (
     AgreedRate,
@@ -59,14 +70,13 @@ def lines_text(quote: Quote) -> str:
     )
 
 
-class QuoteForm(forms.ModelForm):
+class QuoteForm(ServiceForm):
     lines_text = forms.CharField(
         label=_("Lines"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 8, "cols": 90}),
         help_text=_("One per line: description | quantity | unit price (net, excl. VAT)."),
     )
-    actor = None
 
     class Meta:
         model = Quote
@@ -90,49 +100,36 @@ class QuoteForm(forms.ModelForm):
     def clean_lines_text(self):
         return parse_lines(self.cleaned_data["lines_text"])
 
-    def _post_clean(self):
-        if self.errors:
-            return
-        data = self.cleaned_data
-        try:
-            if self.instance.pk is None:
-                self.saved = services.draft_quote(
-                    data["customer"],
-                    title=data["title"],
-                    lines=data["lines_text"],
-                    source=data.get("source", ""),
-                    validity_days=data["validity_days"],
-                    plan=data["plan"],
-                    deposit_percent=data["deposit_percent"],
-                    final_due_days=data["final_due_days"],
-                    hourly_rate=data.get("hourly_rate"),
-                    notes=data.get("notes", ""),
-                    actor=self.actor,
-                )
-            elif not self.has_changed():
-                self.saved = self.instance  # saving unchanged makes no new version
-            else:
-                self.saved = services.revise_quote(
-                    self.instance,
-                    title=data["title"],
-                    lines=data["lines_text"],
-                    notes=data.get("notes", ""),
-                    validity_days=data["validity_days"],
-                    actor=self.actor,
-                )
-        except ValidationError as error:
-            add_service_errors(self, error)
+    def run(self, data):
+        if self.instance.pk is None:
+            return services.draft_quote(
+                data["customer"],
+                title=data["title"],
+                lines=data["lines_text"],
+                source=data.get("source", ""),
+                validity_days=data["validity_days"],
+                plan=data["plan"],
+                deposit_percent=data["deposit_percent"],
+                final_due_days=data["final_due_days"],
+                hourly_rate=data.get("hourly_rate"),
+                notes=data.get("notes", ""),
+                actor=self.actor,
+            )
+        if not self.has_changed():
+            return self.instance  # saving unchanged makes no new version
+        return services.revise_quote(
+            self.instance,
+            title=data["title"],
+            lines=data["lines_text"],
+            notes=data.get("notes", ""),
+            validity_days=data["validity_days"],
+            actor=self.actor,
+        )
 
 
-class QuoteLineInline(admin.TabularInline):
+class QuoteLineInline(ReadOnlyInline):
     model = QuoteLine
-    extra = 0
-    can_delete = False
     fields = ["position", "description", "quantity", "unit_price", "amount"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class EmailAcceptanceForm(forms.Form):
@@ -147,7 +144,7 @@ class EmailAcceptanceForm(forms.Form):
 
 
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):
+class QuoteAdmin(NoDelete, admin.ModelAdmin):
     list_display = ["number", "version", "customer", "title", "subtotal", "status", "valid_until"]
     list_filter = ["status", "plan"]
     list_select_related = ["customer"]
@@ -175,7 +172,7 @@ class QuoteAdmin(admin.ModelAdmin):
     ]
 
     def get_form(self, request, obj=None, **kwargs):
-        kwargs["form"] = type("StaffQuoteForm", (QuoteForm,), {"actor": request.user})
+        kwargs["form"] = with_actor(QuoteForm, request)
         return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
@@ -200,31 +197,15 @@ class QuoteAdmin(admin.ModelAdmin):
         return editable and super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        adopt(obj, form.saved)
+        adopt(obj, form.result)
 
     def save_related(self, request, form, formsets, change):
         pass  # the service wrote the lines
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.action(description=_("Send to the customer"))
-    def send(self, request, queryset):
-        apply_each(
-            request,
-            queryset,
-            lambda q: services.send_quote(q, actor=request.user),
-            _("%(n)d quotes sent."),
-        )
-
-    @admin.action(description=_("Withdraw"))
-    def withdraw(self, request, queryset):
-        apply_each(
-            request,
-            queryset,
-            lambda q: services.withdraw_quote(q, reason="staff", actor=request.user),
-            _("%(n)d quotes withdrawn."),
-        )
+    send = service_action(_("Send to the customer"), services.send_quote, _("%(n)d quotes sent."))
+    withdraw = service_action(
+        _("Withdraw"), services.withdraw_quote, _("%(n)d quotes withdrawn."), reason="staff"
+    )
 
     @admin.action(description=_("Record an acceptance received by e-mail"))
     def record_email_acceptance(self, request, queryset):
@@ -252,26 +233,14 @@ class QuoteAdmin(admin.ModelAdmin):
 # --- projects ----------------------------------------------------------------------------
 
 
-class ProjectInvoiceInline(admin.TabularInline):
+class ProjectInvoiceInline(ReadOnlyInline):
     model = ProjectInvoice
-    extra = 0
-    can_delete = False
     fields = ["kind", "invoice", "amount", "created_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class VariationInline(admin.TabularInline):
+class VariationInline(ReadOnlyInline):
     model = Variation
-    extra = 0
-    can_delete = False
     fields = ["position", "kind", "description", "amount", "status", "confirmation"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class DeliverForm(forms.Form):
@@ -286,7 +255,9 @@ class InterimForm(forms.Form):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(NoAdd, NoDelete, admin.ModelAdmin):
+    """A project comes from an accepted quote; it is never deleted."""
+
     list_display = [
         "number",
         "customer",
@@ -320,12 +291,6 @@ class ProjectAdmin(admin.ModelAdmin):
         "completed_on",
         "ownership_transferred_on",
     ]
-
-    def has_add_permission(self, request):
-        return False  # a project comes from an accepted quote
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Deliver and issue the final invoice"))
     def deliver(self, request, queryset):
@@ -366,40 +331,28 @@ class ProjectAdmin(admin.ModelAdmin):
             _("Hours billed on %(n)d projects."),
         )
 
-    @admin.action(description=_("Cancel"))
-    def cancel(self, request, queryset):
-        return ask_reason(
-            self,
-            request,
-            queryset,
-            action="cancel",
-            title=_("Cancel projects"),
-            submit_label=_("Cancel the projects"),
-            apply=lambda p, reason: services.cancel_project(p, reason=reason, actor=request.user),
-        )
+    cancel = reason_action(
+        _("Cancel"),
+        services.cancel_project,
+        name="cancel",
+        title=_("Cancel projects"),
+        submit_label=_("Cancel the projects"),
+    )
 
 
-class VariationForm(forms.ModelForm):
-    actor = None
-
+class VariationForm(ServiceForm):
     class Meta:
         model = Variation
         fields = ["project", "kind", "description", "amount"]
 
-    def _post_clean(self):
-        if self.errors:
-            return
-        data = self.cleaned_data
-        try:
-            self.saved = services.propose_variation(
-                data["project"],
-                kind=data["kind"],
-                description=data["description"],
-                amount=data["amount"],
-                actor=self.actor,
-            )
-        except ValidationError as error:
-            add_service_errors(self, error)
+    def run(self, data):
+        return services.propose_variation(
+            data["project"],
+            kind=data["kind"],
+            description=data["description"],
+            amount=data["amount"],
+            actor=self.actor,
+        )
 
 
 class EmailConfirmationForm(EmailAcceptanceForm):
@@ -407,7 +360,7 @@ class EmailConfirmationForm(EmailAcceptanceForm):
 
 
 @admin.register(Variation)
-class VariationAdmin(admin.ModelAdmin):
+class VariationAdmin(NoDelete, admin.ModelAdmin):
     list_display = ["__str__", "kind", "description", "amount", "status", "proposed_at"]
     list_filter = ["status", "kind"]
     list_select_related = ["project"]
@@ -428,7 +381,7 @@ class VariationAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
-            kwargs["form"] = type("StaffVariationForm", (VariationForm,), {"actor": request.user})
+            kwargs["form"] = with_actor(VariationForm, request)
         return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
@@ -439,10 +392,7 @@ class VariationAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            adopt(obj, form.saved)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+            adopt(obj, form.result)
 
     @admin.action(description=_("Record a confirmation received by e-mail"))
     def record_email_confirmation(self, request, queryset):
@@ -459,26 +409,20 @@ class VariationAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description=_("Withdraw"))
-    def withdraw(self, request, queryset):
-        apply_each(
-            request,
-            queryset,
-            lambda v: services.withdraw_variation(v, actor=request.user),
-            _("%(n)d variations withdrawn."),
-        )
+    withdraw = service_action(
+        _("Withdraw"), services.withdraw_variation, _("%(n)d variations withdrawn.")
+    )
 
 
 # --- hours -------------------------------------------------------------------------------
 
 
-class TimeEntryForm(forms.ModelForm):
+class TimeEntryForm(ServiceForm):
     rate = forms.DecimalField(
         label=_("Agreed rate per hour"),
         required=False,
         help_text=_("Empty: the project's, customer's or standard rate."),
     )
-    actor = None
 
     class Meta:
         model = TimeEntry
@@ -489,27 +433,21 @@ class TimeEntryForm(forms.ModelForm):
         self.fields["worked_on"].required = False
         self.fields["worked_on"].help_text = _("Default: today")
 
-    def _post_clean(self):
-        if self.errors:
-            return
-        data = self.cleaned_data
-        try:
-            self.saved = services.log_time(
-                data["customer"],
-                minutes=data["minutes"],
-                description=data["description"],
-                rate=data.get("rate"),
-                project=data.get("project"),
-                reference=data.get("reference", ""),
-                worked_on=data.get("worked_on"),
-                actor=self.actor,
-            )
-        except ValidationError as error:
-            add_service_errors(self, error)
+    def run(self, data):
+        return services.log_time(
+            data["customer"],
+            minutes=data["minutes"],
+            description=data["description"],
+            rate=data.get("rate"),
+            project=data.get("project"),
+            reference=data.get("reference", ""),
+            worked_on=data.get("worked_on"),
+            actor=self.actor,
+        )
 
 
 @admin.register(TimeEntry)
-class TimeEntryAdmin(admin.ModelAdmin):
+class TimeEntryAdmin(NoDelete, admin.ModelAdmin):
     list_display = [
         "worked_on",
         "customer",
@@ -546,7 +484,7 @@ class TimeEntryAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
-            kwargs["form"] = type("StaffTimeForm", (TimeEntryForm,), {"actor": request.user})
+            kwargs["form"] = with_actor(TimeEntryForm, request)
         return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
@@ -557,13 +495,10 @@ class TimeEntryAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            adopt(obj, form.saved)
+            adopt(obj, form.result)
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Invoice the unbilled hours of these customers"))
     def bill_customers(self, request, queryset):
@@ -588,7 +523,7 @@ class AgreedRateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Signature)
-class SignatureAdmin(admin.ModelAdmin):
+class SignatureAdmin(ReadOnlyAdmin):
     """Signatures are evidence: read-only for everyone."""
 
     list_display = ["reference", "customer", "channel", "signer_name", "signed_at", "source"]
@@ -597,12 +532,3 @@ class SignatureAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Signature._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

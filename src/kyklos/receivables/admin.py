@@ -11,7 +11,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from kyklos.core import clock
-from kyklos.core.admin_tools import ReasonForm, apply_each, form_action
+from kyklos.core.admin_tools import (
+    NoAdd,
+    NoDelete,
+    ReadOnlyAdmin,
+    apply_each,
+    reason_action,
+    service_action,
+)
 from kyklos.receivables import documents, services
 from kyklos.receivables.models import CollectionCase, CollectionPolicy, InterestCharge
 
@@ -31,7 +38,7 @@ class CollectionPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(CollectionCase)
-class CollectionCaseAdmin(admin.ModelAdmin):
+class CollectionCaseAdmin(NoAdd, NoDelete, admin.ModelAdmin):
     list_display = [
         "invoice",
         "customer",
@@ -50,12 +57,6 @@ class CollectionCaseAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in CollectionCase._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         return [
@@ -87,27 +88,18 @@ class CollectionCaseAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
-    @admin.action(description=_("Send to collection now"))
-    def send_to_collection(self, request, queryset):
-        apply_each(
-            request,
-            queryset,
-            lambda c: services.send_to_collection(c, actor=request.user),
-            _("%(n)d cases sent to collection."),
-        )
-
-    @admin.action(description=_("Write off"))
-    def write_off(self, request, queryset):
-        return form_action(
-            self,
-            request,
-            queryset,
-            form_class=ReasonForm,
-            action="write_off",
-            title=_("Write off"),
-            submit_label=_("Write off"),
-            apply=lambda c, d: services.write_off(c, reason=d["reason"], actor=request.user),
-        )
+    send_to_collection = service_action(
+        _("Send to collection now"),
+        services.send_to_collection,
+        _("%(n)d cases sent to collection."),
+    )
+    write_off = reason_action(
+        _("Write off"),
+        services.write_off,
+        name="write_off",
+        title=_("Write off"),
+        submit_label=_("Write off"),
+    )
 
     @admin.action(description=_("Invoice the late interest accrued to today"))
     def charge_interest(self, request, queryset):
@@ -123,7 +115,7 @@ class CollectionCaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(InterestCharge)
-class InterestChargeAdmin(admin.ModelAdmin):
+class InterestChargeAdmin(ReadOnlyAdmin):
     list_display = [
         "invoice",
         "customer",
@@ -139,12 +131,3 @@ class InterestChargeAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in InterestCharge._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

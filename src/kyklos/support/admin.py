@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from kyklos.core.admin_tools import ReadOnlyAdmin, ReadOnlyInline
 from kyklos.support.models import (
     Announcement,
     BusinessCalendar,
@@ -96,27 +97,13 @@ class AnnouncementAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(ReadOnlyInline):
     model = Message
     fields = ("created_at", "kind", "from_staff", "author", "sender_email", "body")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-
-class ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Ticket)
-class TicketAdmin(ReadOnly, admin.ModelAdmin):
+class TicketAdmin(ReadOnlyAdmin):
     list_display = ("number", "subject", "customer", "department", "priority", "status")
     list_filter = ("status", "priority", "department")
     search_fields = ("number", "subject", "requester_email")
@@ -124,6 +111,6 @@ class TicketAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(SlaEvent)
-class SlaEventAdmin(ReadOnly, admin.ModelAdmin):
+class SlaEventAdmin(ReadOnlyAdmin):
     list_display = ("ticket", "target", "kind", "due_at", "at", "notified")
     list_filter = ("target", "kind")

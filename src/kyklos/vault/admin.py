@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kyklos.core.admin_tools import NoAdd, NoDelete
 from kyklos.vault import services
 from kyklos.vault.models import Credential
 
@@ -25,7 +26,9 @@ class RevealForm(forms.Form):
 
 
 @admin.register(Credential)
-class CredentialAdmin(admin.ModelAdmin):
+class CredentialAdmin(NoAdd, NoDelete, admin.ModelAdmin):
+    """Stored through ``vault.services.store``; destroyed, never deleted."""
+
     list_display = ("label", "customer", "kind", "status", "key_id", "created_at", "reveal_link")
     list_filter = ("status", "kind", "key_id")
     search_fields = ("label", "customer__name", "customer__company_name")
@@ -44,12 +47,6 @@ class CredentialAdmin(admin.ModelAdmin):
     )
     exclude = ("sealed",)
     list_select_related = ("customer",)
-
-    def has_add_permission(self, request):  # stored through vault.services.store
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # destroyed, never deleted
-        return False
 
     @admin.display(description=_("Reveal"))
     def reveal_link(self, obj):
