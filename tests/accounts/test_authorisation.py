@@ -32,7 +32,7 @@ from kyklos.api.v1 import api
 from kyklos.billing.models import DocumentKind
 from kyklos.billing.services import DocumentSpec, LineSpec, issue_documents
 from kyklos.core import clock
-from kyklos.core.audit import ACCESSED
+from kyklos.core.audit import ACCESSED, staff_accesses
 from kyklos.core.models import AuditEvent
 from kyklos.customers.models import ChangeRequest, Customer
 from tests import factories
@@ -563,9 +563,13 @@ def test_opening_a_customer_in_the_admin_is_in_their_access_log(world):
     events = AuditEvent.objects.filter(action=ACCESSED, actor=support).order_by("id")
     assert [(e.customer_id, e.data["what"], e.data["why"]) for e in events] == [
         (maria.pk, "customer", "ticket 12"),
-        (maria.pk, "customers (list)", ""),
-        (world["nikos"].pk, "customers (list)", ""),
+        (None, "customers (list)", ""),  # one event for the page (decision 0016)
     ]
+    listed = events.last().data["shown"]
+    assert listed == {str(maria.pk): [maria.pk], str(world["nikos"].pk): [world["nikos"].pk]}
+    for customer in (maria, world["nikos"]):
+        seen = staff_accesses(customer.pk).filter(data__what="customers (list)")
+        assert seen.count() == 1
 
 
 # --- can() ----------------------------------------------------------------------------------

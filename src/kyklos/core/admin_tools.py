@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from kyklos.core.audit import log_request_access
+from kyklos.core.audit import log_request_access, log_request_list_access
 from kyklos.core.forms import add_service_errors
 
 # --- permissions --------------------------------------------------------------------------
@@ -174,11 +174,15 @@ class LogsPersonalDataViews:
         response = super().changelist_view(request, extra_context)
         changelist = (getattr(response, "context_data", None) or {}).get("cl")
         if request.method == "GET" and changelist is not None:
-            log_request_access(
+            # One event for the page, naming every row shown (decision 0016).
+            log_request_list_access(
                 request,
-                [getattr(obj, "audit_customer_id", None) for obj in changelist.result_list],
+                self.model,
+                [
+                    (obj.pk, getattr(obj, "audit_customer_id", None))
+                    for obj in changelist.result_list
+                ],
                 what=f"{self.model._meta.verbose_name_plural} (list)",
-                object_type=self.model._meta.label_lower,
             )
         return response
 
