@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "kyklos.vault",
     "kyklos.devices",
     "kyklos.support",
+    "kyklos.einvoicing",  # national e-invoicing: myDATA, KSeF
     "kyklos.intake",
     "kyklos.automation",
     "kyklos.portal",

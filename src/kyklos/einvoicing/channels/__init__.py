@@ -1,0 +1,1 @@
+"""National e-invoicing channels (myDATA, KSeF, …) behind one contract: :mod:`.base`."""
