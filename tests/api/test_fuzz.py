@@ -8,8 +8,8 @@ run): the whole file takes about a minute on two cores.
 """
 
 import pytest
-from django.conf import settings
 import schemathesis
+from django.db import connection
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 #: Examples per operation: fewer on PostgreSQL, where each costs about three times as much
 #: (the suite's time budget); its own failures (integer and text limits) show within these.
-MAX_EXAMPLES = 100 if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") else 35
+MAX_EXAMPLES = 100 if connection.vendor == "sqlite" else 35
 CHECKS = [not_a_server_error, response_schema_conformance]
 
 
