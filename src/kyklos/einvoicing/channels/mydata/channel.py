@@ -217,21 +217,22 @@ def _code(codes: dict[str, int], method: str) -> int:
 
 
 def payload_uid(body: bytes) -> str:
-    """The AADE UID of the (single) invoice in an InvoicesDoc, computed as AADE does."""
+    """The AADE UID of the (single) invoice in an InvoicesDoc, computed as AADE does; ""
+    when the payload is not one (AADE will say why)."""
     parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    root = etree.fromstring(body, parser)
-
-    def text(path: str) -> str:
-        return root.findtext(path, namespaces={"i": root.nsmap[None]}) or ""
-
-    return invoices_doc.uid(
-        text("i:invoice/i:issuer/i:vatNumber"),
-        date.fromisoformat(text("i:invoice/i:invoiceHeader/i:issueDate")),
-        int(text("i:invoice/i:issuer/i:branch") or 0),
-        text("i:invoice/i:invoiceHeader/i:invoiceType"),
-        text("i:invoice/i:invoiceHeader/i:series"),
-        text("i:invoice/i:invoiceHeader/i:aa"),
-    )
+    try:
+        invoice = etree.fromstring(body, parser).find("{*}invoice")
+        header, issuer = invoice.find("{*}invoiceHeader"), invoice.find("{*}issuer")
+        return invoices_doc.uid(
+            issuer.findtext("{*}vatNumber"),
+            date.fromisoformat(header.findtext("{*}issueDate")),
+            int(issuer.findtext("{*}branch") or 0),
+            header.findtext("{*}invoiceType"),
+            header.findtext("{*}series"),
+            header.findtext("{*}aa"),
+        )
+    except (etree.XMLSyntaxError, AttributeError, TypeError, ValueError):
+        return ""
 
 
 def _date(value: Any) -> date | None:
