@@ -46,3 +46,18 @@ def default_number_prefix(kind: str) -> str:
     from kyklos.billing.numbering import DEFAULT_PREFIXES
 
     return DEFAULT_PREFIXES[kind]
+
+
+def transmission_identifiers(invoice_id: int, authority: str) -> dict[str, str] | None:
+    """What a tax authority assigned to a document — ``mark`` (the myDATA MARK or the KSeF
+    number), ``uid``, ``qr_url`` — or None while it has not accepted it (no MARK yet).
+    National e-invoicing reads it, e.g. to correlate a credit note with its invoice."""
+    from kyklos.billing.models import Transmission
+
+    row = (
+        Transmission.objects.filter(invoice_id=invoice_id, authority=authority)
+        .exclude(mark="")
+        .values("mark", "uid", "qr_url")
+        .first()
+    )
+    return dict(row) if row else None
