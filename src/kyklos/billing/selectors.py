@@ -46,3 +46,18 @@ def default_number_prefix(kind: str) -> str:
     from kyklos.billing.numbering import DEFAULT_PREFIXES
 
     return DEFAULT_PREFIXES[kind]
+
+
+def transmission_identifier(invoice: Invoice, authority: str) -> str:
+    """The identifier a tax authority gave ``invoice`` (myDATA MARK, KSeF number), or ""
+    while its transmission is not accepted."""
+    from kyklos.billing.models import Transmission
+
+    return (
+        Transmission.objects.filter(
+            invoice=invoice, authority=authority, status=Transmission.Status.ACCEPTED
+        )
+        .values_list("mark", flat=True)
+        .first()
+        or ""
+    )
