@@ -73,7 +73,8 @@ def _now() -> datetime:
 
 def _ref(kind: str) -> str:
     """A reference number shaped like KSeF's (``20250625-SO-2C3E6C8000-B675CF5D68-07``)."""
-    return f"{_now():%Y%m%d}-{kind}-{secrets.token_hex(5).upper()}-{secrets.token_hex(5).upper()}-{secrets.token_hex(1).upper()}"
+    parts = (secrets.token_hex(5), secrets.token_hex(5), secrets.token_hex(1))
+    return f"{_now():%Y%m%d}-{kind}-" + "-".join(p.upper() for p in parts)
 
 
 def ksef_number(nip: str, day: datetime, serial: int) -> str:
@@ -219,7 +220,8 @@ class KsefPeer:
             if operation["ok"]
             else {
                 "code": 450,
-                "description": "Uwierzytelnianie zakończone niepowodzeniem z powodu błędnego tokenu",
+                "description": "Uwierzytelnianie zakończone niepowodzeniem "
+                "z powodu błędnego tokenu",
                 "details": ["Nieprawidłowy token."],
             }
         )

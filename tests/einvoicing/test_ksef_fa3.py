@@ -1,4 +1,5 @@
 """FA(3) of a Polish seller's documents, validated against the official schema (offline)."""
+# ruff: noqa: F811 - the fixtures are imported from ksef_fixtures
 
 from datetime import date
 
