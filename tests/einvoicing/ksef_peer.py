@@ -342,6 +342,8 @@ class KsefPeer:
                 )
             self.serial += 1
             record["ksef_number"] = ksef_number(nip, _now(), self.serial)
+            record["accepted_at"] = _now().isoformat()
+            record["issued_on"] = tree.findtext("fa:Fa/fa:P_1", namespaces=NS)
             self.accepted[key] = record
         return _status(200, "Sukces")
 
@@ -499,7 +501,7 @@ def _status(code: int, description: str, *details: str, extensions: dict | None 
 
 def upo_xml(nip: str, record: dict) -> str:
     """An invoice UPO shaped like the Ministry's example (schema upo-v4-3)."""
-    now = _now().isoformat()
+    now = record["accepted_at"]
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<Potwierdzenie xmlns="http://upo.schematy.mf.gov.pl/KSeF/v4-3">'
@@ -516,7 +518,7 @@ def upo_xml(nip: str, record: dict) -> str:
         f"<NipSprzedawcy>{nip}</NipSprzedawcy>"
         f"<NumerKSeFDokumentu>{record['ksef_number']}</NumerKSeFDokumentu>"
         f"<NumerFaktury>{record['invoice_number']}</NumerFaktury>"
-        f"<DataWystawieniaFaktury>{now[:10]}</DataWystawieniaFaktury>"
+        f"<DataWystawieniaFaktury>{record['issued_on']}</DataWystawieniaFaktury>"
         f"<DataPrzeslaniaDokumentu>{now}</DataPrzeslaniaDokumentu>"
         f"<DataNadaniaNumeruKSeF>{now}</DataNadaniaNumeruKSeF>"
         f"<SkrotDokumentu>{record['hash']}</SkrotDokumentu>"
