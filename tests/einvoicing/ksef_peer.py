@@ -67,6 +67,16 @@ def load_schema(folder: Path) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(folder / "schemat.xsd"), parser))
 
 
+_KEYS: list = []
+
+
+def _peer_key():
+    """The peer's RSA key pair, made once per test run (2048-bit generation is slow)."""
+    if not _KEYS:
+        _KEYS.append(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    return _KEYS[0]
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -105,7 +115,7 @@ class KsefPeer:
         self.nip = nip
         self.token = token
         self.schema = schema
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.key = _peer_key()
         self.certificate = self._certificate()
         self.lock = threading.Lock()
         self.challenges: dict[str, int] = {}
