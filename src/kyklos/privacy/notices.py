@@ -16,7 +16,7 @@ def register() -> None:
     declare(requests.STAFF_EVENT, ("request_number", "request_kind", "deadline", "admin_url"))
     declare(
         processor.SUBPROCESSOR_EVENT,
-        ("customer_name", "activity", "added", "removed", "effective_on", "record_url"),
+        ("customer_name", "activity", "effective_on", "record_url"),
     )
     declare(breaches.STAFF_EVENT, ("breach_title", "deadline", "admin_url"))
     declare(
