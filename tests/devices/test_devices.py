@@ -99,19 +99,20 @@ def test_a_batch_with_an_unknown_box_or_kind_records_nothing(box):
     assert DeviceActivity.objects.count() == 0
 
 
-def test_activity_older_than_90_days_becomes_anonymous_statistics(box, customer):
+def test_activity_older_than_its_retention_rule_becomes_anonymous_statistics(box, customer):
     second = services.register_device(customer, serial="STB-0002", mac="aabbccddeeff")
-    old = date(2027, 3, 1)
+    old = date(2027, 2, 27)
     services.record_activity(
         [
             services.Report(mac=box.mac, kind="heartbeat", at=at(old, 10)),
             services.Report(mac=box.mac, kind="heartbeat", at=at(old, 11)),
             services.Report(mac=second.mac, kind="heartbeat", at=at(old, 12)),
-            services.Report(mac=box.mac, kind="heartbeat", at=at(date(2027, 3, 5))),
+            services.Report(mac=box.mac, kind="heartbeat", at=at(date(2027, 3, 1))),
         ]
     )
 
-    # 90 days before 2027-06-01 is 2027-03-03: the two March 1st … entries go, March 5th stays
+    # The rule: 3 months from collection; before 2027-06-01 that is 2027-03-01: the three
+    # February 27th entries go, March 1st stays.
     assert daily.purge_activity(DAY) == {"device_activity_deleted": 3}
     assert daily.purge_activity(DAY) == {}
 
@@ -181,3 +182,25 @@ def test_erasure_removes_activity_and_open_shipments_and_keeps_completed_ones(bo
     assert "proof of dispatch" in result.kept_reason
     assert list(Shipment.objects.values_list("pk", flat=True)) == [sent.pk]
     assert not Shipment.objects.filter(pk=draft.pk).exists()
+
+
+def test_the_privacy_notice_states_the_period_the_purge_applies_from_one_rule(box, customer):
+    """R9.4, R11.1: the notice and the purge read the same retention rule; changing the
+    rule changes both."""
+    from kyklos.privacy import record
+    from kyklos.privacy.models import RetentionRule
+
+    def notice_says() -> str:
+        version = record.publish_if_changed() or record.current()
+        context = record.render_context(version, "en")
+        return next(r["rule"] for r in context["retention"] if "Set-top" in r["category"])
+
+    assert notice_says() == "3 months from collection"
+    services.record_activity([services.Report(mac=box.mac, kind="login", at=at(date(2027, 1, 15)))])
+    assert daily.purge_activity(DAY) == {"device_activity_deleted": 1}
+
+    RetentionRule.objects.filter(category__code="device_activity").update(months=6)
+    assert notice_says() == "6 months from collection"
+    services.record_activity([services.Report(mac=box.mac, kind="login", at=at(date(2027, 1, 15)))])
+    assert daily.purge_activity(DAY) == {}  # kept: within 6 months
+    assert daily.purge_activity(date(2027, 7, 16)) == {"device_activity_deleted": 1}

@@ -23,6 +23,7 @@ from kyklos.billing import vat
 from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.core.money import babel_locale, format_money
 from kyklos.core.pdf import html_to_pdf
+from kyklos.customers.models import Customer
 
 LANGUAGES = ("el", "en", "pl")
 DEFAULT_LOGO = Path(__file__).resolve().parent / "static" / "billing" / "logo.svg"
@@ -123,7 +124,19 @@ def context(invoice: Invoice) -> dict:
         and invoice.kind != DocumentKind.CREDIT_NOTE
         and bool(invoice.seller.get("iban") or settings.KYKLOS_PROVIDER.get("iban")),
         "vat_check": vat_check,
+        "consumer_disputes": consumer_disputes(language) if _is_consumer(invoice) else "",
     }
+
+
+def _is_consumer(invoice: Invoice) -> bool:
+    return invoice.customer.kind == Customer.Kind.PERSON
+
+
+def consumer_disputes(language: str) -> str:
+    """Where a consumer may take a dispute out of court (R12.4), in ``language``; the
+    provider's country's ADR body from ``KYKLOS_CONSUMER_DISPUTES``."""
+    texts = settings.KYKLOS_CONSUMER_DISPUTES.get(settings.KYKLOS_COUNTRY, {})
+    return texts.get(language) or texts.get("en", "")
 
 
 def render_html(invoice: Invoice) -> str:

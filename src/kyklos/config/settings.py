@@ -390,6 +390,54 @@ KYKLOS_DPO = {
     "email": env.str("KYKLOS_DPO_EMAIL", default="privacy@kyklos.localhost"),
     "address": env.str("KYKLOS_DPO_ADDRESS", default=KYKLOS_PROVIDER["address"]),
 }
+# Consumer information (R12.4): where consumers may take a dispute out of court, by the
+# provider's country, per language — on consumer documents and in the consumer terms. The
+# EU online dispute-resolution platform closed on 20 July 2025 (Regulation (EU) 2024/3228),
+# so the mention names the national ADR body (Directive 2013/11/EU art. 13), not the platform.
+KYKLOS_CONSUMER_DISPUTES = {
+    "GR": {
+        "el": (
+            "Εξωδικαστική επίλυση καταναλωτικών διαφορών: "
+            "Συνήγορος του Καταναλωτή, www.synigoroskatanaloti.gr"
+        ),
+        "en": (
+            "Out-of-court resolution of consumer disputes: "
+            "the Hellenic Consumer Ombudsman, www.synigoroskatanaloti.gr"
+        ),
+        "pl": (
+            "Pozasądowe rozwiązywanie sporów konsumenckich: "
+            "Rzecznik Konsumenta (Grecja), www.synigoroskatanaloti.gr"
+        ),
+    },
+    "CY": {
+        "el": (
+            "Εξωδικαστική επίλυση καταναλωτικών διαφορών: "
+            "φορείς ΕΕΔ της Υπηρεσίας Προστασίας Καταναλωτή, www.consumer.gov.cy"
+        ),
+        "en": (
+            "Out-of-court resolution of consumer disputes: "
+            "the ADR bodies listed by the Consumer Protection Service, www.consumer.gov.cy"
+        ),
+        "pl": (
+            "Pozasądowe rozwiązywanie sporów konsumenckich: "
+            "podmioty ADR wskazane przez Służbę Ochrony Konsumentów (Cypr), www.consumer.gov.cy"
+        ),
+    },
+    "PL": {
+        "el": (
+            "Εξωδικαστική επίλυση καταναλωτικών διαφορών: "
+            "Wojewódzki Inspektor Inspekcji Handlowej, polubowne.uokik.gov.pl"
+        ),
+        "en": (
+            "Out-of-court resolution of consumer disputes: "
+            "the Voivodeship Inspector of Trade Inspection, polubowne.uokik.gov.pl"
+        ),
+        "pl": (
+            "Pozasądowe rozwiązywanie sporów konsumenckich: "
+            "Wojewódzki Inspektor Inspekcji Handlowej, polubowne.uokik.gov.pl"
+        ),
+    },
+}
 KYKLOS_SUPERVISORY_AUTHORITY = {
     "name": env.str("KYKLOS_AUTHORITY_NAME", default=""),
     "address": env.str("KYKLOS_AUTHORITY_ADDRESS", default=""),

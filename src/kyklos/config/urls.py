@@ -21,6 +21,7 @@ _PRIVACY_ACCESS = {
     "verify_request": public,
     "request_archive": public,
     "preferences": customer_only,
+    "processor": customer_only,
     "requests": public,  # sends a visitor without a login to the public form
     "my_archive": customer_only,
 }

@@ -22,3 +22,13 @@ identity_check_decided = Signal()
 #: kwargs: ``invoice`` (the tax document refunded), ``credit_note``, ``service_ids``
 #: (the services whose lines were refunded: they end now), ``actor``.
 refund_issued = Signal()
+
+#: Staff stored in the vault a credential that arrived in a message (R9.9): every copy of
+#: the message text holding it must be redacted. Sent by ``vault.services.store``; support
+#: (the ticket message, its thread and the notices quoting it) and intake (the raw mail in
+#: the quarantine) receive it.
+#: kwargs: ``message`` (the support message's id), ``customer_id``, ``secrets`` (the texts
+#: to remove), ``actor``. A receiver returns how many copies it redacted, or None when the
+#: message is not one it knows; it raises ``ValidationError`` to refuse (another customer's
+#: message) — the store is then undone.
+credential_received = Signal()

@@ -22,7 +22,14 @@ Besides the exporters and erasers, apps plug in here:
   login or an e-mail address is, and the customers to tell about a new privacy notice;
 - the **processing check** (:meth:`PersonalDataRegistry.set_processing_check`, from
   privacy): whether a purpose that needs consent (marketing, surveys …) may be pursued for
-  a person now; any app asks :meth:`PersonalDataRegistry.may_process`.
+  a person now; any app asks :meth:`PersonalDataRegistry.may_process`;
+- the **retention source** (:meth:`PersonalDataRegistry.set_retention_source`, from
+  privacy): the cutoff of a data category's retention rule on a day, for an app that
+  deletes its own data on that rule (devices fold activity into statistics first) —
+  :meth:`PersonalDataRegistry.retention_cutoff`; the notice shows the same rule;
+- **processor sources** (:meth:`PersonalDataRegistry.register_processor_source`, from
+  lifecycle): which customers' data the provider processes on their behalf (R9.8: hosted
+  sites and mailboxes, chat conversations), by the kind of service.
 
 A model is registered (or declared exempt) once, a retention target once per data
 category and model: a second registration is refused rather than replacing the first.
@@ -34,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any, Protocol
 
 from django.db import models
@@ -181,6 +189,21 @@ class Identity:
 
 IdentitySource = Callable[[Subject], Identity]
 ProcessingCheck = Callable[..., bool]
+RetentionSource = Callable[[str, date], "date | None"]
+
+
+@dataclass(frozen=True)
+class ProcessedFor:
+    """A customer on whose behalf the provider processes personal data (R9.8): the kind of
+    service (a product type code) and how many such services run."""
+
+    customer_id: int
+    kind: str
+    services: int = 1
+
+
+#: ``source(customer_ids)`` → what each customer (all customers when None) has running.
+ProcessorSource = Callable[["Iterable[int] | None"], Iterable[ProcessedFor]]
 ErasureCheck = Callable[["Subject"], str | None]
 
 
@@ -211,6 +234,8 @@ class PersonalDataRegistry:
     identity_sources: list[IdentitySource] = field(default_factory=list)
     directory: Directory | None = None
     processing_check: ProcessingCheck | None = None
+    retention_source: RetentionSource | None = None
+    processor_sources: list[ProcessorSource] = field(default_factory=list)
 
     def register(
         self,
@@ -370,6 +395,32 @@ class PersonalDataRegistry:
         if self.processing_check is None:
             return False
         return self.processing_check(purpose, customer_id=customer_id, email=email)
+
+    # --- retention rules read by the apps that apply them themselves -------------------
+
+    def set_retention_source(self, source: RetentionSource) -> None:
+        """``source(category, day)`` → the cutoff of the category's rule; set by privacy."""
+        self.retention_source = source
+
+    def retention_cutoff(self, category: str, day: date) -> date | None:
+        """Records of ``category`` dated before the returned day have expired on ``day``
+        under the category's retention rule (data, shown in the privacy notice). None: the
+        rule keeps them while the purpose lasts, or no rule is installed — keep them."""
+        if self.retention_source is None:
+            return None
+        return self.retention_source(category, day)
+
+    # --- processing on customers' behalf (R9.8) ----------------------------------------
+
+    def register_processor_source(self, source: ProcessorSource) -> None:
+        if source not in self.processor_sources:
+            self.processor_sources.append(source)
+
+    def processed_for(self, customer_ids: Iterable[int] | None = None) -> list[ProcessedFor]:
+        """Every (customer, kind of service) whose personal data the provider processes on
+        the customer's behalf now; ``customer_ids`` narrows it."""
+        ids = None if customer_ids is None else list(customer_ids)
+        return [row for source in self.processor_sources for row in source(ids)]
 
 
 personal_data = PersonalDataRegistry()

@@ -1,5 +1,10 @@
 """Device activity is kept only for its retention period (R9.4, R11.1).
 
+The period is the ``device_activity`` category's retention rule — data kept by the privacy
+app and shown in the privacy notice — read through ``core.personal_data``, so what the
+notice promises and what this step deletes come from one row (3 months from collection,
+the R9.4 period for IP addresses).
+
 Before deleting, the day's events are folded into anonymised statistics (events and
 distinct boxes per day and kind), so usage figures survive without any identifier.
 Set-based: one aggregate, one upsert, one DELETE per run.
@@ -7,25 +12,27 @@ Set-based: one aggregate, one upsert, one DELETE per run.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 
 from kyklos.core import clock
+from kyklos.core.personal_data import personal_data
 from kyklos.core.registry import registry
 from kyklos.devices.models import ActivityStat, DeviceActivity
 
-
-def retention_days() -> int:
-    return getattr(settings, "KYKLOS_DEVICE_ACTIVITY_DAYS", 90)
+#: The data category whose retention rule applies to device activity.
+CATEGORY = "device_activity"
 
 
 def purge_activity(day: date, run=None) -> dict[str, int]:
     """Device activity past its retention period is folded into daily statistics, then deleted."""
-    cutoff = clock.start_of_day(day - timedelta(days=retention_days()))
+    before = personal_data.retention_cutoff(CATEGORY, day)
+    if before is None:  # kept while the purpose lasts
+        return {}
+    cutoff = clock.start_of_day(before)
     expired = DeviceActivity.objects.filter(at__lt=cutoff)
     with transaction.atomic():
         rows = (

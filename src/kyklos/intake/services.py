@@ -581,3 +581,19 @@ def purge_quarantine(day, run=None) -> dict[str, int]:
         window_start__lt=clock.start_of_day(day) - timedelta(days=1)
     ).delete()[0]
     return {"quarantine_purged": purged, "contact_throttles_purged": throttles}
+
+
+def redact_credential(sender=None, *, message, customer_id, secrets, actor=None, **kwargs):
+    """R9.9: a credential that arrived in support message ``message`` is now in the vault;
+    the raw copies of that e-mail kept in the quarantine (a message whose attachments were
+    too large, or one released from it) are deleted, with their audit event. The number of
+    copies deleted; None when the message did not come by e-mail."""
+    rfc_id = Message.objects.filter(pk=message).values_list("message_id", flat=True).first()
+    if not rfc_id:
+        return None
+    copies = QuarantinedMessage.objects.filter(message_id=rfc_id)
+    done = 0
+    for quarantine in copies:
+        delete_quarantined(quarantine, actor=actor)
+        done += 1
+    return done

@@ -4,13 +4,13 @@ contract needs their data (art. 17(3)(b)… and R1.4); they cancel first."""
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.translation import ngettext
 
-from kyklos.core.personal_data import ANONYMISE, Erased, Subject, personal_data
+from kyklos.core.personal_data import ANONYMISE, Erased, ProcessedFor, Subject, personal_data
 from kyklos.customers.selectors import of_ex_customers
 from kyklos.lifecycle import selectors
-from kyklos.lifecycle.models import Service
+from kyklos.lifecycle.models import FINAL_STATES, Service
 
 ANONYMOUS = {"label": "", "cancel_reason": ""}
 NOT_ANONYMISED = ~Q(label="", cancel_reason="")
@@ -50,6 +50,17 @@ def running_services(subject: Subject) -> str | None:
     ) % {"n": n}
 
 
+def processed_for(customer_ids):
+    """Customers' running services by product type: privacy's record as processor (R9.8)
+    picks the kinds that bring processing on the customer's behalf (hosting, mail, chat)."""
+    rows = Service.objects.exclude(state__in=FINAL_STATES)
+    if customer_ids is not None:
+        rows = rows.filter(customer_id__in=customer_ids)
+    grouped = rows.values("customer_id", "product__type").annotate(n=Count("pk")).order_by()
+    for row in grouped:
+        yield ProcessedFor(row["customer_id"], row["product__type"], row["n"])
+
+
 def register() -> None:
     personal_data.register(
         Service,
@@ -59,6 +70,7 @@ def register() -> None:
         eraser=erase_services,
     )
     personal_data.register_erasure_check(running_services)
+    personal_data.register_processor_source(processed_for)
     personal_data.register_retention(
         "customer_records",
         Service,

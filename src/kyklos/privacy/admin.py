@@ -11,20 +11,34 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from kyklos.core import clock
-from kyklos.core.admin_tools import NoAdd, NoDelete, ReadOnlyAdmin, ReadOnlyInline, apply_each
-from kyklos.privacy import breaches, record, requests
+from kyklos.core.admin_tools import (
+    NoAdd,
+    NoDelete,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ServiceForm,
+    adopt,
+    apply_each,
+    with_actor,
+)
+from kyklos.privacy import breaches, disclosures, processor, record, requests
 from kyklos.privacy.models import (
     Breach,
     ConsentEvent,
     DataCategory,
     DataSubjectRequest,
+    Disclosure,
+    DpaAcceptance,
+    DpaVersion,
     NoticeVersion,
     ProcessingActivity,
+    ProcessorActivity,
     Recipient,
     Restriction,
     RetentionReportLine,
     RetentionRule,
     RetentionRun,
+    SubprocessorChange,
 )
 
 # --- record of processing ----------------------------------------------------------------
@@ -292,3 +306,150 @@ class BreachAdmin(admin.ModelAdmin):
             obj.pk = created.pk
             return
         super().save_model(request, obj, form, change)
+
+
+# --- the provider as processor (R9.8) -------------------------------------------------------
+
+
+@admin.register(ProcessorActivity)
+class ProcessorActivityAdmin(admin.ModelAdmin):
+    """Sub-processors are changed through ``processor.change_subprocessors``: the change is
+    recorded and told to the customers it concerns."""
+
+    list_display = ["code", "english_name", "service_kinds", "active", "position"]
+    filter_horizontal = ["subprocessors"]
+
+    @admin.display(description=_("name"))
+    def english_name(self, obj):
+        return obj.names.get("en", "")
+
+    def save_related(self, request, form, formsets, change):
+        wanted = set(form.cleaned_data.pop("subprocessors", []))
+        super().save_related(request, form, formsets, change)
+        current = set(form.instance.subprocessors.all())
+        if wanted == current:
+            return
+        changes = processor.change_subprocessors(
+            form.instance, add=wanted - current, remove=current - wanted, actor=request.user
+        )
+        if changes:
+            messages.success(
+                request,
+                _("Sub-processors changed; %(n)d customers were told.")
+                % {"n": changes[0].customers_notified},
+            )
+
+
+@admin.register(SubprocessorChange)
+class SubprocessorChangeAdmin(ReadOnlyAdmin):
+    list_display = [
+        "announced_at",
+        "activity",
+        "recipient_name",
+        "change",
+        "effective_on",
+        "customers_notified",
+    ]
+    list_filter = ["change"]
+
+
+class DpaVersionForm(ServiceForm):
+    text_el = forms.CharField(label="Text (el)", widget=forms.Textarea)
+    text_en = forms.CharField(label="Text (en)", widget=forms.Textarea)
+    text_pl = forms.CharField(label="Text (pl)", widget=forms.Textarea)
+
+    class Meta:
+        model = DpaVersion
+        fields = []
+
+    def run(self, data):
+        texts = {lang: data[f"text_{lang}"] for lang in ("el", "en", "pl")}
+        return processor.publish_dpa(texts=texts, actor=self.actor)
+
+
+@admin.register(DpaVersion)
+class DpaVersionAdmin(NoDelete, admin.ModelAdmin):
+    """A published version is never edited: staff publish a new one."""
+
+    list_display = ["number", "published_at", "acceptances_count"]
+    readonly_fields = ["number", "published_at", "texts", "summary"]
+
+    @admin.display(description=_("acceptances"))
+    def acceptances_count(self, obj):
+        return obj.acceptances.count()
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            return with_actor(DpaVersionForm, request)
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        adopt(obj, form.result)
+
+
+@admin.register(DpaAcceptance)
+class DpaAcceptanceAdmin(ReadOnlyAdmin):
+    list_display = ["accepted_at", "customer_id", "version", "channel"]
+    list_filter = ["channel", "version"]
+    search_fields = ["customer_id"]
+
+
+# --- disclosures (R9.5) -------------------------------------------------------------------
+
+
+class DisclosureForm(ServiceForm):
+    class Meta:
+        model = Disclosure
+        fields = [
+            "customer_id",
+            "email",
+            "recipient",
+            "recipient_kind",
+            "data",
+            "legal_basis",
+            "disclosed_on",
+            "withheld",
+            "withheld_until",
+        ]
+
+    def run(self, data):
+        return disclosures.record_disclosure(actor=self.actor, **data)
+
+
+@admin.register(Disclosure)
+class DisclosureAdmin(NoDelete, admin.ModelAdmin):
+    """Recorded by the data-protection officer; never edited afterwards."""
+
+    list_display = ["disclosed_on", "recipient", "recipient_kind", "customer_id", "withheld"]
+    list_filter = ["recipient_kind", "withheld"]
+    search_fields = ["recipient", "email", "customer_id"]
+    actions = ["lift"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            return with_actor(DisclosureForm, request)
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [f.name for f in Disclosure._meta.concrete_fields if f.name != "id"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            adopt(obj, form.result)
+
+    @admin.action(description=_("The law no longer forbids telling the person: show it"))
+    def lift(self, request, queryset):
+        apply_each(
+            request,
+            queryset,
+            lambda d: disclosures.lift_withholding(d, actor=request.user),
+            "%(n)d disclosure(s) will be shown to the people concerned.",
+        )

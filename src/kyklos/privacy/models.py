@@ -381,3 +381,169 @@ class Breach(models.Model):
     @property
     def deadline(self):
         return self.aware_at + timedelta(hours=72)
+
+
+# --- the provider as a processor for its customers (R9.8) -------------------------------
+
+
+class ProcessorActivity(models.Model):
+    """Processing the provider carries out on behalf of its customers (GDPR art. 28,
+    30(2), R9.8): hosted sites and mailboxes, chat conversations. A customer's record as
+    processor lists the activities whose ``service_kinds`` (product type codes) they have
+    running, with the sub-processors and the transfers outside the EEA."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    names = models.JSONField(help_text=_("The activity's name per language"))
+    processing = models.JSONField(
+        help_text=_("The categories of processing carried out for the customer, per language")
+    )
+    data = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("The personal data and the people concerned, per language"),
+    )
+    measures = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("Technical and organisational security measures (art. 32), per language"),
+    )
+    service_kinds = models.JSONField(
+        default=list,
+        help_text=_('The product types that bring this processing, e.g. ["shared_hosting"]'),
+    )
+    subprocessors = models.ManyToManyField(
+        Recipient, related_name="processor_activities", blank=True
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("processing on behalf of customers")
+        verbose_name_plural = _("processing on behalf of customers")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class SubprocessorChange(models.Model):
+    """A sub-processor added to or removed from an activity, and the notice of it to the
+    customers concerned (art. 28(2): they are told and may object)."""
+
+    class Change(models.TextChoices):
+        ADDED = "added", _("Added")
+        REMOVED = "removed", _("Removed")
+
+    activity = models.ForeignKey(ProcessorActivity, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(Recipient, null=True, on_delete=models.SET_NULL, related_name="+")
+    recipient_name = models.CharField(max_length=200)
+    change = models.CharField(max_length=8, choices=Change.choices)
+    announced_at = models.DateTimeField()
+    effective_on = models.DateField()
+    customers_notified = models.PositiveIntegerField(default=0)
+    actor_label = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-announced_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.activity.code}: {self.recipient_name} {self.change}"
+
+
+class DpaVersion(models.Model):
+    """A published text of the data-processing agreement (art. 28(3)), per language.
+    Published versions are never edited: a change is a new version."""
+
+    number = models.PositiveIntegerField(unique=True)
+    published_at = models.DateTimeField()
+    texts = models.JSONField(help_text=_("The agreement per language"))
+    summary = models.JSONField(default=dict, blank=True, help_text=_("What changed"))
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("data-processing agreement version")
+
+    def __str__(self) -> str:
+        return f"DPA v{self.number}"
+
+    def text(self, language: str | None = None) -> str:
+        return localized(self.texts, language)
+
+
+class DpaAcceptance(models.Model):
+    """A customer's acceptance of a DPA version: version, time and channel, like the terms."""
+
+    class Channel(models.TextChoices):
+        PORTAL = "portal", _("Portal")
+        STAFF = "staff", _("Staff")
+
+    customer_id = models.BigIntegerField(db_index=True)
+    version = models.ForeignKey(DpaVersion, on_delete=models.PROTECT, related_name="acceptances")
+    accepted_at = models.DateTimeField()
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    user_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-accepted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer_id", "version"], name="dpa_accepted_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"customer {self.customer_id} accepted DPA v{self.version.number}"
+
+    @property
+    def audit_customer_id(self) -> int:
+        return self.customer_id
+
+
+# --- disclosures (R9.5) -----------------------------------------------------------------
+
+
+class Disclosure(models.Model):
+    """Personal data disclosed to an authority or a third party (R9.5): who received
+    what, on which legal basis and when. The person sees it in their access archive
+    unless the law forbids telling them (``withheld_until``: until that day; no day:
+    until staff lift it)."""
+
+    class RecipientKind(models.TextChoices):
+        AUTHORITY = "authority", _("Public authority or court")
+        THIRD_PARTY = "third_party", _("Third party")
+
+    customer_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    email = models.EmailField(blank=True, db_index=True)
+    recipient = models.CharField(_("disclosed to"), max_length=200)
+    recipient_kind = models.CharField(max_length=12, choices=RecipientKind.choices)
+    data = models.TextField(_("what was disclosed"))
+    legal_basis = models.CharField(
+        _("legal basis"),
+        max_length=300,
+        help_text=_("The law or order that required it, e.g. a court order's number"),
+    )
+    disclosed_on = models.DateField()
+    withheld = models.BooleanField(
+        default=False, help_text=_("The law forbids telling the person (e.g. a gag order).")
+    )
+    withheld_until = models.DateField(
+        null=True, blank=True, help_text=_("Empty while withheld: until staff lift it.")
+    )
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-disclosed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.disclosed_on}: {self.recipient}"
+
+    @property
+    def audit_customer_id(self) -> int | None:
+        return self.customer_id
+
+    def shown_on(self, day) -> bool:
+        """Whether the person may be told on ``day``."""
+        if not self.withheld:
+            return True
+        return self.withheld_until is not None and self.withheld_until <= day

@@ -3,7 +3,7 @@ imports only core)."""
 
 from kyklos.core import messaging
 from kyklos.core import personal_data as pd
-from kyklos.privacy import breaches, consent, record, requests
+from kyklos.privacy import breaches, consent, processor, record, requests
 
 
 def register() -> None:
@@ -14,6 +14,10 @@ def register() -> None:
     declare(requests.EXTENDED_EVENT, ("customer_name", "request_number", "extended_to", "reason"))
     declare(requests.ANSWERED_EVENT, ("customer_name", "request_number", "response"))
     declare(requests.STAFF_EVENT, ("request_number", "request_kind", "deadline", "admin_url"))
+    declare(
+        processor.SUBPROCESSOR_EVENT,
+        ("customer_name", "activity", "effective_on", "record_url"),
+    )
     declare(breaches.STAFF_EVENT, ("breach_title", "deadline", "admin_url"))
     declare(
         consent.MARKETING_EVENT,

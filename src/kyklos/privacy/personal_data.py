@@ -5,9 +5,18 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from kyklos.core import clock
 from kyklos.core.personal_data import DELETE, Erased, Subject, personal_data
-from kyklos.privacy import consent
-from kyklos.privacy.models import ConsentEvent, DataSubjectRequest, Recipient, Restriction
+from kyklos.privacy import consent, disclosures, retention
+from kyklos.privacy.models import (
+    ConsentEvent,
+    DataSubjectRequest,
+    Disclosure,
+    DpaAcceptance,
+    Recipient,
+    Restriction,
+    SubprocessorChange,
+)
 
 REQUEST_HOLD = (
     "Requests and our answers are kept for 3 years after they are answered, to show that "
@@ -78,10 +87,74 @@ def erase_requests(subject: Subject) -> Erased:
     return Erased(kept=rows.count(), kept_reason=REQUEST_HOLD)
 
 
+DISCLOSURE_HOLD = (
+    "The record of a disclosure to an authority or a third party is kept as proof that the "
+    "provider met the legal obligation that required it (GDPR art. 5(2))."
+)
+DPA_HOLD = "Acceptances of the data-processing agreement are kept as proof of the contract."
+
+
+def export_disclosures(subject: Subject):
+    """Disclosures the person may be told of today (R9.5): withheld ones are left out."""
+    rows = Disclosure.objects.filter(_of(subject)).order_by("disclosed_on", "id")
+    for d in disclosures.shown(rows, clock.today()):
+        yield {
+            "disclosed_on": d.disclosed_on.isoformat(),
+            "recipient": d.recipient,
+            "recipient_kind": d.recipient_kind,
+            "data": d.data,
+            "legal_basis": d.legal_basis,
+        }
+
+
+def erase_disclosures(subject: Subject) -> Erased:
+    return Erased(kept=Disclosure.objects.filter(_of(subject)).count(), kept_reason=DISCLOSURE_HOLD)
+
+
+def export_dpa(subject: Subject):
+    if subject.customer_id is None:
+        return
+    for a in DpaAcceptance.objects.filter(customer_id=subject.customer_id).select_related(
+        "version"
+    ):
+        yield {
+            "version": a.version.number,
+            "accepted_at": a.accepted_at.isoformat(),
+            "channel": a.channel,
+        }
+
+
+def erase_dpa(subject: Subject) -> Erased:
+    if subject.customer_id is None:
+        return Erased()
+    kept = DpaAcceptance.objects.filter(customer_id=subject.customer_id).count()
+    return Erased(kept=kept, kept_reason=DPA_HOLD if kept else "")
+
+
 def register() -> None:
     personal_data.set_processing_check(consent.may_process)
+    personal_data.set_retention_source(retention.cutoff_for)
     personal_data.declare_exempt(
         Recipient, "A recipient is an organisation (processor, bank, authority), not a person."
+    )
+    personal_data.declare_exempt(
+        SubprocessorChange, "Names an organisation (a sub-processor) and the staff who changed it."
+    )
+    personal_data.register(
+        Disclosure,
+        category="disclosures",
+        fields=["email", "data"],
+        exporter=export_disclosures,
+        eraser=erase_disclosures,
+        legal_hold=DISCLOSURE_HOLD,
+    )
+    personal_data.register(
+        DpaAcceptance,
+        category="customer_records",
+        fields=["customer_id", "user_id"],
+        exporter=export_dpa,
+        eraser=erase_dpa,
+        legal_hold=DPA_HOLD,
     )
     personal_data.register(
         ConsentEvent,

@@ -54,6 +54,16 @@ def cutoff(months: int, anchor: str, today: date) -> date:
     return back
 
 
+def cutoff_for(category: str, day: date) -> date | None:
+    """The cutoff of ``category``'s rule on ``day`` (None: no rule, or kept while the purpose
+    lasts). Installed in ``core.personal_data`` for apps that delete their own data on the
+    rule — one source for what they do and what the notice says (R9.4, R11.1)."""
+    rule = RetentionRule.objects.filter(category__code=category).first()
+    if rule is None or rule.months is None:
+        return None
+    return cutoff(rule.months, rule.anchor, day)
+
+
 def describe_rule(months: int | None, anchor: str, language: str | None = None) -> str:
     with translation.override(language or translation.get_language()):
         anchor_text = RetentionRule.Anchor(anchor).label

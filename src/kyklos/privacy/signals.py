@@ -35,4 +35,5 @@ def publish_after_migrate(sender, app_config=None, using="default", **kwargs):
         from django.apps import apps
 
         import_module("kyklos.privacy.migrations.0002_seed_record").seed(apps, None)
+        import_module("kyklos.privacy.migrations.0004_seed_processor").seed(apps, None)
     record.publish_if_changed()

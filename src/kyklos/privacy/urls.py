@@ -10,6 +10,7 @@ urlpatterns = [
     path("cookies/", views.cookies, name="cookies"),
     path("preferences/", views.preferences, name="preferences"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("processor/", views.processor_record, name="processor"),
     path("requests/", views.my_requests, name="requests"),
     path("requests/new/", views.public_request, name="public_request"),
     path("requests/verify/<str:token>/", views.verify_request, name="verify_request"),

@@ -25,9 +25,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kyklos.core import personal_data as pd
 from kyklos.core.forms import add_service_errors
-from kyklos.privacy import consent, record, requests
+from kyklos.privacy import consent, processor, record, requests
 from kyklos.privacy.forms import CustomerRequestForm, PreferencesForm, PublicRequestForm
-from kyklos.privacy.models import DataSubjectRequest, NoticeVersion
+from kyklos.privacy.models import DataSubjectRequest, DpaAcceptance, NoticeVersion
 
 VISITOR_MAX_AGE = 60 * 60 * 24 * 395  # 13 months: then the banner asks again
 
@@ -192,6 +192,44 @@ def unsubscribe(request, token: str):
         return render(request, "privacy/unsubscribe.html", {"done": True})
     purpose = consent.Purpose(data["p"]).label
     return render(request, "privacy/unsubscribe.html", {"purpose": purpose, "token": token})
+
+
+# --- the provider as processor (R9.8) ------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@customer_page
+def processor_record(request, contact):
+    """The customer's record of processing as processor and the data-processing agreement,
+    which they accept here (version and time recorded, like the terms)."""
+    dpa = processor.current_dpa()
+    if request.method == "POST":
+        try:
+            processor.accept_dpa(
+                contact.customer_id,
+                version=int(request.POST.get("version") or 0),
+                actor=request.user,
+            )
+        except (ValidationError, ValueError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, _("Thank you: your acceptance of the agreement is recorded."))
+        return redirect("privacy:processor")
+    language = translation.get_language()
+    accepted = DpaAcceptance.objects.filter(customer_id=contact.customer_id).select_related(
+        "version"
+    )
+    context = {
+        "entries": processor.record_for(contact.customer_id, language),
+        "controller": contact,
+        "provider": settings.KYKLOS_PROVIDER,
+        "dpo": settings.KYKLOS_DPO,
+        "dpa": dpa,
+        "dpa_text": dpa.text(language) if dpa else "",
+        "accepted": accepted.first(),
+        "accepted_current": dpa is not None and any(a.version_id == dpa.pk for a in accepted),
+    }
+    return render(request, "privacy/processor.html", context)
 
 
 # --- data-subject requests ----------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp import match_token
 
-from kyklos.core import clock
+from kyklos.core import clock, hooks
 from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action, log_action_rows
 from kyklos.vault import crypto
@@ -65,8 +65,22 @@ def _check(kind: str, label: str, secret: Secret) -> None:
 
 
 @transaction.atomic
-def store(customer, *, kind: str, label: str, secret: Secret, service=None, actor=None):
-    """Store a new credential for ``customer`` (by the customer in the portal or by staff)."""
+def store(
+    customer,
+    *,
+    kind: str,
+    label: str,
+    secret: Secret,
+    service=None,
+    actor=None,
+    source_message: int | None = None,
+):
+    """Store a new credential for ``customer`` (by the customer in the portal or by staff).
+
+    ``source_message``: the support message (a ticket message, or an e-mail that became
+    one) the credential arrived in. Once stored, every copy of that message's text holding
+    the secret is redacted (R9.9), through ``core.hooks.credential_received``, in the same
+    transaction: a message not found, or another customer's, stores nothing."""
     _check(kind, label, secret)
     if service is not None and service.customer_id != customer.pk:
         raise ValidationError({"service": _("That service belongs to another customer.")})
@@ -81,7 +95,29 @@ def store(customer, *, kind: str, label: str, secret: Secret, service=None, acto
     _seal(credential, secret, crypto.key_ring())
     credential.save()
     log_action(credential, "vault.credential.stored", actor=actor, data={"kind": kind})
+    if source_message is not None:
+        _redact_source(credential, source_message, secret, actor)
     return credential
+
+
+def _redact_source(credential: Credential, message: int, secret: Secret, actor) -> None:
+    """The message the credential arrived in keeps no copy of it (R9.9)."""
+    answers = hooks.credential_received.send(
+        sender=Credential,
+        message=message,
+        customer_id=credential.customer_id,
+        secrets=(secret.secret,),
+        actor=actor,
+    )
+    counts = [n for _receiver, n in answers if n is not None]
+    if not counts:
+        raise ValidationError({"source_message": _("That message was not found.")})
+    log_action(
+        credential,
+        "vault.credential.source_redacted",
+        actor=actor,
+        data={"message": message, "copies": sum(counts)},
+    )
 
 
 def reveal(credential: Credential, *, actor, otp_token: str, reason: str) -> Secret:
