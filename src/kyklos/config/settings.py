@@ -306,6 +306,8 @@ KYKLOS_DAILY_STEPS = [
     # After the lifecycle's suspensions and terminations.
     "receivables.run_collections",
     "receivables.month_end_interest",
+    # After everything that issues tax documents: report them to the national systems.
+    "einvoicing.transmit",
     "support.sla_check",
     # Housekeeping: handover and retention of personal data.
     "intake.purge_quarantine",
@@ -394,4 +396,23 @@ KYKLOS_SUPERVISORY_AUTHORITY = {
     "name": env.str("KYKLOS_AUTHORITY_NAME", default=""),
     "address": env.str("KYKLOS_AUTHORITY_ADDRESS", default=""),
     "url": env.str("KYKLOS_AUTHORITY_URL", default=""),
+}
+
+# National e-invoicing (docs/einvoicing.md): the channel classes by code, imported when a
+# configuration (einvoicing.ChannelConfig, per seller country) uses them; and how the
+# transmission jobs retry.
+KYKLOS_EINVOICING_CHANNELS = {
+    "mydata": "kyklos.einvoicing.channels.mydata.MyDataChannel",
+    "ksef": "kyklos.einvoicing.channels.ksef.KsefChannel",
+}
+KYKLOS_EINVOICING = {
+    # Attempts before a transmission is failed and waits for staff.
+    "MAX_ATTEMPTS": env.int("KYKLOS_EINVOICING_MAX_ATTEMPTS", default=10),
+    # Backoff after the n-th temporary failure: BACKOFF × 2^(n−1), at most MAX_BACKOFF.
+    "BACKOFF_SECONDS": env.int("KYKLOS_EINVOICING_BACKOFF_SECONDS", default=60),
+    "MAX_BACKOFF_SECONDS": env.int("KYKLOS_EINVOICING_MAX_BACKOFF_SECONDS", default=6 * 3600),
+    # A transmission "sending" for longer than this was left by a crashed sender: resent.
+    "STALE_SECONDS": env.int("KYKLOS_EINVOICING_STALE_SECONDS", default=900),
+    # Transmissions a sender claims at once.
+    "BATCH": env.int("KYKLOS_EINVOICING_BATCH", default=100),
 }

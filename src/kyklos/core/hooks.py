@@ -22,3 +22,11 @@ identity_check_decided = Signal()
 #: kwargs: ``invoice`` (the tax document refunded), ``credit_note``, ``service_ids``
 #: (the services whose lines were refunded: they end now), ``actor``.
 refund_issued = Signal()
+
+#: Billing documents were issued (any kind; proformas included). Sent once per issuing
+#: call, with the ids of every document it wrote, so a receiver acts set-based (one
+#: query and one bulk insert for a daily run's thousands of documents).
+#: kwargs: ``ids`` (list of billing.Invoice pks), ``actor`` (User, a label or None).
+#: Receivers run inside the issuing transaction; work that talks to another system is
+#: enqueued after the commit (``kyklos.core.tasks.enqueue``), never done here.
+documents_issued = Signal()
