@@ -45,9 +45,15 @@ def test_billing_reads_the_systems_answer_and_sends_a_failed_one_again(
     page = client.get(reverse("admin:billing_transmission_change", args=[refused.pk]))
     body = page.content.decode()
     assert page.status_code == 200
-    assert "VAT number of the buyer is invalid" in body and "&lt;error code=&#x27;102&#x27;/&gt;" in body
+    assert (
+        "VAT number of the buyer is invalid" in body
+        and "&lt;error code=&#x27;102&#x27;/&gt;" in body
+    )
     invoice_page = client.get(reverse("admin:billing_invoice_change", args=[refused.invoice_id]))
-    assert reverse("admin:billing_transmission_change", args=[refused.pk]) in invoice_page.content.decode()
+    assert (
+        reverse("admin:billing_transmission_change", args=[refused.pk])
+        in invoice_page.content.decode()
+    )
 
     with django_capture_on_commit_callbacks(execute=True), clock.frozen(NOON):
         response = client.post(
@@ -69,9 +75,7 @@ def test_support_reads_transmissions_but_cannot_send_them_again(refused):
     assert refused.status == Transmission.Status.FAILED
 
 
-def test_the_admin_role_configures_a_channel_and_its_credentials_are_never_shown(
-    db, fake_channel
-):
+def test_the_admin_role_configures_a_channel_and_its_credentials_are_never_shown(db, fake_channel):
     client = staff(roles.ADMIN)
     response = client.post(
         reverse("admin:einvoicing_channelconfig_add"),

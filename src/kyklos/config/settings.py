@@ -32,6 +32,9 @@ Environment variables:
   ``--yes`` (or a "y" at the terminal); default 31
 - ``KYKLOS_ERROR_HOOK``  dotted path of ``hook(request, exception, request_id)`` for error
   tracking; unhandled errors are always logged with the request id
+- ``KYKLOS_EINVOICING_*`` retries of e-invoicing transmissions: ``MAX_ATTEMPTS`` (10),
+  ``BACKOFF_SECONDS`` (60), ``MAX_BACKOFF_SECONDS`` (21600), ``STALE_SECONDS`` (900), ``BATCH``
+  (100) (docs/einvoicing.md)
 - ``KYKLOS_CACHE_URL``   Django's cache (rendered portal lists and page parts); default
   ``locmemcache://`` (per process), or a shared one such as ``redis://127.0.0.1:6379/1``
 """
