@@ -29,6 +29,20 @@ def staff(role):
     return client
 
 
+def add_channel(client, **fields):
+    """The admin's "add channel" form posted with the fake channel's fields."""
+    form = {
+        "channel": "fake",
+        "country": "GR",
+        "enabled": "on",
+        "environment": "test",
+        "applies_from": "2027-05-01",
+        "settings": '{"branch": "1"}',
+        "credentials": "user=u",
+    }
+    return client.post(reverse("admin:einvoicing_channelconfig_add"), {**form, **fields})
+
+
 @pytest.fixture
 def refused(config, issue):
     invoice = issue("invoice")[0]
@@ -77,18 +91,7 @@ def test_support_reads_transmissions_but_cannot_send_them_again(refused):
 
 def test_the_admin_role_configures_a_channel_and_its_credentials_are_never_shown(db, fake_channel):
     client = staff(roles.ADMIN)
-    response = client.post(
-        reverse("admin:einvoicing_channelconfig_add"),
-        {
-            "channel": "fake",
-            "country": "GR",
-            "enabled": "on",
-            "environment": "test",
-            "applies_from": "2027-05-01",
-            "settings": '{"branch": "1"}',
-            "credentials": "user=kyklos\nkey=top-secret",
-        },
-    )
+    response = add_channel(client, credentials="user=kyklos\nkey=top-secret")
     assert response.status_code == 302, response.content.decode()[:2000]
     config = ChannelConfig.objects.get()
     assert config.enabled and config.settings == {"branch": "1"}
@@ -105,18 +108,7 @@ def test_billing_cannot_change_a_channel(db, fake_channel):
 
 def test_a_wrong_setting_is_shown_on_the_form_and_nothing_is_saved(db, fake_channel):
     client = staff(roles.ADMIN)
-    response = client.post(
-        reverse("admin:einvoicing_channelconfig_add"),
-        {
-            "channel": "fake",
-            "country": "GR",
-            "environment": "test",
-            "applies_from": "2027-05-01",
-            "settings": '{"branch": "main"}',
-            "enabled": "on",
-            "credentials": "user=u",
-        },
-    )
+    response = add_channel(client, settings='{"branch": "main"}')
     assert response.status_code == 200
     assert "branch must be a number" in response.content.decode()
     assert not ChannelConfig.objects.exists() and not ProviderSecret.objects.exists()
