@@ -75,6 +75,7 @@ FORMER_ORDER = {
     "projects.expire_quotes": 70,
     "receivables.run_collections": 80,
     "receivables.month_end_interest": 90,
+    "einvoicing.transmit": 95,  # added with national e-invoicing (decision 0018)
     "support.sla_check": 200,
     "intake.purge_quarantine": 900,
     "vault.offer_handover": 900,

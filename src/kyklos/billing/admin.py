@@ -9,7 +9,8 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -37,6 +38,21 @@ class LineInline(ReadOnly, admin.TabularInline):
     readonly_fields = fields
 
 
+class TransmissionInline(ReadOnly, admin.TabularInline):
+    """The document's reports to national e-invoicing systems; each links to its page
+    (attempts, raw exchange, "Send again"), which kyklos.einvoicing provides."""
+
+    model = Transmission
+    fields = ["channel_link", "environment", "status", "mark", "attempts", "error"]
+    readonly_fields = fields
+    extra = 0
+
+    @admin.display(description=gettext_lazy("channel"))
+    def channel_link(self, obj):
+        url = reverse("admin:billing_transmission_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.authority_label)
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdmin):
     list_display = [
@@ -53,7 +69,7 @@ class InvoiceAdmin(ReadOnlyAdmin):
     list_select_related = ["customer"]
     search_fields = ["number", "buyer_name", "buyer_vat_id", "customer__email"]
     date_hierarchy = "issued_on"
-    inlines = [LineInline]
+    inlines = [LineInline, TransmissionInline]
     change_list_template = "admin/billing/invoice_change_list.html"
 
     def has_view_permission(self, request, obj=None):
@@ -118,7 +134,9 @@ class InvoiceAdmin(ReadOnlyAdmin):
                 for case, title in titles.items()
             ]
             name = f"vat-{data['start']}-{data['end']}.csv"
-            return report, reports.vat_csv_rows, {"sections": sections}, name
+            unreported = reports.unreported(data["start"], data["end"])
+            extra = {"sections": sections, "unreported": unreported}
+            return report, reports.vat_csv_rows, extra, name
 
         return self._report(
             request, VatReportForm, "admin/billing/vat_report.html", _("VAT report"), build
@@ -179,10 +197,3 @@ class VatRateAdmin(NoDelete, admin.ModelAdmin):
     list_display = ["country", "rate", "valid_from", "source"]
     list_filter = ["country"]
     ordering = ["country", "-valid_from"]
-
-
-@admin.register(Transmission)
-class TransmissionAdmin(ReadOnlyAdmin):
-    list_display = ["invoice", "authority", "status", "mark", "submitted_at"]
-    list_filter = ["authority", "status"]
-    list_select_related = ["invoice"]

@@ -18,6 +18,7 @@ from babel.dates import format_date
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext
 
 from kyklos.billing import vat
 from kyklos.billing.models import DocumentKind, Invoice
@@ -46,6 +47,62 @@ def _logo() -> str:
         return ""
     mime = mimetypes.guess_type(path.name)[0] or "image/png"
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+#: Identifiers a system assigns that are printed on the document, in this order; any
+#: other short identifier a channel reports is printed after them under its own name.
+IDENTIFIER_LABELS = {
+    "mark": lambda: gettext("MARK"),
+    "ksef_number": lambda: gettext("KSeF number"),
+    "uid": lambda: gettext("UID"),
+    "authentication_code": lambda: gettext("Authentication code"),
+}
+#: Identifiers never printed: the QR link is printed as a code, the receipt is a file.
+NOT_PRINTED = {"qr_url", "upo"}
+PRINTABLE_LENGTH = 120
+
+
+def qr_data_uri(text: str) -> str:
+    """``text`` as a QR code: an SVG data URI (nothing fetched, fine for PDF and page)."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, border=2)
+    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode()
+
+
+def identifiers(invoice: Invoice, language: str | None = None) -> list[dict]:
+    """What the national e-invoicing systems assigned to ``invoice``, per reported
+    transmission: the channel's name, the printed identifiers as (label, value) and the
+    QR code of its link (myDATA: MARK + QR; KSeF: KSeF number + verification QR)."""
+    found = []
+    with translation.override(language or invoice.language):
+        for t in invoice.transmissions.all():
+            if t.status != t.Status.SENT:
+                continue
+            values = {**(t.identifiers or {}), **({"mark": t.mark} if t.mark else {})}
+            if t.authority == t.Authority.KSEF and values.get("mark") == values.get("ksef_number"):
+                values.pop("mark")
+            printed = [
+                (IDENTIFIER_LABELS[k](), values[k]) for k in IDENTIFIER_LABELS if values.get(k)
+            ] + [
+                (k.replace("_", " "), v)
+                for k, v in sorted(values.items())
+                if k not in IDENTIFIER_LABELS
+                and k not in NOT_PRINTED
+                and v
+                and len(str(v)) <= PRINTABLE_LENGTH
+                and "\n" not in str(v)
+            ]
+            found.append(
+                {
+                    "authority": t.authority_label,
+                    "identifiers": printed,
+                    "qr_url": t.qr_url,
+                    "qr": qr_data_uri(t.qr_url) if t.qr_url else "",
+                }
+            )
+    return found
 
 
 def _quantity(value) -> str:
@@ -115,11 +172,7 @@ def context(invoice: Invoice) -> dict:
             {"rate": rate(r), "net": money(net), "vat": money(tax)}
             for r, (net, tax) in vat.breakdown(lines).items()
         ],
-        "transmissions": [
-            {"authority": t.get_authority_display(), "mark": t.mark}
-            for t in invoice.transmissions.all()
-            if t.mark
-        ],
+        "transmissions": identifiers(invoice, language),
         "show_bank": invoice.status == Invoice.Status.OPEN
         and invoice.kind != DocumentKind.CREDIT_NOTE
         and bool(invoice.seller.get("iban") or settings.KYKLOS_PROVIDER.get("iban")),

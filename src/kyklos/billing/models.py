@@ -311,10 +311,14 @@ class VatRate(models.Model):
 
 
 class Transmission(models.Model):
-    """A document's report to a tax authority's e-invoicing system (Greek myDATA,
-    Polish KSeF, a Peppol access point): the authority's mark or number and the status.
+    """A document's report to a national e-invoicing system (Greek myDATA, Polish KSeF, …)
+    through one channel, and what the system answered: its identifiers (myDATA MARK and
+    UID, KSeF number, …) and the QR code link printed on the document.
 
-    Kept beside the document so the document itself stays immutable.
+    Kept beside the document so the document itself stays immutable. One row per document
+    and channel (``authority`` holds the channel's code); ``kyklos.einvoicing`` creates the
+    rows when documents are issued and moves them through the states of :class:`Status`
+    (docs/einvoicing.md); every attempt's raw exchange is kept there too.
     """
 
     class Authority(models.TextChoices):
@@ -323,29 +327,61 @@ class Transmission(models.Model):
         PEPPOL = "peppol", "Peppol"
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SUBMITTED = "submitted", _("Submitted")
-        ACCEPTED = "accepted", _("Accepted")
-        REJECTED = "rejected", _("Rejected")
+        PENDING = "pending", _("Pending")  # created, never tried
+        SENDING = "sending", _("Sending")  # claimed by a sender
+        RETRY = "retry", _("Waiting to retry")  # a temporary failure; next_attempt_at
+        SENT = "sent", _("Reported")  # the system accepted it (identifiers received)
+        FAILED = "failed", _("Failed")  # refused, or too many attempts: staff act
+        NOT_REQUIRED = "not_required", _("Not required")  # the channel does not report it
+
+    #: States in which a document still waits to be reported.
+    UNREPORTED = (Status.PENDING, Status.SENDING, Status.RETRY, Status.FAILED)
+
+    class Environment(models.TextChoices):
+        TEST = "test", _("Test")
+        PRODUCTION = "production", _("Production")
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="transmissions")
-    authority = models.CharField(max_length=10, choices=Authority.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    authority = models.CharField(
+        _("channel"), max_length=20, help_text=_("The e-invoicing channel's code, e.g. mydata.")
+    )
+    environment = models.CharField(
+        max_length=10, choices=Environment.choices, default=Environment.PRODUCTION
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     mark = models.CharField(
         max_length=100,
         blank=True,
         help_text=_("The authority's identifier: the myDATA MARK or the KSeF number."),
     )
     uid = models.CharField(max_length=100, blank=True)
-    qr_url = models.URLField(blank=True)
+    qr_url = models.URLField(max_length=1000, blank=True)
+    identifiers = models.JSONField(
+        default=dict, blank=True, help_text=_("Everything the system assigned, by name.")
+    )
+    duplicate = models.BooleanField(
+        default=False, help_text=_("The system answered that it already had the document.")
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True, help_text=_("The sender working on it."))
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    error_code = models.CharField(max_length=100, blank=True)
 
     class Meta:
+        ordering = ["invoice_id", "authority"]
         constraints = [
             models.UniqueConstraint(fields=["invoice", "authority"], name="one_transmission")
         ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="transmission_due")]
 
     def __str__(self) -> str:
         return f"{self.invoice} → {self.authority} ({self.status})"
+
+    @property
+    def authority_label(self) -> str:
+        return dict(self.Authority.choices).get(self.authority, self.authority)

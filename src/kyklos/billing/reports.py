@@ -43,7 +43,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from kyklos.billing.models import DocumentKind, Invoice, InvoiceLine
+from kyklos.billing.models import DocumentKind, Invoice, InvoiceLine, Transmission
 from kyklos.core.money import round_money
 
 ZERO = Decimal("0.00")
@@ -309,6 +309,44 @@ def vat_csv_rows(report: VatReport) -> Iterable[list]:
             r.net,
             r.vat,
         ]
+
+
+@dataclass(frozen=True)
+class UnreportedRow:
+    invoice_id: int
+    number: str
+    kind: str
+    issued_on: date
+    channel: str
+    status: str
+    error: str
+
+
+def unreported(start: date, end: date) -> list[UnreportedRow]:
+    """Tax documents issued from ``start`` to ``end`` whose report to a national
+    e-invoicing system (myDATA, KSeF) is not accepted yet — pending, being sent, waiting
+    to retry or failed — one row per document and channel, oldest first (one SELECT)."""
+    rows = (
+        Transmission.objects.filter(
+            status__in=Transmission.UNREPORTED,
+            invoice__issued_on__gte=start,
+            invoice__issued_on__lte=end,
+        )
+        .select_related("invoice")
+        .order_by("invoice__issued_on", "invoice__number", "authority")
+    )
+    return [
+        UnreportedRow(
+            t.invoice_id,
+            t.invoice.number,
+            t.invoice.get_kind_display(),
+            t.invoice.issued_on,
+            t.authority_label,
+            t.get_status_display(),
+            t.error[:200],
+        )
+        for t in rows
+    ]
 
 
 # --- CSV -----------------------------------------------------------------------------------

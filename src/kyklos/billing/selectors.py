@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
 
+from kyklos.billing.documents import identifiers as document_identifiers
 from kyklos.billing.documents import is_retained, pdf_filename
 from kyklos.billing.documents import render_pdf as document_pdf
 from kyklos.billing.einvoice import NotExportable, to_ubl
@@ -14,6 +15,7 @@ from kyklos.core.money import ZERO
 __all__ = [
     "NotExportable",
     "credited_total",
+    "document_identifiers",
     "document_pdf",
     "invoices_for_customer",
     "is_retained",

@@ -174,6 +174,7 @@ def issue_documents(specs: list[DocumentSpec], *, actor=None) -> list[Invoice]:
         "invoice.issued",
         actor=actor,
     )
+    hooks.documents_issued.send(sender=Invoice, ids=[inv.pk for inv in invoices], actor=actor)
     return invoices
 
 
@@ -365,6 +366,7 @@ def issue_credit_note(
     data = {"number": note.number, "original": original.number, "total": str(note.total)}
     log_action(note, "invoice.credit_note_issued", actor=actor, data={**data, "reason": reason})
     log_action(original, "invoice.credited", actor=actor, data={**data, "wholly": wholly})
+    hooks.documents_issued.send(sender=Invoice, ids=[note.pk], actor=actor)
     return note
 
 

@@ -32,6 +32,9 @@ Environment variables:
   ``--yes`` (or a "y" at the terminal); default 31
 - ``KYKLOS_ERROR_HOOK``  dotted path of ``hook(request, exception, request_id)`` for error
   tracking; unhandled errors are always logged with the request id
+- ``KYKLOS_EINVOICING_*`` retries of e-invoicing transmissions: ``MAX_ATTEMPTS`` (10),
+  ``BACKOFF_SECONDS`` (60), ``MAX_BACKOFF_SECONDS`` (21600), ``STALE_SECONDS`` (900), ``BATCH``
+  (100) (docs/einvoicing.md)
 - ``KYKLOS_CACHE_URL``   Django's cache (rendered portal lists and page parts); default
   ``locmemcache://`` (per process), or a shared one such as ``redis://127.0.0.1:6379/1``
 """
@@ -306,6 +309,8 @@ KYKLOS_DAILY_STEPS = [
     # After the lifecycle's suspensions and terminations.
     "receivables.run_collections",
     "receivables.month_end_interest",
+    # After everything that issues tax documents: report them to the national systems.
+    "einvoicing.transmit",
     "support.sla_check",
     # Housekeeping: handover and retention of personal data.
     "intake.purge_quarantine",
@@ -442,4 +447,23 @@ KYKLOS_SUPERVISORY_AUTHORITY = {
     "name": env.str("KYKLOS_AUTHORITY_NAME", default=""),
     "address": env.str("KYKLOS_AUTHORITY_ADDRESS", default=""),
     "url": env.str("KYKLOS_AUTHORITY_URL", default=""),
+}
+
+# National e-invoicing (docs/einvoicing.md): the channel classes by code, imported when a
+# configuration (einvoicing.ChannelConfig, per seller country) uses them; and how the
+# transmission jobs retry.
+KYKLOS_EINVOICING_CHANNELS = {
+    "mydata": "kyklos.einvoicing.channels.mydata.MyDataChannel",
+    "ksef": "kyklos.einvoicing.channels.ksef.KsefChannel",
+}
+KYKLOS_EINVOICING = {
+    # Attempts before a transmission is failed and waits for staff.
+    "MAX_ATTEMPTS": env.int("KYKLOS_EINVOICING_MAX_ATTEMPTS", default=10),
+    # Backoff after the n-th temporary failure: BACKOFF × 2^(n−1), at most MAX_BACKOFF.
+    "BACKOFF_SECONDS": env.int("KYKLOS_EINVOICING_BACKOFF_SECONDS", default=60),
+    "MAX_BACKOFF_SECONDS": env.int("KYKLOS_EINVOICING_MAX_BACKOFF_SECONDS", default=6 * 3600),
+    # A transmission "sending" for longer than this was left by a crashed sender: resent.
+    "STALE_SECONDS": env.int("KYKLOS_EINVOICING_STALE_SECONDS", default=900),
+    # Transmissions a sender claims at once.
+    "BATCH": env.int("KYKLOS_EINVOICING_BATCH", default=100),
 }

@@ -32,3 +32,11 @@ refund_issued = Signal()
 #: message is not one it knows; it raises ``ValidationError`` to refuse (another customer's
 #: message) — the store is then undone.
 credential_received = Signal()
+
+#: Billing documents were issued (any kind; proformas included). Sent once per issuing
+#: call, with the ids of every document it wrote, so a receiver acts set-based (one
+#: query and one bulk insert for a daily run's thousands of documents).
+#: kwargs: ``ids`` (list of billing.Invoice pks), ``actor`` (User, a label or None).
+#: Receivers run inside the issuing transaction; work that talks to another system is
+#: enqueued after the commit (``kyklos.core.tasks.enqueue``), never done here.
+documents_issued = Signal()

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kyklos.accounts import services as account_security
 from kyklos.accounts.access import customer_only
 from kyklos.billing.selectors import (
+    document_identifiers,
     document_pdf,
     invoices_for_customer,
     is_retained,
@@ -222,6 +223,7 @@ def invoice_page(request, customer, invoice, *, proof_form=None, status=200) -> 
         "customer": customer,
         "invoice": invoice,
         "lines": list(invoice.lines.all()),
+        "reported": document_identifiers(invoice, translation.get_language()),
         "downloadable": is_retained(invoice, clock.today()),
         **payment_context(invoice, customer, proof_form),
     }

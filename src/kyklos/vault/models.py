@@ -65,3 +65,28 @@ class Credential(models.Model):
     @property
     def audit_customer_id(self) -> int:
         return self.customer_id
+
+
+class ProviderSecret(models.Model):
+    """The provider's own credentials for another system (an e-invoicing channel's API
+    user and key, a certificate's password…), sealed like a customer's credential.
+
+    ``purpose`` names the use (``einvoicing:mydata:GR:production``); the values are a
+    sealed JSON object of named strings, read only by the job that needs them
+    (``vault.services.provider_secret``), never shown back on a page.
+    """
+
+    purpose = models.CharField(max_length=120, unique=True)
+    key_id = models.CharField(max_length=32)
+    sealed = models.BinaryField()
+    names = models.JSONField(default=list, help_text=_("The names of the stored values."))
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["purpose"]
+
+    def __str__(self) -> str:
+        return self.purpose

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, QuerySet
 
 from kyklos.lifecycle.selectors import ended_services, running_services
-from kyklos.vault.models import Credential
+from kyklos.vault.models import Credential, ProviderSecret
 
 
 def contract_ended() -> QuerySet[Credential]:
@@ -14,4 +14,12 @@ def contract_ended() -> QuerySet[Credential]:
     customer = OuterRef("customer")
     return Credential.objects.filter(status=Credential.Status.ACTIVE).filter(
         Exists(ended_services(customer)), ~Exists(running_services(customer))
+    )
+
+
+def provider_secret_names(purposes) -> dict[str, list[str]]:
+    """For each of ``purposes`` that has stored credentials: the names of its values
+    (never the values)."""
+    return dict(
+        ProviderSecret.objects.filter(purpose__in=list(purposes)).values_list("purpose", "names")
     )

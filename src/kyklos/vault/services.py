@@ -19,7 +19,7 @@ from kyklos.core import clock, hooks
 from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action, log_action_rows
 from kyklos.vault import crypto
-from kyklos.vault.models import Credential
+from kyklos.vault.models import Credential, ProviderSecret
 
 SECRET_FIELDS = ("username", "secret", "url", "notes")
 MIN_REASON = 10
@@ -227,3 +227,54 @@ def rotate(*, batch_size: int = 500, actor="vault rotate-key") -> RotationResult
             actor=actor,
         )
     return RotationResult(done, remaining)
+
+
+# --- the provider's own credentials ----------------------------------------------------------
+
+
+def _provider_aad(purpose: str) -> bytes:
+    return f"kyklos-vault-provider:{purpose}".encode()
+
+
+@transaction.atomic
+def store_provider_secret(purpose: str, values: dict[str, str], *, actor) -> ProviderSecret:
+    """Seal ``values`` (names to strings) as the provider's credentials for ``purpose``,
+    replacing what was stored; logged without the values."""
+    purpose = purpose.strip()
+    if not purpose:
+        raise ValidationError(_("Say what the credentials are for."))
+    cleaned = {str(k).strip(): str(v) for k, v in values.items() if str(k).strip()}
+    if not cleaned:
+        raise ValidationError(_("Give at least one credential value."))
+    if any(len(v) > MAX_SECRET * 4 for v in cleaned.values()):
+        raise ValidationError(
+            _("A value is longer than %(max)d characters.") % {"max": MAX_SECRET * 4}
+        )
+    payload = json.dumps(cleaned).encode()
+    key_id, sealed = crypto.key_ring().seal(payload, _provider_aad(purpose))
+    row, _created = ProviderSecret.objects.update_or_create(
+        purpose=purpose,
+        defaults={
+            "key_id": key_id,
+            "sealed": sealed,
+            "names": sorted(cleaned),
+            "updated_at": clock.now(),
+            "updated_by": acting_user(actor),
+        },
+    )
+    log_action_rows(
+        [("vault.providersecret", row.pk, None, {"purpose": purpose, "names": sorted(cleaned)})],
+        "vault.provider_secret.stored",
+        actor=actor,
+    )
+    return row
+
+
+def provider_secret(purpose: str) -> dict[str, str]:
+    """The provider's credentials for ``purpose`` (empty when none are stored), for the
+    job that uses them; never for a page."""
+    row = ProviderSecret.objects.filter(purpose=purpose).first()
+    if row is None:
+        return {}
+    ring = crypto.key_ring()
+    return json.loads(ring.open(row.key_id, bytes(row.sealed), _provider_aad(purpose)))
