@@ -86,7 +86,7 @@ def _planned(items: Iterable, effective_on: date) -> list[_Planned]:
 
 
 def _label(kind: WorkKind | None, rush: bool, language: str | None = None) -> str:
-    name = kind.label(language) if kind else _("all kinds of work")
+    name = kind.label(language) if kind else _("All kinds of work")
     return _("%(kind)s (rush)") % {"kind": name} if rush else name
 
 
