@@ -62,9 +62,7 @@ def test_each_kind_of_work_is_billed_at_its_own_rate_in_force(customer, rates, t
     )
     assert (supported.rate, supported.amount) == (Decimal("60.00"), Decimal("30.00"))
     # before 1 January 2027 no dated row: KYKLOS_HOURLY_RATE (€50/h) for every kind
-    assert log(customer, 60, kind="design", worked_on=date(2026, 12, 31)).amount == Decimal(
-        "50.00"
-    )
+    assert log(customer, 60, kind="design", worked_on=date(2026, 12, 31)).amount == Decimal("50.00")
 
 
 def test_a_rush_request_is_billed_at_the_higher_rush_rate(customer, rates, today):

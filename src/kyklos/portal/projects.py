@@ -86,6 +86,9 @@ def quote_detail(request, customer, pk: int):
                 actor=request.user,
             )
         except ValidationError as exc:
+            if quote.is_estimate:  # no form to show the error on: nothing to sign (R7.7)
+                messages.error(request, " ".join(exc.messages))
+                return redirect("portal:quote", pk=quote.pk)
             add_service_errors(form, exc)
         else:
             messages.success(
