@@ -14,7 +14,7 @@ WORK_KINDS = [
     ("training", "Training", {"el": "Εκπαίδευση", "pl": "Szkolenie"}),
 ]
 
-#: R7.4 says "with notice" without a figure; a month, as for re-pricing servers (R5.9).
+#: R7.4 says "with notice" without a figure; a month, as the terms give for re-pricing servers.
 NOTICE_DAYS = 30
 DAYS_BETWEEN_RISES = 365
 
