@@ -47,6 +47,32 @@ from kyklos.projects.models import (
     WorkKind,
 )
 
+
+class AddedThroughService:
+    """Rows written by a service from ``add_form`` (its ``add_fields``), read-only after."""
+
+    add_form: type[ServiceForm]
+    add_fields: list[str]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = with_actor(self.add_form, request)
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return self.add_fields if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            adopt(obj, form.result)
+
+
 # --- quotes ------------------------------------------------------------------------------
 
 
@@ -516,7 +542,9 @@ class TimeEntryForm(ServiceForm):
 
 
 @admin.register(TimeEntry)
-class TimeEntryAdmin(NoDelete, admin.ModelAdmin):
+class TimeEntryAdmin(AddedThroughService, NoDelete, admin.ModelAdmin):
+    add_form = TimeEntryForm
+    add_fields = [*TimeEntryForm.Meta.fields, "rate"]
     list_display = [
         "worked_on",
         "customer",
@@ -554,24 +582,6 @@ class TimeEntryAdmin(NoDelete, admin.ModelAdmin):
         "created_at",
         "created_by",
     ]
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = with_actor(TimeEntryForm, request)
-        return super().get_form(request, obj, **kwargs)
-
-    def get_fields(self, request, obj=None):
-        return [*TimeEntryForm.Meta.fields, "rate"] if obj is None else self.readonly_fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            adopt(obj, form.result)
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
 
     @admin.action(description=_("Invoice the unbilled hours of these customers"))
     def bill_customers(self, request, queryset):
@@ -655,9 +665,11 @@ class HourlyRateInline(ReadOnlyInline):
 
 
 @admin.register(RateChange)
-class RateChangeAdmin(NoDelete, admin.ModelAdmin):
+class RateChangeAdmin(AddedThroughService, NoDelete, admin.ModelAdmin):
     """New standard rates: a rise is announced ahead and comes once a year (R7.4)."""
 
+    add_form = RateChangeForm
+    add_fields = ["effective_on", "rates_text", "note"]
     list_display = ["effective_on", "announced_on", "is_rise", "notified_count", "note"]
     inlines = [HourlyRateInline]
     readonly_fields = [
@@ -670,26 +682,8 @@ class RateChangeAdmin(NoDelete, admin.ModelAdmin):
         "created_by",
     ]
 
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = with_actor(RateChangeForm, request)
-        return super().get_form(request, obj, **kwargs)
-
-    def get_fields(self, request, obj=None):
-        return ["effective_on", "rates_text", "note"] if obj is None else self.readonly_fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
     def get_inlines(self, request, obj):
         return self.inlines if obj else []
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            adopt(obj, form.result)
 
     def save_related(self, request, form, formsets, change):
         pass  # the service wrote the rates
@@ -720,29 +714,13 @@ class SlaVersionForm(ServiceForm):
 
 
 @admin.register(SlaVersion)
-class SlaVersionAdmin(NoDelete, admin.ModelAdmin):
+class SlaVersionAdmin(AddedThroughService, NoDelete, admin.ModelAdmin):
     """Publishing a changed SLA adds a version; quotes keep the one they were sent with."""
 
+    add_form = SlaVersionForm
+    add_fields = ["text_el", "text_en", "text_pl"]
     list_display = ["number", "published_at", "published_by"]
     readonly_fields = ["number", "published_at", "published_by", "texts", "digest"]
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = with_actor(SlaVersionForm, request)
-        return super().get_form(request, obj, **kwargs)
-
-    def get_fields(self, request, obj=None):
-        return ["text_el", "text_en", "text_pl"] if obj is None else self.readonly_fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            adopt(obj, form.result)
 
 
 class ThirdPartyCostForm(ServiceForm):
@@ -779,33 +757,17 @@ class ThirdPartyCostForm(ServiceForm):
 
 
 @admin.register(ThirdPartyCost)
-class ThirdPartyCostAdmin(NoDelete, admin.ModelAdmin):
+class ThirdPartyCostAdmin(AddedThroughService, NoDelete, admin.ModelAdmin):
     """Recharged at cost on the project's next invoice, once (R7.8)."""
 
+    add_form = ThirdPartyCostForm
+    add_fields = ThirdPartyCostForm.Meta.fields
     list_display = ["incurred_on", "project", "supplier", "description", "amount", "invoice"]
     list_filter = [("invoice", admin.EmptyFieldListFilter)]
     list_select_related = ["project", "invoice"]
     search_fields = ["supplier", "description", "receipt_reference", "project__number"]
     raw_id_fields = ["project"]
     readonly_fields = [*ThirdPartyCostForm.Meta.fields, "invoice", "created_at", "created_by"]
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = with_actor(ThirdPartyCostForm, request)
-        return super().get_form(request, obj, **kwargs)
-
-    def get_fields(self, request, obj=None):
-        return ThirdPartyCostForm.Meta.fields if obj is None else self.readonly_fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            adopt(obj, form.result)
 
 
 @admin.register(AgreedRate)

@@ -302,37 +302,27 @@ def send_quote(quote: Quote, *, actor) -> Quote:
             "sla_version": sla.number,
         },
     )
-    if quote.is_estimate:
-        notices.queue_notice(
-            event=events.ESTIMATE_SENT,
-            customer=quote.customer,
-            for_date=today,
-            context={
-                "quote_number": quote.number,
-                "quote_title": quote.title,
-                "version": quote.version,
-                "total": str(quote.subtotal),
-                "currency": quote.currency,
-            },
-            attachments=[{"kind": events.QUOTE_PDF, "id": quote.pk}],
+    context = {
+        "quote_number": quote.number,
+        "quote_title": quote.title,
+        "version": quote.version,
+        "total": str(quote.subtotal),
+        "currency": quote.currency,
+        "sla_version": sla.number,
+    }
+    headers = {}
+    if not quote.is_estimate:  # an estimate asks for no reply: nothing to accept (R7.7)
+        context.update(
+            valid_until=quote.valid_until.isoformat(), reply_to=settings.KYKLOS_PROVIDER["email"]
         )
-        return quote
+        headers = {"Reply-To": settings.KYKLOS_PROVIDER["email"]}
     notices.queue_notice(
-        event=events.QUOTE_SENT,
+        event=events.ESTIMATE_SENT if quote.is_estimate else events.QUOTE_SENT,
         customer=quote.customer,
         for_date=today,
-        context={
-            "quote_number": quote.number,
-            "quote_title": quote.title,
-            "version": quote.version,
-            "total": str(quote.subtotal),
-            "currency": quote.currency,
-            "valid_until": quote.valid_until.isoformat(),
-            "reply_to": settings.KYKLOS_PROVIDER["email"],
-            "sla_version": sla.number,
-        },
+        context=context,
         attachments=[{"kind": events.QUOTE_PDF, "id": quote.pk}],
-        headers={"Reply-To": settings.KYKLOS_PROVIDER["email"]},
+        headers=headers,
     )
     return quote
 
