@@ -93,3 +93,52 @@ def test_the_customer_confirms_a_variation(portal, customer, quote):
     assert variation.status == Variation.Status.CONFIRMED
     assert variation.confirmation.snapshot["amount"] == "350.00"
     assert services.variations_total(project) == Decimal("350.00")
+
+
+def test_the_quote_page_names_its_sla_version_and_the_acceptance_records_it(
+    portal, customer, quote
+):
+    page = portal.get(reverse("portal:quote", args=[quote.pk])).content.decode()
+    assert "Service level agreement" in page and "version 1" in page
+    assert "Requests are answered within business hours" in page  # the text, to read
+    portal.post(
+        reverse("portal:quote", args=[quote.pk]),
+        {"version": "1", "signer_name": "Maria Nowak", "agree": "on"},
+    )
+    assert Signature.objects.get().sla_version.number == 1
+    page = portal.get(reverse("portal:quote", args=[quote.pk])).content.decode()
+    assert "Accepted with the service level agreement version 1." in page
+
+
+@pytest.mark.parametrize(
+    ("language", "estimate", "sla", "refused"),
+    [
+        ("en", "Estimate, not binding.", "Service level agreement", "binds nobody"),
+        (
+            "el",
+            "Εκτίμηση κόστους, μη δεσμευτική.",
+            "Συμφωνία επιπέδου υπηρεσιών",
+            "δεν δεσμεύει κανέναν",
+        ),
+        ("pl", "Wycena szacunkowa, niewiążąca.", "Umowa o poziomie usług", "nikogo nie wiąże"),
+    ],
+)
+def test_an_estimate_says_it_binds_nobody_and_offers_nothing_to_sign(
+    portal, customer, today, language, estimate, sla, refused
+):
+    customer.language = language
+    customer.save(update_fields=["language"])
+    draft = services.draft_quote(
+        customer, title="Online shop", lines=LINES, is_estimate=True, actor="staff"
+    )
+    services.send_quote(draft, actor="staff")
+    page = portal.get(reverse("portal:quote", args=[draft.pk])).content.decode()
+    assert estimate in page and sla in page
+    assert 'name="signer_name"' not in page  # no acceptance form
+    response = portal.post(
+        reverse("portal:quote", args=[draft.pk]),
+        {"version": "1", "signer_name": "Maria Nowak", "agree": "on"},
+    )
+    assert response.status_code == 302
+    assert refused in portal.get(response["Location"]).content.decode()
+    assert Signature.objects.count() == 0 and Project.objects.count() == 0

@@ -154,3 +154,59 @@ def test_staff_cancel_a_project_with_a_reason(admin_client, customer, staff, tod
     assert done.status_code == 302
     project.refresh_from_db()
     assert project.status == Project.Status.CANCELLED
+
+
+def test_parse_lines_reads_hours_of_a_kind_of_work():
+    assert parse_lines("Page design | 12 | design\nLaunch | 2 | design rush") == [
+        {
+            "description": "Page design",
+            "quantity": "12",
+            "kind": "design",
+            "rush": False,
+            "unit_price": None,
+        },
+        {
+            "description": "Launch",
+            "quantity": "2",
+            "kind": "design",
+            "rush": True,
+            "unit_price": None,
+        },
+    ]
+
+
+def test_staff_change_rates_in_the_admin_under_the_r74_rule(admin_client, today):
+    from kyklos.projects.models import HourlyRate, RateChange
+
+    url = reverse("admin:projects_ratechange_add")
+    too_soon = admin_client.post(
+        url, {"effective_on": "2027-03-10", "rates_text": "design | 80.00", "note": ""}
+    )
+    assert "2027-03-31 at the earliest" in too_soon.content.decode()
+    assert RateChange.objects.count() == 0
+    response = admin_client.post(
+        url,
+        {"effective_on": "2027-04-01", "rates_text": "all | 60.00\ndesign rush | 120", "note": ""},
+    )
+    assert response.status_code == 302
+    assert set(HourlyRate.objects.values_list("kind__code", "rush", "amount", "valid_from")) == {
+        (None, False, Decimal("60.00"), date(2027, 4, 1)),
+        ("design", True, Decimal("120.00"), date(2027, 4, 1)),
+    }
+
+
+def test_staff_publish_a_new_sla_version(admin_client, today):
+    from kyklos.projects.models import SlaVersion
+
+    response = admin_client.post(
+        reverse("admin:projects_slaversion_add"),
+        {"text_el": "Νέο κείμενο", "text_en": "New text", "text_pl": "Nowy tekst"},
+    )
+    assert response.status_code == 302
+    assert SlaVersion.objects.get(number=2).texts["en"] == "New text"
+    same = admin_client.post(
+        reverse("admin:projects_slaversion_add"),
+        {"text_el": "Νέο κείμενο", "text_en": "New text", "text_pl": "Nowy tekst"},
+    )
+    assert "the same as the version in force" in same.content.decode()
+    assert SlaVersion.objects.count() == 2

@@ -70,7 +70,9 @@ def quote_list(request, customer):
 @require_http_methods(["GET", "POST"])
 @customer_view
 def quote_detail(request, customer, pk: int):
-    quote = get_object_or_404(_quotes(customer), pk=pk)
+    quote = get_object_or_404(
+        _quotes(customer).select_related("sla_version", "acceptance__sla_version"), pk=pk
+    )
     form = AcceptForm(
         request.POST if request.method == "POST" else None,
         initial={"version": quote.version, "signer_name": customer.name},
@@ -84,6 +86,9 @@ def quote_detail(request, customer, pk: int):
                 actor=request.user,
             )
         except ValidationError as exc:
+            if quote.is_estimate:  # no form to show the error on: nothing to sign (R7.7)
+                messages.error(request, " ".join(exc.messages))
+                return redirect("portal:quote", pk=quote.pk)
             add_service_errors(form, exc)
         else:
             messages.success(
@@ -92,12 +97,16 @@ def quote_detail(request, customer, pk: int):
                 % {"quote": quote.number, "project": project.number},
             )
             return redirect("portal:project", pk=project.pk)
+    sla = quote.sla_version
     context = {
         "customer": customer,
         "quote": quote,
         "lines": list(quote.lines.order_by("position")),
         "form": form,
-        "can_answer": quote.status == Quote.Status.SENT,
+        # An estimate binds nobody: nothing to accept (R7.7).
+        "can_answer": quote.status == Quote.Status.SENT and not quote.is_estimate,
+        "sla": sla,
+        "sla_text": sla.text(quote.language) if sla else "",
     }
     return render(request, "portal/quote_detail.html", context)
 
@@ -132,6 +141,7 @@ def project_detail(request, customer, pk: int):
         "customer": customer,
         "project": project,
         "variations": list(project.variations.all()),
+        "costs": list(project.third_party_costs.select_related("invoice")),
         "invoices": list(project.invoices.select_related("invoice")),
         "form": ConfirmForm(initial={"signer_name": customer.name}),
     }

@@ -37,25 +37,71 @@ from kyklos.projects.models import (
     ProjectInvoice,
     Quote,
     QuoteLine,
+    RateChange,
+    RatePolicy,
     Signature,
+    SlaVersion,
+    ThirdPartyCost,
     TimeEntry,
     Variation,
+    WorkKind,
 )
+
+
+class AddedThroughService:
+    """Rows written by a service from ``add_form`` (its ``add_fields``), read-only after."""
+
+    add_form: type[ServiceForm]
+    add_fields: list[str]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = with_actor(self.add_form, request)
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return self.add_fields if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            adopt(obj, form.result)
+
 
 # --- quotes ------------------------------------------------------------------------------
 
 
+def _price_or_kind(text: str) -> dict:
+    """A unit price, or hours of a kind of work priced at its rate: ``design`` or
+    ``design rush`` (R7.4, R7.7)."""
+    words = text.split()
+    if not words or not words[0][:1].isalpha():
+        return {"unit_price": text}
+    if words[1:] not in ([], ["rush"]):
+        return {"kind": text, "unit_price": None}  # refused as an unknown kind
+    return {"kind": words[0], "rush": words[1:] == ["rush"], "unit_price": None}
+
+
 def parse_lines(text: str) -> list[dict]:
-    """``description | quantity | unit price`` or ``description | unit price`` per line."""
+    """``description | quantity | unit price`` or ``description | unit price`` per line;
+    the unit price may be a kind of work (``description | 12 | design``: 12 hours at the
+    design rate in force, ``design rush`` at the rush rate)."""
     lines = []
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
         parts = [p.strip() for p in raw.split("|")]
         if len(parts) == 2:
-            lines.append({"description": parts[0], "unit_price": parts[1]})
+            lines.append({"description": parts[0], **_price_or_kind(parts[1])})
         elif len(parts) == 3:
-            lines.append({"description": parts[0], "quantity": parts[1], "unit_price": parts[2]})
+            lines.append(
+                {"description": parts[0], "quantity": parts[1], **_price_or_kind(parts[2])}
+            )
         else:
             raise ValidationError(
                 _("Line %(n)d: write “description | quantity | unit price”.") % {"n": number}
@@ -75,7 +121,10 @@ class QuoteForm(ServiceForm):
         label=_("Lines"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 8, "cols": 90}),
-        help_text=_("One per line: description | quantity | unit price (net, excl. VAT)."),
+        help_text=_(
+            "One per line: description | quantity | unit price (net, excl. VAT). For hours "
+            "at a rate: description | hours | kind of work (e.g. design, or design rush)."
+        ),
     )
 
     class Meta:
@@ -83,6 +132,7 @@ class QuoteForm(ServiceForm):
         fields = [
             "customer",
             "title",
+            "is_estimate",
             "source",
             "validity_days",
             "plan",
@@ -113,6 +163,7 @@ class QuoteForm(ServiceForm):
                 final_due_days=data["final_due_days"],
                 hourly_rate=data.get("hourly_rate"),
                 notes=data.get("notes", ""),
+                is_estimate=data.get("is_estimate", False),
                 actor=self.actor,
             )
         if not self.has_changed():
@@ -123,13 +174,14 @@ class QuoteForm(ServiceForm):
             lines=data["lines_text"],
             notes=data.get("notes", ""),
             validity_days=data["validity_days"],
+            is_estimate=data.get("is_estimate", self.instance.is_estimate),
             actor=self.actor,
         )
 
 
 class QuoteLineInline(ReadOnlyInline):
     model = QuoteLine
-    fields = ["position", "description", "quantity", "unit_price", "amount"]
+    fields = ["position", "description", "kind", "rush", "quantity", "unit_price", "amount"]
 
 
 class EmailAcceptanceForm(forms.Form):
@@ -145,8 +197,18 @@ class EmailAcceptanceForm(forms.Form):
 
 @admin.register(Quote)
 class QuoteAdmin(NoDelete, admin.ModelAdmin):
-    list_display = ["number", "version", "customer", "title", "subtotal", "status", "valid_until"]
-    list_filter = ["status", "plan"]
+    list_display = [
+        "number",
+        "version",
+        "customer",
+        "title",
+        "is_estimate",
+        "subtotal",
+        "status",
+        "valid_until",
+        "sla_version",
+    ]
+    list_filter = ["status", "plan", "is_estimate"]
     list_select_related = ["customer"]
     search_fields = ["number", "title", "source", "customer__name", "customer__company_name"]
     raw_id_fields = ["customer"]
@@ -166,6 +228,7 @@ class QuoteAdmin(NoDelete, admin.ModelAdmin):
         "sent_on",
         "valid_until",
         "acceptance",
+        "sla_version",
         "decided_at",
         "decision_note",
         "source",
@@ -179,15 +242,22 @@ class QuoteAdmin(NoDelete, admin.ModelAdmin):
         if obj is None:
             return [*QuoteForm.Meta.fields, "lines_text"]
         if obj.status in (Quote.Status.DRAFT, Quote.Status.SENT):
-            return ["title", "lines_text", "validity_days", "notes", *self.readonly_fields]
-        return ["title", "validity_days", "notes", *self.readonly_fields]
+            return [
+                "title",
+                "is_estimate",
+                "lines_text",
+                "validity_days",
+                "notes",
+                *self.readonly_fields,
+            ]
+        return ["title", "is_estimate", "validity_days", "notes", *self.readonly_fields]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
         if obj.status in (Quote.Status.DRAFT, Quote.Status.SENT):
             return self.readonly_fields
-        return [*self.readonly_fields, "title", "notes", "validity_days"]
+        return [*self.readonly_fields, "title", "is_estimate", "notes", "validity_days"]
 
     def get_inlines(self, request, obj):
         return self.inlines if obj else []
@@ -238,6 +308,11 @@ class ProjectInvoiceInline(ReadOnlyInline):
     fields = ["kind", "invoice", "amount", "created_at"]
 
 
+class ThirdPartyCostInline(ReadOnlyInline):
+    model = ThirdPartyCost
+    fields = ["incurred_on", "supplier", "description", "amount", "receipt_reference", "invoice"]
+
+
 class VariationInline(ReadOnlyInline):
     model = Variation
     fields = ["position", "kind", "description", "amount", "status", "confirmation"]
@@ -271,8 +346,8 @@ class ProjectAdmin(NoAdd, NoDelete, admin.ModelAdmin):
     list_filter = ["status", "plan"]
     list_select_related = ["customer"]
     search_fields = ["number", "title", "customer__name", "customer__company_name"]
-    inlines = [ProjectInvoiceInline, VariationInline]
-    actions = ["deliver", "interim_invoice", "bill_hours", "cancel"]
+    inlines = [ProjectInvoiceInline, VariationInline, ThirdPartyCostInline]
+    actions = ["deliver", "interim_invoice", "bill_hours", "bill_costs", "cancel"]
     fields = readonly_fields = [
         "number",
         "customer",
@@ -329,6 +404,15 @@ class ProjectAdmin(NoAdd, NoDelete, admin.ModelAdmin):
             queryset,
             lambda p: services.bill_time(p.customer, project=p, actor=request.user),
             _("Hours billed on %(n)d projects."),
+        )
+
+    @admin.action(description=_("Invoice the third-party costs of delivered projects"))
+    def bill_costs(self, request, queryset):
+        apply_each(
+            request,
+            queryset,
+            lambda p: services.bill_third_party_costs(p, actor=request.user),
+            _("Costs billed on %(n)d projects."),
         )
 
     cancel = reason_action(
@@ -426,7 +510,16 @@ class TimeEntryForm(ServiceForm):
 
     class Meta:
         model = TimeEntry
-        fields = ["customer", "project", "worked_on", "minutes", "description", "reference"]
+        fields = [
+            "customer",
+            "project",
+            "worked_on",
+            "kind",
+            "rush",
+            "minutes",
+            "description",
+            "reference",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -442,24 +535,30 @@ class TimeEntryForm(ServiceForm):
             project=data.get("project"),
             reference=data.get("reference", ""),
             worked_on=data.get("worked_on"),
+            kind=data.get("kind"),
+            rush=data.get("rush", False),
             actor=self.actor,
         )
 
 
 @admin.register(TimeEntry)
-class TimeEntryAdmin(NoDelete, admin.ModelAdmin):
+class TimeEntryAdmin(AddedThroughService, NoDelete, admin.ModelAdmin):
+    add_form = TimeEntryForm
+    add_fields = [*TimeEntryForm.Meta.fields, "rate"]
     list_display = [
         "worked_on",
         "customer",
         "description",
         "reference",
+        "kind",
+        "rush",
         "minutes",
         "billable_minutes",
         "rate",
         "amount",
         "invoice",
     ]
-    list_filter = ["rate_source", ("invoice", admin.EmptyFieldListFilter)]
+    list_filter = ["rate_source", "kind", "rush", ("invoice", admin.EmptyFieldListFilter)]
     list_select_related = ["customer", "invoice"]
     search_fields = ["description", "reference", "customer__name", "customer__company_name"]
     raw_id_fields = ["customer", "project"]
@@ -469,6 +568,8 @@ class TimeEntryAdmin(NoDelete, admin.ModelAdmin):
         "customer",
         "project",
         "worked_on",
+        "kind",
+        "rush",
         "minutes",
         "billable_minutes",
         "rate",
@@ -482,24 +583,6 @@ class TimeEntryAdmin(NoDelete, admin.ModelAdmin):
         "created_by",
     ]
 
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = with_actor(TimeEntryForm, request)
-        return super().get_form(request, obj, **kwargs)
-
-    def get_fields(self, request, obj=None):
-        return [*TimeEntryForm.Meta.fields, "rate"] if obj is None else self.readonly_fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            adopt(obj, form.result)
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
-
     @admin.action(description=_("Invoice the unbilled hours of these customers"))
     def bill_customers(self, request, queryset):
         customers = {e.customer for e in queryset.select_related("customer")}
@@ -511,9 +594,180 @@ class TimeEntryAdmin(NoDelete, admin.ModelAdmin):
         )
 
 
+@admin.register(WorkKind)
+class WorkKindAdmin(NoDelete, admin.ModelAdmin):
+    list_display = ["code", "name", "is_active", "position"]
+    list_editable = ["is_active", "position"]
+
+
+@admin.register(RatePolicy)
+class RatePolicyAdmin(NoAdd, NoDelete, admin.ModelAdmin):
+    """The notice of a rise, the days between rises and the rush multiplier (R7.4, R7.7)."""
+
+    list_display = ["__str__", "notice_days", "days_between_rises", "rush_multiplier"]
+
+
 @admin.register(HourlyRate)
-class HourlyRateAdmin(admin.ModelAdmin):
-    list_display = ["valid_from", "amount", "currency", "note"]
+class HourlyRateAdmin(ReadOnlyAdmin):
+    """Standard rates are set through a rate change (notice and once a year, R7.4)."""
+
+    list_display = ["valid_from", "kind", "rush", "amount", "currency", "change", "note"]
+    list_filter = ["kind", "rush"]
+
+
+def parse_rates(text: str) -> list[dict]:
+    """``kind | amount`` per line; the kind is a code (``design``), ``all`` for every kind
+    without its own rate, followed by ``rush`` for the rush rate."""
+    rates = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        parts = [p.strip() for p in raw.split("|")]
+        words = parts[0].lower().split()
+        if len(parts) != 2 or not words or words[1:] not in ([], ["rush"]):
+            raise ValidationError(
+                _("Line %(n)d: write “kind | amount”, e.g. “design | 65.00”.") % {"n": number}
+            )
+        kind = None if words[0] == "all" else words[0]
+        rates.append({"kind": kind, "rush": words[1:] == ["rush"], "amount": parts[1]})
+    return rates
+
+
+class RateChangeForm(ServiceForm):
+    rates_text = forms.CharField(
+        label=_("New rates"),
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 60}),
+        help_text=_(
+            "One per line: kind | amount per hour, e.g. “design | 65.00”, “all | 60.00”, "
+            "“development rush | 110.00”."
+        ),
+    )
+
+    class Meta:
+        model = RateChange
+        fields = ["effective_on", "note"]
+
+    def clean_rates_text(self):
+        return parse_rates(self.cleaned_data["rates_text"])
+
+    def run(self, data):
+        return services.change_rates(
+            effective_on=data["effective_on"],
+            rates=data["rates_text"],
+            note=data.get("note", ""),
+            actor=self.actor,
+        )
+
+
+class HourlyRateInline(ReadOnlyInline):
+    model = HourlyRate
+    fields = ["kind", "rush", "amount", "currency", "valid_from"]
+
+
+@admin.register(RateChange)
+class RateChangeAdmin(AddedThroughService, NoDelete, admin.ModelAdmin):
+    """New standard rates: a rise is announced ahead and comes once a year (R7.4)."""
+
+    add_form = RateChangeForm
+    add_fields = ["effective_on", "rates_text", "note"]
+    list_display = ["effective_on", "announced_on", "is_rise", "notified_count", "note"]
+    inlines = [HourlyRateInline]
+    readonly_fields = [
+        "effective_on",
+        "announced_on",
+        "is_rise",
+        "notified_count",
+        "note",
+        "created_at",
+        "created_by",
+    ]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
+
+    def save_related(self, request, form, formsets, change):
+        pass  # the service wrote the rates
+
+
+class SlaVersionForm(ServiceForm):
+    text_el = forms.CharField(label=_("Text (Greek)"), widget=forms.Textarea)
+    text_en = forms.CharField(label=_("Text (English)"), widget=forms.Textarea)
+    text_pl = forms.CharField(label=_("Text (Polish)"), widget=forms.Textarea)
+
+    class Meta:
+        model = SlaVersion
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        latest = services.current_sla()
+        for language in ("el", "en", "pl"):
+            if latest is not None:
+                self.fields[f"text_{language}"].initial = latest.texts.get(language, "")
+
+    def run(self, data):
+        texts = {lang: data[f"text_{lang}"] for lang in ("el", "en", "pl")}
+        published = services.publish_sla(texts, actor=self.actor)
+        if published is None:
+            raise ValidationError(_("The text is the same as the version in force."))
+        return published
+
+
+@admin.register(SlaVersion)
+class SlaVersionAdmin(AddedThroughService, NoDelete, admin.ModelAdmin):
+    """Publishing a changed SLA adds a version; quotes keep the one they were sent with."""
+
+    add_form = SlaVersionForm
+    add_fields = ["text_el", "text_en", "text_pl"]
+    list_display = ["number", "published_at", "published_by"]
+    readonly_fields = ["number", "published_at", "published_by", "texts", "digest"]
+
+
+class ThirdPartyCostForm(ServiceForm):
+    class Meta:
+        model = ThirdPartyCost
+        fields = [
+            "project",
+            "supplier",
+            "description",
+            "amount",
+            "currency",
+            "receipt_reference",
+            "incurred_on",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["incurred_on"].required = False
+        self.fields["incurred_on"].help_text = _("Default: today")
+        self.fields["currency"].required = False
+        self.fields["currency"].help_text = _("Default: the project's currency")
+
+    def run(self, data):
+        return services.record_third_party_cost(
+            data["project"],
+            supplier=data["supplier"],
+            description=data["description"],
+            amount=data["amount"],
+            currency=data.get("currency") or None,
+            receipt_reference=data["receipt_reference"],
+            incurred_on=data.get("incurred_on"),
+            actor=self.actor,
+        )
+
+
+@admin.register(ThirdPartyCost)
+class ThirdPartyCostAdmin(AddedThroughService, NoDelete, admin.ModelAdmin):
+    """Recharged at cost on the project's next invoice, once (R7.8)."""
+
+    add_form = ThirdPartyCostForm
+    add_fields = ThirdPartyCostForm.Meta.fields
+    list_display = ["incurred_on", "project", "supplier", "description", "amount", "invoice"]
+    list_filter = [("invoice", admin.EmptyFieldListFilter)]
+    list_select_related = ["project", "invoice"]
+    search_fields = ["supplier", "description", "receipt_reference", "project__number"]
+    raw_id_fields = ["project"]
+    readonly_fields = [*ThirdPartyCostForm.Meta.fields, "invoice", "created_at", "created_by"]
 
 
 @admin.register(AgreedRate)

@@ -9,7 +9,10 @@ from kyklos.projects.models import Quote
 
 
 def quote_pdf(quote: Quote) -> bytes:
+    """The quote (or estimate) as sent, with its SLA version annexed; once accepted, the
+    acceptance and the SLA version it accepted (R7.1, R7.7)."""
     lines = list(quote.lines.order_by("position"))
+    sla = quote.sla_version
     return render_pdf(
         "projects/quote_pdf.html",
         {
@@ -17,6 +20,9 @@ def quote_pdf(quote: Quote) -> bytes:
             "customer": quote.customer,
             "lines": lines,
             "printed_on": clock.today(),
+            "sla": sla,
+            "sla_text": sla.text(quote.language) if sla else "",
+            "acceptance": quote.acceptance,
         },
         quote.language,
     )
@@ -27,5 +33,5 @@ def quote_filename(quote: Quote) -> str:
 
 
 def quote_attachment(pk: int) -> tuple[str, bytes, str]:
-    quote = Quote.objects.select_related("customer").get(pk=pk)
+    quote = Quote.objects.select_related("customer", "sla_version").get(pk=pk)
     return quote_filename(quote), quote_pdf(quote), "application/pdf"

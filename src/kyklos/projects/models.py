@@ -19,22 +19,155 @@ from django.utils.translation import gettext_lazy as _
 POSITIVE = [MinValueValidator(Decimal("0.01"))]
 
 
-class HourlyRate(models.Model):
-    """The standard hourly rate from a date on (R7.4: it may rise once a year, with notice)."""
+class WorkKind(models.Model):
+    """A kind of work with its own hourly rates (R7.4): design, development, support,
+    training are seeded; staff add more in the admin."""
 
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    names = models.JSONField(
+        default=dict, blank=True, help_text=_('Name per language, e.g. {"el": "Σχεδιασμός"}.')
+    )
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("kind of work")
+        verbose_name_plural = _("kinds of work")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def label(self, language: str | None = None) -> str:
+        from django.utils import translation
+
+        return self.names.get(language or translation.get_language() or "", "") or self.name
+
+
+class RatePolicy(models.Model):
+    """How the standard rates may change (R7.4, R7.7); one row, seeded, editable."""
+
+    notice_days = models.PositiveSmallIntegerField(
+        _("notice of a rise (days)"),
+        default=30,
+        help_text=_("A rise comes into force at least this many days after it is announced."),
+    )
+    days_between_rises = models.PositiveSmallIntegerField(
+        _("days between rises"),
+        default=365,
+        help_text=_("Rates may rise once a year: two rises are at least this far apart."),
+    )
+    rush_multiplier = models.DecimalField(
+        _("rush multiplier"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.50"),
+        validators=[MinValueValidator(Decimal("1.01"))],
+        help_text=_("A rush request without its own dated rush rate: the normal rate times this."),
+    )
+
+    class Meta:
+        verbose_name = _("rate policy")
+        verbose_name_plural = _("rate policy")
+
+    def __str__(self) -> str:
+        return str(_("Rate policy"))
+
+
+class RateChange(models.Model):
+    """A change of the standard rates, announced on one day, in force from another (R7.4).
+
+    A rise needs the policy's notice and comes at most once a year; its announcement goes
+    to the customers billed at the standard rates."""
+
+    announced_on = models.DateField()
+    effective_on = models.DateField(_("in force from"))
+    is_rise = models.BooleanField(default=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    notified_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-effective_on", "-id"]
+        verbose_name = _("rate change")
+
+    def __str__(self) -> str:
+        return f"{self.effective_on} (announced {self.announced_on})"
+
+
+class HourlyRate(models.Model):
+    """A standard hourly rate from a date on (R7.4, R7.7): for one kind of work or, without
+    a kind, for all kinds without their own; a normal or a rush rate. Dated, so a yearly
+    rise applies to work from its date."""
+
+    kind = models.ForeignKey(
+        WorkKind,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rates",
+        verbose_name=_("kind of work"),
+        help_text=_("Empty: every kind without a rate of its own."),
+    )
+    rush = models.BooleanField(_("rush"), default=False)
     amount = models.DecimalField(
         _("amount per hour"), max_digits=10, decimal_places=2, validators=POSITIVE
     )
     currency = models.CharField(max_length=3, default="EUR")
-    valid_from = models.DateField(_("valid from"), unique=True)
+    valid_from = models.DateField(_("valid from"))
+    change = models.ForeignKey(
+        RateChange, null=True, blank=True, on_delete=models.PROTECT, related_name="rates"
+    )
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        ordering = ["-valid_from"]
+        ordering = ["-valid_from", "kind", "rush"]
         verbose_name = _("standard hourly rate")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "rush", "valid_from"], name="hourly_rate_per_kind_day"
+            ),
+            models.UniqueConstraint(
+                fields=["rush", "valid_from"],
+                condition=models.Q(kind__isnull=True),
+                name="hourly_rate_general_per_day",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.currency}/h from {self.valid_from}"
+        what = self.kind.name if self.kind_id else "all"
+        rush = " rush" if self.rush else ""
+        return f"{what}{rush}: {self.amount} {self.currency}/h from {self.valid_from}"
+
+
+class SlaVersion(models.Model):
+    """A published version of the service level agreement every quote carries (R7.7).
+
+    Like the privacy notice, a change publishes a new numbered version and the old ones
+    stay: a quote records the version in force when it was sent, and its acceptance
+    records the same version."""
+
+    number = models.PositiveIntegerField(unique=True)
+    published_at = models.DateTimeField()
+    texts = models.JSONField(help_text=_('The text per language: {"en": …, "el": …, "pl": …}.'))
+    digest = models.CharField(max_length=64)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("SLA version")
+
+    def __str__(self) -> str:
+        return f"SLA v{self.number}"
+
+    def text(self, language: str) -> str:
+        return self.texts.get(language) or self.texts.get("en") or next(iter(self.texts.values()))
 
 
 class AgreedRate(models.Model):
@@ -114,6 +247,14 @@ class Signature(models.Model):
     recorded_at = models.DateTimeField()
     snapshot = models.JSONField()
     digest = models.CharField(max_length=64)
+    sla_version = models.ForeignKey(
+        SlaVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The SLA version accepted with the quote."),
+    )
 
     class Meta:
         ordering = ["-signed_at", "-id"]
@@ -153,6 +294,11 @@ class Quote(models.Model):
         "customers.Customer", on_delete=models.PROTECT, related_name="quotes"
     )
     title = models.CharField(_("title"), max_length=200)
+    is_estimate = models.BooleanField(
+        _("estimate"),
+        default=False,
+        help_text=_("An estimate is not a quote: it binds nobody and cannot be accepted (R7.7)."),
+    )
     source = models.CharField(
         _("source"),
         max_length=100,
@@ -191,6 +337,14 @@ class Quote(models.Model):
     acceptance = models.OneToOneField(
         Signature, null=True, blank=True, on_delete=models.PROTECT, related_name="quote"
     )
+    sla_version = models.ForeignKey(
+        SlaVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="quotes",
+        help_text=_("The SLA version in force when the quote was sent."),
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField()
@@ -226,6 +380,15 @@ class QuoteLine(models.Model):
     )
     unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=2)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
+    kind = models.ForeignKey(
+        WorkKind,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Hours of this kind of work: the quantity is hours, priced at its rate."),
+    )
+    rush = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["quote", "position"]
@@ -355,7 +518,11 @@ class ProjectInvoice(models.Model):
     invoice = models.OneToOneField(
         "billing.Invoice", on_delete=models.PROTECT, related_name="project_link"
     )
-    amount = models.DecimalField(max_digits=14, decimal_places=2, help_text=_("Net amount."))
+    amount = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("Net amount for the contract, recharged costs not included."),
+    )
     created_at = models.DateTimeField()
 
     class Meta:
@@ -390,6 +557,7 @@ class TimeEntry(models.Model):
         PROJECT = "project", _("Agreed for the project")
         CUSTOMER = "customer", _("Agreed with the customer")
         STANDARD = "standard", _("Standard rate")
+        RUSH = "rush", _("Rush rate")
 
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="time_entries"
@@ -398,6 +566,10 @@ class TimeEntry(models.Model):
         Project, null=True, blank=True, on_delete=models.PROTECT, related_name="time_entries"
     )
     worked_on = models.DateField()
+    kind = models.ForeignKey(
+        WorkKind, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rush = models.BooleanField(default=False, help_text=_("A rush request (R7.7)."))
     minutes = models.PositiveIntegerField()
     billable_minutes = models.PositiveIntegerField()
     rate = models.DecimalField(max_digits=10, decimal_places=2)
@@ -438,3 +610,40 @@ class TimeEntry(models.Model):
     @property
     def audit_customer_id(self) -> int:
         return self.customer_id
+
+
+class ThirdPartyCost(models.Model):
+    """A licence, stock image, font … bought for a project and recharged at cost (R7.8):
+    on the project's next invoice, once, without markup."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="third_party_costs")
+    supplier = models.CharField(_("supplier"), max_length=200)
+    description = models.CharField(_("description"), max_length=300)
+    amount = models.DecimalField(
+        _("net amount"), max_digits=14, decimal_places=2, validators=POSITIVE
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    receipt_reference = models.CharField(_("receipt reference"), max_length=100)
+    incurred_on = models.DateField(_("bought on"))
+    invoice = models.ForeignKey(
+        "billing.Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="third_party_costs",
+    )
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["project", "incurred_on", "id"]
+        verbose_name = _("third-party cost")
+
+    def __str__(self) -> str:
+        return f"{self.supplier}: {self.description} ({self.amount} {self.currency})"
+
+    @property
+    def audit_customer_id(self) -> int:
+        return self.project.customer_id

@@ -3,15 +3,18 @@
 from kyklos.notifications import services as notifications
 
 QUOTE_SENT = "quote_sent"
+ESTIMATE_SENT = "estimate_sent"
 QUOTE_ACCEPTED = "quote_accepted"
 VARIATION_PROPOSED = "variation_proposed"
 PROJECT_COMPLETED = "project_completed"
+RATE_RISE_ANNOUNCED = "rate_rise_announced"
 
 QUOTE_PDF = "quote_pdf"
 
 _QUOTE = ("customer_name", "quote_number", "quote_title")
 REQUIRED_KEYS = {
-    QUOTE_SENT: (*_QUOTE, "version", "total", "currency", "valid_until", "reply_to"),
+    QUOTE_SENT: (*_QUOTE, "version", "total", "currency", "valid_until", "reply_to", "sla_version"),
+    ESTIMATE_SENT: (*_QUOTE, "version", "total", "currency"),
     QUOTE_ACCEPTED: (*_QUOTE, "project_number", "version"),
     VARIATION_PROPOSED: (
         "customer_name",
@@ -23,6 +26,7 @@ REQUIRED_KEYS = {
         "currency",
     ),
     PROJECT_COMPLETED: ("customer_name", "project_number", "project_title", "transferred_on"),
+    RATE_RISE_ANNOUNCED: ("customer_name", "effective_on", "currency", "rates"),
 }
 
 

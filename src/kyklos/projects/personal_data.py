@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from django.db.models import Q
 
 from kyklos.core.personal_data import Erased, Subject, personal_data
-from kyklos.projects.models import Signature
+from kyklos.projects.models import Signature, ThirdPartyCost, WorkKind
 
 HOLD = "Evidence of an accepted quote or variation (R7.1, R7.3)."
 #: The legal hold the registry shows for signatures.
@@ -60,4 +60,8 @@ def register() -> None:
         exporter=export_signatures,
         eraser=erase_signatures,
         legal_hold=REGISTERED_HOLD,
+    )
+    personal_data.declare_exempt(WorkKind, "names of kinds of work, not of people")
+    personal_data.declare_exempt(
+        ThirdPartyCost, "what a supplier charged for a project: a business's bookkeeping"
     )

@@ -13,7 +13,13 @@
 :mod:`.variations`
     Added or omitted work the customer confirms (R7.3).
 :mod:`.hours`
-    :func:`log_time` (R7.4) and :func:`bill_time`.
+    :func:`log_time` (R7.4, R7.7: per kind of work, rush) and :func:`bill_time`.
+:mod:`.rate_changes`
+    :func:`change_rates`: dated standard rates; a rise announced ahead, once a year (R7.4).
+:mod:`.sla`
+    :func:`publish_sla` (numbered versions), :func:`current_sla`; every quote records one.
+:mod:`.costs`
+    Third-party costs recharged at cost on the next project invoice, once (R7.8).
 :mod:`.signatures`
     The customer's consent to a quote or a variation (:class:`Consent`), recorded.
 :mod:`.inputs`
@@ -22,6 +28,11 @@
 Other apps call ``kyklos.projects.services.<name>``; the names below are that face.
 """
 
+from kyklos.projects.services.costs import (
+    bill_third_party_costs,
+    record_third_party_cost,
+    unbilled_costs,
+)
 from kyklos.projects.services.hours import MAX_MINUTES, bill_time, log_time, unbilled_time
 from kyklos.projects.services.inputs import MAX_AMOUNT
 from kyklos.projects.services.invoices import (
@@ -45,7 +56,9 @@ from kyklos.projects.services.quotes import (
     send_quote,
     withdraw_quote,
 )
+from kyklos.projects.services.rate_changes import NewRate, affected_customers, change_rates
 from kyklos.projects.services.signatures import Consent, digest
+from kyklos.projects.services.sla import current_sla, publish_sla
 from kyklos.projects.services.variations import (
     confirm_variation,
     decline_variation,
@@ -55,10 +68,18 @@ from kyklos.projects.services.variations import (
 )
 
 __all__ = [
+    "unbilled_costs",
+    "record_third_party_cost",
+    "publish_sla",
+    "current_sla",
+    "change_rates",
+    "bill_third_party_costs",
+    "affected_customers",
     "DEFAULT_VALIDITY_DAYS",
     "MAX_AMOUNT",
     "MAX_MINUTES",
     "Consent",
+    "NewRate",
     "QuoteLineSpec",
     "accept_quote",
     "bill_time",

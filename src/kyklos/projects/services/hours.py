@@ -1,5 +1,6 @@
-"""Hours (R7.4): :func:`log_time` at the rate that applies, at least 15 minutes per
-request, then by the minute; :func:`bill_time` invoices the unbilled entries."""
+"""Hours (R7.4, R7.7): :func:`log_time` at the rate that applies (per kind of work, rush),
+at least 15 minutes per request, then by the minute; :func:`bill_time` invoices the
+unbilled entries."""
 
 from __future__ import annotations
 
@@ -57,10 +58,13 @@ def log_time(
     reference: str = "",
     actor,
     worked_on: date | None = None,
+    kind=None,
+    rush: bool = False,
 ) -> TimeEntry:
     """Log hourly work for ``customer`` (R7.4). Billed at ``rate`` when given (an agreed
     rate), else the project's, else the customer's agreed rate, else the standard rate in
-    force on ``worked_on`` (default today). Entries with the same ``reference`` are one
+    force on ``worked_on`` (default today) for the ``kind`` of work; a ``rush`` request at
+    the rush rate in force (R7.7). Entries with the same ``reference`` are one
     request: it is billed at least 15 minutes, then by the minute."""
     minutes = _minutes(minutes)
     description = checked_text(description, "description", _("Describe the work done."), 300)
@@ -77,7 +81,11 @@ def log_time(
             raise ValidationError({"project": _("That project belongs to another customer.")})
         if project.status in (Project.Status.CANCELLED, Project.Status.COMPLETED):
             raise ValidationError({"project": _("That project is closed.")})
-    chosen = rates.rate_for(customer.pk, day=worked_on, project=project, given=given)
+    kind = rates.work_kind(kind)
+    rush = bool(rush)
+    chosen = rates.rate_for(
+        customer.pk, day=worked_on, project=project, given=given, kind=kind, rush=rush
+    )
     before = 0
     if reference:
         before = (
@@ -91,6 +99,8 @@ def log_time(
         customer=customer,
         project=project,
         worked_on=worked_on,
+        kind=kind,
+        rush=rush,
         minutes=minutes,
         billable_minutes=billable,
         rate=round_money(chosen.amount, chosen.currency),
@@ -112,6 +122,8 @@ def log_time(
             "rate": str(entry.rate),
             "amount": str(entry.amount),
             "reference": reference,
+            "kind": kind.code if kind else "",
+            "rush": rush,
         },
     )
     return entry
@@ -134,6 +146,8 @@ def _time_line(entry: TimeEntry, language: str) -> billing.LineSpec:
             "billed": entry.billable_minutes,
             "rate": entry.rate,
         }
+        if entry.rush:
+            label = _("%(label)s, rush") % {"label": label}
         if entry.reference:
             label = f"{label} ({entry.reference})"
     return billing.LineSpec(

@@ -31,6 +31,7 @@ from kyklos.projects.models import (
     ProjectInvoice,
     Variation,
 )
+from kyklos.projects.services.costs import cost_lines, mark_billed, unbilled_costs
 from kyklos.projects.services.inputs import checked_amount, checked_text
 
 
@@ -44,19 +45,22 @@ def issue_project_document(
     actor,
     document_kind: str | None = None,
 ) -> Invoice:
-    """Issue one document for ``project`` through billing and link it. Billing announces
-    tax documents (with their PDF); a deposit proforma is announced here."""
+    """Issue one document for ``project`` through billing and link it. A tax document
+    (interim, final) also recharges the project's unbilled third-party costs at cost, each
+    once (R7.8). Billing announces tax documents (with their PDF); a deposit proforma is
+    announced here."""
     customer = project.customer
     day = clock.today()
+    lines = [
+        billing.LineSpec(description=description, unit_price=amount, product_code=project.number)
+    ]
+    costs = [] if document_kind == DocumentKind.PROFORMA else list(unbilled_costs(project))
+    lines += cost_lines(costs, customer.language)
     invoice = billing.issue_document(
         billing.DocumentSpec(
             customer=customer,
             kind=document_kind or billing.tax_document_kind(customer),
-            lines=[
-                billing.LineSpec(
-                    description=description, unit_price=amount, product_code=project.number
-                )
-            ],
+            lines=lines,
             issued_on=day,
             due_on=due_on,
             currency=project.currency,
@@ -66,6 +70,7 @@ def issue_project_document(
     ProjectInvoice.objects.create(
         project=project, kind=kind, invoice=invoice, amount=amount, created_at=clock.now()
     )
+    mark_billed(costs, invoice)
     if invoice.kind != DocumentKind.PROFORMA:
         return invoice  # billing announces tax documents itself, with their PDF
     notices.queue_notice(

@@ -24,6 +24,7 @@ from kyklos.core.money import ZERO, percent_of, round_money
 from kyklos.customers.models import Customer
 from kyklos.notifications import services as notices
 from kyklos.projects import notices as events
+from kyklos.projects import rates
 from kyklos.projects.models import (
     Channel,
     PaymentPlan,
@@ -41,6 +42,7 @@ from kyklos.projects.services.inputs import (
 )
 from kyklos.projects.services.invoices import issue_project_document
 from kyklos.projects.services.signatures import Consent, record_signature
+from kyklos.projects.services.sla import current_sla
 
 DEFAULT_VALIDITY_DAYS = 14
 
@@ -48,8 +50,11 @@ DEFAULT_VALIDITY_DAYS = 14
 @dataclass(frozen=True, slots=True)
 class QuoteLineSpec:
     description: str
-    unit_price: Decimal
+    unit_price: Decimal | None = None
     quantity: Decimal = Decimal("1")
+    #: Hours of a kind of work: ``quantity`` is hours, priced at the kind's rate (R7.4).
+    kind: object = None
+    rush: bool = False
 
 
 def _get(item, name: str, default=None):
@@ -58,8 +63,10 @@ def _get(item, name: str, default=None):
     return getattr(item, name, default)
 
 
-def _quote_lines(lines: Iterable, currency: str) -> list[QuoteLine]:
-    """Checked, unsaved lines: a description, a positive quantity, a price of zero or more."""
+def _quote_lines(lines: Iterable, currency: str, customer_id: int) -> list[QuoteLine]:
+    """Checked, unsaved lines: a description, a positive quantity, a price of zero or more.
+    A line of hours of a ``kind`` of work without a price is priced at the rate in force
+    today for that kind and the customer (rush: the rush rate; R7.4, R7.7)."""
     if isinstance(lines, (str, bytes)) or not isinstance(lines, Iterable):
         raise ValidationError({"lines": _("Give the lines as a list.")})
     built = []
@@ -83,8 +90,13 @@ def _quote_lines(lines: Iterable, currency: str) -> list[QuoteLine]:
                     % where
                 }
             )
+        kind = rates.work_kind(_get(item, "kind"))
+        rush = bool(_get(item, "rush", False))
+        price = _get(item, "unit_price")
+        if kind is not None and price in (None, ""):
+            price = rates.rate_for(customer_id, day=clock.today(), kind=kind, rush=rush).amount
         unit_price = checked_decimal(
-            _get(item, "unit_price"),
+            price,
             "lines",
             _("Line %(n)d: the unit price must be a number, e.g. 120.50.") % where,
         )
@@ -100,6 +112,8 @@ def _quote_lines(lines: Iterable, currency: str) -> list[QuoteLine]:
                 quantity=quantity,
                 unit_price=unit_price,
                 amount=round_money(unit_price * quantity, currency),
+                kind=kind,
+                rush=rush,
             )
         )
     return built
@@ -136,15 +150,17 @@ def draft_quote(
     final_due_days: int = 30,
     hourly_rate=None,
     notes: str = "",
+    is_estimate: bool = False,
 ) -> Quote:
     """A draft quote for ``customer`` (R7.1, R8.5). ``lines`` are mappings or objects
     with ``description``, ``unit_price`` and optionally ``quantity`` (default 1); a draft
     may have no lines yet (a request from a ticket that staff price later), but cannot
-    be sent without them. ``source`` says where the request came from (a ticket)."""
+    be sent without them. ``source`` says where the request came from (a ticket).
+    ``is_estimate``: an estimate, which binds nobody and cannot be accepted (R7.7)."""
     ensure_active(customer)
     title = checked_text(title, "title", _("A quote needs a title."), 200)
     currency = settings.KYKLOS_CURRENCY
-    built = _quote_lines(lines, currency)
+    built = _quote_lines(lines, currency, customer.pk)
     plan, percent, final_due_days = _plan(plan, deposit_percent, final_due_days)
     if not isinstance(validity_days, int) or not 1 <= validity_days <= 365:
         raise ValidationError({"validity_days": _("A quote is valid 1 to 365 days.")})
@@ -152,6 +168,7 @@ def draft_quote(
     quote = Quote.objects.create(
         customer=customer,
         title=title,
+        is_estimate=bool(is_estimate),
         source=str(source or "")[:100],
         currency=currency,
         language=customer.language,
@@ -174,13 +191,22 @@ def draft_quote(
         quote,
         "projects.quote.drafted",
         actor=actor,
-        data={"number": quote.number, "subtotal": str(quote.subtotal), "source": quote.source},
+        data={
+            "number": quote.number,
+            "subtotal": str(quote.subtotal),
+            "source": quote.source,
+            "estimate": quote.is_estimate,
+        },
     )
     return quote
 
 
 def _locked_quote(quote: Quote) -> Quote:
-    return Quote.objects.select_for_update().select_related("customer").get(pk=quote.pk)
+    return (
+        Quote.objects.select_for_update(of=("self", "customer"))
+        .select_related("customer", "sla_version")
+        .get(pk=quote.pk)
+    )
 
 
 @transaction.atomic
@@ -192,9 +218,11 @@ def revise_quote(
     lines: Iterable | None = None,
     notes: str | None = None,
     validity_days: int | None = None,
+    is_estimate: bool | None = None,
 ) -> Quote:
     """Change a draft, or make a new version of a sent quote (it must be sent again:
-    the customer can accept only the version they were shown)."""
+    the customer can accept only the version they were shown). ``is_estimate=False``
+    turns an estimate into a binding quote (and back)."""
     quote = _locked_quote(quote)
     if quote.status not in (Quote.Status.DRAFT, Quote.Status.SENT):
         raise ValidationError(
@@ -209,13 +237,19 @@ def revise_quote(
         if not isinstance(validity_days, int) or not 1 <= validity_days <= 365:
             raise ValidationError({"validity_days": _("A quote is valid 1 to 365 days.")})
         changes["validity_days"] = validity_days
-    built = None if lines is None else _quote_lines(lines, quote.currency)
+    if is_estimate is not None:
+        changes["is_estimate"] = bool(is_estimate)
+    built = None if lines is None else _quote_lines(lines, quote.currency, quote.customer_id)
     if built is not None:
         changes["subtotal"] = sum((ln.amount for ln in built), ZERO)
     was_sent = quote.status == Quote.Status.SENT
     if was_sent:
         changes.update(
-            version=quote.version + 1, status=Quote.Status.DRAFT, sent_on=None, valid_until=None
+            version=quote.version + 1,
+            status=Quote.Status.DRAFT,
+            sent_on=None,
+            valid_until=None,
+            sla_version=None,
         )
     Quote.objects.filter(pk=quote.pk).update(**changes)
     if built is not None:
@@ -235,10 +269,12 @@ def revise_quote(
 
 @transaction.atomic
 def send_quote(quote: Quote, *, actor) -> Quote:
-    """Send a draft to the customer: valid from today for its validity days (R7.1).
+    """Send a draft to the customer: valid from today for its validity days (R7.1), with
+    the SLA version in force today attached (R7.7).
 
     The e-mail carries the quote as a PDF and a Reply-To address that is read, so that
-    the customer can accept by replying; the portal link accepts with one click.
+    the customer can accept by replying; the portal link accepts with one click. An
+    estimate is sent as such: no validity, nothing to accept (R7.7).
     """
     quote = _locked_quote(quote)
     if quote.status != Quote.Status.DRAFT:
@@ -246,33 +282,47 @@ def send_quote(quote: Quote, *, actor) -> Quote:
     ensure_active(quote.customer)
     if not quote.lines.exists() or quote.subtotal <= 0:
         raise ValidationError({"lines": _("A quote needs lines with a total above zero.")})
+    sla = current_sla()
+    if sla is None:
+        raise ValidationError(_("Publish the service level agreement before sending quotes."))
     today = clock.today()
-    quote.status, quote.sent_on = Quote.Status.SENT, today
-    quote.valid_until = today + timedelta(days=quote.validity_days)
+    quote.status, quote.sent_on, quote.sla_version = Quote.Status.SENT, today, sla
+    quote.valid_until = None if quote.is_estimate else today + timedelta(days=quote.validity_days)
     Quote.objects.filter(pk=quote.pk).update(
-        status=quote.status, sent_on=today, valid_until=quote.valid_until
+        status=quote.status, sent_on=today, valid_until=quote.valid_until, sla_version=sla
     )
     log_action(
         quote,
         "projects.quote.sent",
         actor=actor,
-        data={"version": quote.version, "valid_until": quote.valid_until.isoformat()},
+        data={
+            "version": quote.version,
+            "valid_until": quote.valid_until.isoformat() if quote.valid_until else None,
+            "estimate": quote.is_estimate,
+            "sla_version": sla.number,
+        },
     )
+    context = {
+        "quote_number": quote.number,
+        "quote_title": quote.title,
+        "version": quote.version,
+        "total": str(quote.subtotal),
+        "currency": quote.currency,
+        "sla_version": sla.number,
+    }
+    headers = {}
+    if not quote.is_estimate:  # an estimate asks for no reply: nothing to accept (R7.7)
+        context.update(
+            valid_until=quote.valid_until.isoformat(), reply_to=settings.KYKLOS_PROVIDER["email"]
+        )
+        headers = {"Reply-To": settings.KYKLOS_PROVIDER["email"]}
     notices.queue_notice(
-        event=events.QUOTE_SENT,
+        event=events.ESTIMATE_SENT if quote.is_estimate else events.QUOTE_SENT,
         customer=quote.customer,
         for_date=today,
-        context={
-            "quote_number": quote.number,
-            "quote_title": quote.title,
-            "version": quote.version,
-            "total": str(quote.subtotal),
-            "currency": quote.currency,
-            "valid_until": quote.valid_until.isoformat(),
-            "reply_to": settings.KYKLOS_PROVIDER["email"],
-        },
+        context=context,
         attachments=[{"kind": events.QUOTE_PDF, "id": quote.pk}],
-        headers={"Reply-To": settings.KYKLOS_PROVIDER["email"]},
+        headers=headers,
     )
     return quote
 
@@ -300,6 +350,8 @@ def quote_snapshot(quote: Quote) -> dict:
         "final_due_days": quote.final_due_days,
         "hourly_rate": None if quote.hourly_rate is None else str(quote.hourly_rate),
         "notes": quote.notes,
+        "sla_version": quote.sla_version.number if quote.sla_version_id else None,
+        "sla_digest": quote.sla_version.digest if quote.sla_version_id else None,
     }
 
 
@@ -309,6 +361,14 @@ def accept_quote(quote: Quote, *, version: int, consent: Consent, actor=None) ->
     recorded as the signature, the project opens and the deposit is asked for (R7.2)."""
     quote = _locked_quote(quote)
     customer = quote.customer
+    if quote.is_estimate:
+        raise ValidationError(
+            _(
+                "%(number)s is an estimate: it binds nobody and cannot be accepted; "
+                "ask us for a quote."
+            )
+            % {"number": quote.number}
+        )
     # A timely e-mail reply still counts when staff record it after the quote expired.
     late_reply_ok = consent.channel == Channel.EMAIL and quote.status == Quote.Status.EXPIRED
     if quote.status != Quote.Status.SENT and not late_reply_ok:
@@ -343,6 +403,7 @@ def accept_quote(quote: Quote, *, version: int, consent: Consent, actor=None) ->
         version=quote.version,
         snapshot=quote_snapshot(quote),
         actor=actor,
+        sla_version=quote.sla_version,
     )
     now = clock.now()
     Quote.objects.filter(pk=quote.pk).update(
@@ -358,6 +419,7 @@ def accept_quote(quote: Quote, *, version: int, consent: Consent, actor=None) ->
             "channel": consent.channel,
             "signature": signature.pk,
             "digest": signature.digest,
+            "sla_version": quote.sla_version.number if quote.sla_version_id else None,
         },
     )
     return _open_project(quote, actor=actor or consent.user)

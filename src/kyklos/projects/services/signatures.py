@@ -61,6 +61,7 @@ def record_signature(
     version: int,
     snapshot: dict,
     actor,
+    sla_version=None,
 ) -> Signature:
     """Check ``consent`` and record it (nothing is written when it is refused)."""
     now = clock.now()
@@ -125,4 +126,5 @@ def record_signature(
         recorded_at=now,
         snapshot=snapshot,
         digest=digest(snapshot),
+        sla_version=sla_version,
     )
