@@ -6,6 +6,7 @@ QUOTE_SENT = "quote_sent"
 QUOTE_ACCEPTED = "quote_accepted"
 VARIATION_PROPOSED = "variation_proposed"
 PROJECT_COMPLETED = "project_completed"
+DELIVERABLE_SENT = "deliverable_sent"
 
 QUOTE_PDF = "quote_pdf"
 
@@ -23,6 +24,7 @@ REQUIRED_KEYS = {
         "currency",
     ),
     PROJECT_COMPLETED: ("customer_name", "project_number", "project_title", "transferred_on"),
+    DELIVERABLE_SENT: ("customer_name", "project_number", "deliverable", "title"),
 }
 
 

@@ -14,6 +14,10 @@
     Added or omitted work the customer confirms (R7.3).
 :mod:`.hours`
     :func:`log_time` (R7.4) and :func:`bill_time`.
+:mod:`.deliverables`
+    Proofs and demos the customer approves; defects fixed free, changes billed (R7.9).
+:mod:`.packages`
+    Support packages of hours a month and a training's support hours (R7.10, R7.6).
 :mod:`.signatures`
     The customer's consent to a quote or a variation (:class:`Consent`), recorded.
 :mod:`.inputs`
@@ -22,6 +26,16 @@
 Other apps call ``kyklos.projects.services.<name>``; the names below are that face.
 """
 
+from kyklos.projects.services.deliverables import (
+    approve_deliverable,
+    ask_for_changes,
+    deliverable_snapshot,
+    fix_defect,
+    log_defect,
+    request_change,
+    send_deliverable,
+    withdraw_deliverable,
+)
 from kyklos.projects.services.hours import MAX_MINUTES, bill_time, log_time, unbilled_time
 from kyklos.projects.services.inputs import MAX_AMOUNT
 from kyklos.projects.services.invoices import (
@@ -32,6 +46,12 @@ from kyklos.projects.services.invoices import (
     issue_interim_invoice,
     on_invoice_paid,
     variations_total,
+)
+from kyklos.projects.services.packages import (
+    TRAINING_SUPPORT_MINUTES,
+    bill_package_overage,
+    create_package,
+    grant_training_support,
 )
 from kyklos.projects.services.quotes import (
     DEFAULT_VALIDITY_DAYS,
@@ -56,6 +76,18 @@ from kyklos.projects.services.variations import (
 
 __all__ = [
     "DEFAULT_VALIDITY_DAYS",
+    "TRAINING_SUPPORT_MINUTES",
+    "approve_deliverable",
+    "ask_for_changes",
+    "bill_package_overage",
+    "create_package",
+    "deliverable_snapshot",
+    "fix_defect",
+    "grant_training_support",
+    "log_defect",
+    "request_change",
+    "send_deliverable",
+    "withdraw_deliverable",
     "MAX_AMOUNT",
     "MAX_MINUTES",
     "Consent",
