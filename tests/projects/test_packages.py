@@ -144,7 +144,7 @@ def test_two_monthly_packages_cannot_overlap(customer, package, staff):
 
 @pytest.fixture
 def training(customer, rate_60, staff):
-    project = _project(customer, title="WordPress training")
+    project = _project(customer, title="WordPress training", number="P-2027-000003")
     with clock.frozen(MARCH):
         return services.grant_training_support(
             project, ended_on=MARCH, valid_until=date(2027, 5, 31), actor=staff

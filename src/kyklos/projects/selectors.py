@@ -37,6 +37,27 @@ class Balance:
     def left(self) -> int:
         return max(self.allowance - self.used, 0)
 
+    @staticmethod
+    def clock_format(minutes: int) -> str:
+        """``125`` → ``"2:05"`` (hours:minutes)."""
+        return f"{minutes // 60}:{minutes % 60:02d}"
+
+    @property
+    def allowance_hm(self) -> str:
+        return self.clock_format(self.allowance)
+
+    @property
+    def used_hm(self) -> str:
+        return self.clock_format(self.used)
+
+    @property
+    def left_hm(self) -> str:
+        return self.clock_format(self.left)
+
+    @property
+    def beyond_hm(self) -> str:
+        return self.clock_format(self.beyond)
+
     @property
     def percent_used(self) -> int:
         return min(100, self.used * 100 // self.allowance) if self.allowance else 100
