@@ -76,7 +76,7 @@ def test_automate_plan_prints_the_steps_in_order_and_runs_nothing(service, setti
     ]
     assert [line.split()[1] for line in lines] == settings.KYKLOS_DAILY_STEPS
     assert lines[-1].split(maxsplit=3) == [
-        "18",
+        str(len(settings.KYKLOS_DAILY_STEPS)),
         "core.seal_audit_trail",
         "whole",
         "The daily step: seal what the day's run logged.",
