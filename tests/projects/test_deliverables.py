@@ -191,3 +191,15 @@ def test_a_cancelled_project_gets_no_proofs(project, staff):
         services.send_deliverable(
             project, title="Home", link="https://proofs.example.com/a", actor=staff
         )
+
+
+def test_an_approval_is_exported_with_the_customer_s_data_and_kept_on_erasure(proof, customer):
+    from kyklos.core.personal_data import Subject, personal_data
+
+    services.approve_deliverable(proof, consent=portal_consent(customer))
+    exported = personal_data.export(Subject(customer_id=customer.pk))["projects.Deliverable"]
+    assert [(row["deliverable"], row["signer_name"]) for row in exported] == [
+        (proof.reference, "Nikos Georgiou")
+    ]
+    erased = personal_data.entries["projects.Deliverable"].eraser(Subject(email="nikos@example.gr"))
+    assert erased.kept == 1 and "R7.9" in erased.kept_reason

@@ -21,15 +21,20 @@ REGISTERED_HOLD = (
 )
 
 
-def _signatures(subject: Subject):
+def _consents_of(subject: Subject, customer: str = "customer_id") -> Q:
+    """Rows of the subject's consents: by customer, the signer's address or the login."""
     match = Q(pk__in=[])
     if subject.customer_id is not None:
-        match |= Q(customer_id=subject.customer_id)
+        match |= Q(**{customer: subject.customer_id})
     if subject.email:
         match |= Q(signer_email__iexact=subject.email)
     if subject.user_id is not None:
         match |= Q(user_id=subject.user_id)
-    return Signature.objects.filter(match)
+    return match
+
+
+def _signatures(subject: Subject):
+    return Signature.objects.filter(_consents_of(subject))
 
 
 def export_signatures(subject: Subject) -> Iterable[dict]:
@@ -53,13 +58,7 @@ def erase_signatures(subject: Subject) -> Erased:
 
 
 def _answers(subject: Subject):
-    match = Q(pk__in=[])
-    if subject.customer_id is not None:
-        match |= Q(project__customer_id=subject.customer_id)
-    if subject.email:
-        match |= Q(signer_email__iexact=subject.email)
-    if subject.user_id is not None:
-        match |= Q(user_id=subject.user_id)
+    match = _consents_of(subject, "project__customer_id")
     return Deliverable.objects.filter(match).exclude(answered_at=None)
 
 
