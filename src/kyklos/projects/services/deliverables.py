@@ -157,7 +157,7 @@ def send_deliverable(
 
 def _locked(deliverable: Deliverable) -> Deliverable:
     return (
-        Deliverable.objects.select_for_update()
+        Deliverable.objects.select_for_update(of=("self",))
         .select_related("project__customer", "revision_of")
         .get(pk=deliverable.pk)
     )
