@@ -73,6 +73,7 @@ FORMER_ORDER = {
     "lifecycle.suspend_expired": 50,
     "lifecycle.terminate_expired": 60,
     "projects.expire_quotes": 70,
+    "projects.bill_package_overage": 75,  # added with issue 18 (R7.10)
     "receivables.run_collections": 80,
     "receivables.month_end_interest": 90,
     "einvoicing.transmit": 95,  # added with national e-invoicing (decision 0018)

@@ -306,6 +306,7 @@ KYKLOS_DAILY_STEPS = [
     "lifecycle.suspend_expired",
     "lifecycle.terminate_expired",
     "projects.expire_quotes",
+    "projects.bill_package_overage",
     # After the lifecycle's suspensions and terminations.
     "receivables.run_collections",
     "receivables.month_end_interest",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kyklos.core.forms import add_service_errors
 from kyklos.portal.views import customer_view
 from kyklos.projects import selectors, services
-from kyklos.projects.models import Channel, Project, Quote, Variation
+from kyklos.projects.models import Channel, Deliverable, Project, Quote, Variation
 
 VISIBLE = [s for s in Quote.Status.values if s not in (Quote.Status.DRAFT,)]
 
@@ -63,6 +63,7 @@ def quote_list(request, customer):
         "customer": customer,
         "quotes": list(_quotes(customer).order_by("-sent_on", "-id")),
         "projects": list(Project.objects.filter(customer=customer).order_by("-created_at", "-id")),
+        "balances": selectors.support_balances(customer.pk, months=1),
     }
     return render(request, "portal/quotes.html", context)
 
@@ -142,6 +143,7 @@ def project_detail(request, customer, pk: int):
         "project": project,
         "variations": list(project.variations.all()),
         "costs": list(project.third_party_costs.select_related("invoice")),
+        "deliverables": list(selectors.deliverables_for(project.pk)),
         "invoices": list(project.invoices.select_related("invoice")),
         "form": ConfirmForm(initial={"signer_name": customer.name}),
     }
@@ -175,3 +177,98 @@ def variation_answer(request, customer, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("portal:project", pk=variation.project_id)
+
+
+# --- proofs to approve (R7.9) and support hours (R7.10, R7.6) ---------------------------------
+
+
+class ApproveForm(forms.Form):
+    signer_name = forms.CharField(label=gettext_lazy("Your full name"), max_length=200)
+    agree = forms.BooleanField(
+        label=gettext_lazy(
+            "I approve this proof. I understand that changes asked after approval are billed."
+        )
+    )
+
+
+class ChangesForm(forms.Form):
+    comment = forms.CharField(
+        label=gettext_lazy("What should change?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+def _deliverable(customer, pk: int) -> Deliverable:
+    return get_object_or_404(
+        Deliverable.objects.select_related("project", "revision_of"),
+        pk=pk,
+        project__customer=customer,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@customer_view
+def deliverable_detail(request, customer, pk: int):
+    """A proof or demo: see it, approve it (the typed name and a tick) or ask for changes
+    with a comment. Staff record an approval that arrives as an e-mail reply."""
+    deliverable = _deliverable(customer, pk)
+    answer = request.POST.get("answer") if request.method == "POST" else None
+    approve = ApproveForm(
+        request.POST if answer == "approve" else None, initial={"signer_name": customer.name}
+    )
+    changes = ChangesForm(request.POST if answer == "changes" else None, prefix="changes")
+    form = approve if answer == "approve" else changes
+    if answer in ("approve", "changes") and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if answer == "approve":
+                services.approve_deliverable(
+                    deliverable,
+                    consent=_consent(request, customer, data["signer_name"]),
+                    actor=request.user,
+                )
+                done = _("Thank you: %(d)s is approved.")
+            else:
+                services.ask_for_changes(
+                    deliverable,
+                    consent=_consent(request, customer, customer.name),
+                    comment=data["comment"],
+                    actor=request.user,
+                )
+                done = _("Thank you: we will send %(d)s again with your changes.")
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, done % {"d": deliverable.reference})
+            return redirect("portal:deliverable", pk=deliverable.pk)
+    context = {
+        "customer": customer,
+        "deliverable": deliverable,
+        "project": deliverable.project,
+        "issues": list(deliverable.issues.select_related("variation")),
+        "approve_form": approve,
+        "changes_form": changes,
+        "can_answer": deliverable.status == Deliverable.Status.SENT,
+    }
+    return render(request, "portal/deliverable_detail.html", context)
+
+
+@require_GET
+@customer_view
+def deliverable_file(request, customer, pk: int):
+    deliverable = _deliverable(customer, pk)
+    if not deliverable.file:
+        raise Http404
+    return FileResponse(
+        deliverable.file.open("rb"), as_attachment=True, filename=deliverable.file_name
+    )
+
+
+@require_GET
+@customer_view
+def support_hours(request, customer):
+    """The customer's support hours (R7.10): this month's balance of each package and the
+    months before, and what is left of a training's hours (R7.6)."""
+    context = {"customer": customer, "balances": selectors.support_balances(customer.pk)}
+    return render(request, "portal/support_hours.html", context)

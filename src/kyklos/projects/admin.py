@@ -786,3 +786,6 @@ class SignatureAdmin(ReadOnlyAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Signature._meta.fields]
+
+
+from kyklos.projects import admin_deliverables  # noqa: E402, F401  (R7.6, R7.9, R7.10)

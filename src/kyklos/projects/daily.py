@@ -6,3 +6,4 @@ from kyklos.projects import services
 
 def register() -> None:
     registry.register_daily_step("projects.expire_quotes", services.expire_quotes)
+    registry.register_daily_step("projects.bill_package_overage", services.bill_package_overage)

@@ -8,6 +8,7 @@ QUOTE_ACCEPTED = "quote_accepted"
 VARIATION_PROPOSED = "variation_proposed"
 PROJECT_COMPLETED = "project_completed"
 RATE_RISE_ANNOUNCED = "rate_rise_announced"
+DELIVERABLE_SENT = "deliverable_sent"
 
 QUOTE_PDF = "quote_pdf"
 
@@ -27,6 +28,7 @@ REQUIRED_KEYS = {
     ),
     PROJECT_COMPLETED: ("customer_name", "project_number", "project_title", "transferred_on"),
     RATE_RISE_ANNOUNCED: ("customer_name", "effective_on", "currency", "rates"),
+    DELIVERABLE_SENT: ("customer_name", "project_number", "deliverable", "title"),
 }
 
 

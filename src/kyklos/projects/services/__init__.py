@@ -20,6 +20,10 @@
     :func:`publish_sla` (numbered versions), :func:`current_sla`; every quote records one.
 :mod:`.costs`
     Third-party costs recharged at cost on the next project invoice, once (R7.8).
+:mod:`.deliverables`
+    Proofs and demos the customer approves; defects fixed free, changes billed (R7.9).
+:mod:`.packages`
+    Support packages of hours a month and a training's support hours (R7.10, R7.6).
 :mod:`.signatures`
     The customer's consent to a quote or a variation (:class:`Consent`), recorded.
 :mod:`.inputs`
@@ -33,6 +37,16 @@ from kyklos.projects.services.costs import (
     record_third_party_cost,
     unbilled_costs,
 )
+from kyklos.projects.services.deliverables import (
+    approve_deliverable,
+    ask_for_changes,
+    deliverable_snapshot,
+    fix_defect,
+    log_defect,
+    request_change,
+    send_deliverable,
+    withdraw_deliverable,
+)
 from kyklos.projects.services.hours import MAX_MINUTES, bill_time, log_time, unbilled_time
 from kyklos.projects.services.inputs import MAX_AMOUNT
 from kyklos.projects.services.invoices import (
@@ -43,6 +57,12 @@ from kyklos.projects.services.invoices import (
     issue_interim_invoice,
     on_invoice_paid,
     variations_total,
+)
+from kyklos.projects.services.packages import (
+    TRAINING_SUPPORT_MINUTES,
+    bill_package_overage,
+    create_package,
+    grant_training_support,
 )
 from kyklos.projects.services.quotes import (
     DEFAULT_VALIDITY_DAYS,
@@ -76,6 +96,18 @@ __all__ = [
     "bill_third_party_costs",
     "affected_customers",
     "DEFAULT_VALIDITY_DAYS",
+    "TRAINING_SUPPORT_MINUTES",
+    "approve_deliverable",
+    "ask_for_changes",
+    "bill_package_overage",
+    "create_package",
+    "deliverable_snapshot",
+    "fix_defect",
+    "grant_training_support",
+    "log_defect",
+    "request_change",
+    "send_deliverable",
+    "withdraw_deliverable",
     "MAX_AMOUNT",
     "MAX_MINUTES",
     "Consent",

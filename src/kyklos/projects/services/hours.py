@@ -24,6 +24,7 @@ from kyklos.projects.models import (
     Project,
     TimeEntry,
 )
+from kyklos.projects.services import packages
 from kyklos.projects.services.inputs import checked_amount, checked_text, ensure_active
 
 MAX_MINUTES = 24 * 60
@@ -112,6 +113,7 @@ def log_time(
         created_at=clock.now(),
         created_by=acting_user(actor),
     )
+    packages.record_use(entry)  # a support package's hours first (R7.10, R7.6)
     log_action(
         entry,
         "projects.time.logged",
@@ -131,6 +133,7 @@ def log_time(
 
 def unbilled_time(customer_id: int, *, through: date | None = None, project=None):
     entries = TimeEntry.objects.filter(customer_id=customer_id, invoice__isnull=True)
+    entries = entries.filter(package_uses__isnull=True)  # a support package bills those
     if through is not None:
         entries = entries.filter(worked_on__lte=through)
     if project is not None:

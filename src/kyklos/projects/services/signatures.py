@@ -52,18 +52,20 @@ def _customer_addresses(customer: Customer) -> set[str]:
     return {a.strip().lower() for a in found if a}
 
 
-def record_signature(
-    customer: Customer,
-    consent: Consent,
-    *,
-    subject: str,
-    reference: str,
-    version: int,
-    snapshot: dict,
-    actor,
-    sla_version=None,
-) -> Signature:
-    """Check ``consent`` and record it (nothing is written when it is refused)."""
+@dataclass(frozen=True)
+class CheckedConsent:
+    """A consent that passed :func:`checked_consent`: what is recorded of it."""
+
+    signer_name: str
+    signer_email: str
+    source: str
+    signed_at: datetime
+
+
+def checked_consent(customer: Customer, consent: Consent, *, actor) -> CheckedConsent:
+    """Check ``consent`` given by ``customer`` (R7.1): in the portal by the customer's own
+    login, or by an e-mail reply from one of the customer's addresses that staff record.
+    Quotes, variations and deliverables (R7.9) use the same checks."""
     now = clock.now()
     name = checked_text(
         consent.signer_name, "signer_name", _("Type the name of the person signing."), 200
@@ -109,21 +111,37 @@ def record_signature(
             raise ValidationError({"signed_at": _("The reply cannot be dated in the future.")})
     else:
         raise ValidationError({"channel": _("Accept by e-mail reply or in the portal.")})
+    return CheckedConsent(name, email, source, signed_at)
+
+
+def record_signature(
+    customer: Customer,
+    consent: Consent,
+    *,
+    subject: str,
+    reference: str,
+    version: int,
+    snapshot: dict,
+    actor,
+    sla_version=None,
+) -> Signature:
+    """Check ``consent`` and record it (nothing is written when it is refused)."""
+    checked = checked_consent(customer, consent, actor=actor)
     return Signature.objects.create(
         customer=customer,
         subject=subject,
         reference=reference,
         version=version,
         channel=consent.channel,
-        signed_at=signed_at,
-        signer_name=name,
-        signer_email=email,
-        source=source,
+        signed_at=checked.signed_at,
+        signer_name=checked.signer_name,
+        signer_email=checked.signer_email,
+        source=checked.source,
         ip_address=consent.ip_address or None,
         user_agent=(consent.user_agent or "")[:300],
         user=consent.user if consent.channel == Channel.PORTAL else None,
         recorded_by=acting_user(actor) if consent.channel == Channel.EMAIL else None,
-        recorded_at=now,
+        recorded_at=clock.now(),
         snapshot=snapshot,
         digest=digest(snapshot),
         sla_version=sla_version,
