@@ -142,3 +142,17 @@ def test_an_estimate_says_it_binds_nobody_and_offers_nothing_to_sign(
     assert response.status_code == 302
     assert refused in portal.get(response["Location"]).content.decode()
     assert Signature.objects.count() == 0 and Project.objects.count() == 0
+
+
+def test_the_acceptance_form_shows_no_label_for_its_hidden_version_field(client, db):
+    """The quote's version travels as a hidden field: the customer sees no "Version" label."""
+    from django.template.loader import render_to_string
+
+    from kyklos.portal.projects import AcceptForm
+
+    html = render_to_string(
+        "portal/_form_fields.html", {"form": AcceptForm(initial={"version": 3})}
+    )
+    assert 'type="hidden"' in html and 'value="3"' in html
+    assert "<label" in html  # the visible fields keep theirs
+    assert 'for="id_version"' not in html
