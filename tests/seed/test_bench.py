@@ -25,9 +25,6 @@ def seed(*args) -> str:
     return out.getvalue()
 
 
-# The seed loads in bulk the way it does on a real database: committed step by step (on
-# PostgreSQL it alters the tables it loads, which a test's open transaction would refuse).
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_seed_fills_an_empty_database_and_reports_the_rows_it_wrote():
     result = json.loads(
         seed("--customers=20", "--services=60", f"--date={DAY}", "--portal-services=3", "--json")
@@ -41,7 +38,6 @@ def test_the_seed_fills_an_empty_database_and_reports_the_rows_it_wrote():
     assert Service.objects.filter(customer=portal).count() == 3
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_daily_run_for_the_day_before_finds_nothing_to_do():
     seed("--customers=20", "--services=60", f"--date={DAY}")
 

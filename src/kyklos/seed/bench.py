@@ -129,8 +129,9 @@ def seed(
             result.portal_customer_id = _portal_customer(gen, writer, portal_services, result)
         gen.save_series()
         reset_sequences(ORDER)
-    if connection.vendor == "postgresql":
-        # as autovacuum would leave them: statistics, the visibility map that lets the
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # (VACUUM cannot run inside a caller's transaction; the seed is then left as loaded.)
+        # As autovacuum would leave them: statistics, the visibility map that lets the
         # daily run's "not done yet" checks be index-only, and no dead row versions in
         # any table (the catalog and series rows written before the load were updated)
         with connection.cursor() as cursor:

@@ -105,6 +105,9 @@ class LoadMode:
             )
             index_rows = cursor.fetchall()
             self.indexes = [definition for _name, definition in index_rows]
+            # Foreign-key checks still deferred from rows written earlier in this transaction
+            # (the catalog, or a caller's own rows) must run before a table is altered.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for table, name, _definition in self.constraints:
                 cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
             for name, _definition in index_rows:

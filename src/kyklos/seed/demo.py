@@ -43,6 +43,7 @@ from kyklos.notifications.models import Outbox
 from kyklos.payments.defaults import seed_fees
 from kyklos.payments.models import MethodFee, Payment
 from kyklos.payments.services import record_payment
+from kyklos.projects import defaults as projects_defaults
 from kyklos.seed.demo_data import (
     ADMIN,
     BILLING,
@@ -91,8 +92,8 @@ def is_empty() -> bool:
 
 def wipe() -> None:
     """Delete every row of every table, then put back what the migrations seed (the
-    default lifecycle policies, support defaults, VAT rates, payment-method fees); the
-    schema stays."""
+    default lifecycle policies, support defaults, VAT rates, payment-method fees, the kinds
+    of work, rate policy and SLA); the schema stays."""
     # Inside a transaction, PostgreSQL refuses to truncate tables with deferred
     # foreign-key checks pending; run them first.
     connection.check_constraints()
@@ -101,6 +102,7 @@ def wipe() -> None:
     support_defaults.seed(lambda name: django_apps.get_model("support", name))
     seed_vat_rates()
     seed_fees(MethodFee)
+    projects_defaults.seed(lambda name: django_apps.get_model("projects", name), clock.now())
 
 
 # --- loading -------------------------------------------------------------------------------
