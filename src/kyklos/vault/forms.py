@@ -7,19 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from kyklos.lifecycle.models import Service
 from kyklos.vault.models import Credential
-from kyklos.vault.services import MAX_SECRET
+from kyklos.vault.services import MAX_SECRET, Secret
 
 
-class FromMessageForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=Credential.Kind.choices)
-    label = forms.CharField(
-        label=_("Label"),
-        max_length=120,
-        help_text=_("What it opens, e.g. “WordPress admin of example.gr”."),
-    )
-    service = forms.ModelChoiceField(
-        label=_("Service"), queryset=Service.objects.none(), required=False
-    )
+class FromMessageForm(forms.ModelForm):
+    """Kind, label and service as the model has them; the secret as pasted from the message."""
+
     username = forms.CharField(label=_("Username"), max_length=200, required=False)
     secret = forms.CharField(
         label=_("Password or key"),
@@ -32,6 +25,22 @@ class FromMessageForm(forms.Form):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
     )
 
+    class Meta:
+        model = Credential
+        fields = ["kind", "label", "service"]
+        labels = {"service": _("Service")}
+        help_texts = {"label": _("What it opens, e.g. “WordPress admin of example.gr”.")}
+
     def __init__(self, *args, customer, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = Service.objects.filter(customer=customer)
+
+    def credential(self) -> dict:
+        """The arguments of ``services.store`` the form gives."""
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "label": data["label"],
+            "service": data["service"],
+            "secret": Secret(username=data["username"], secret=data["secret"]),
+        }

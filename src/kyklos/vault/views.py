@@ -32,21 +32,14 @@ def from_message(request, customer: int, message: int):
         request.POST or None, customer=customer, initial={"service": source.service_id}
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             services.store(
-                customer,
-                kind=data["kind"],
-                label=data["label"],
-                service=data["service"],
-                secret=services.Secret(username=data["username"], secret=data["secret"]),
-                actor=request.user,
-                source_message=source.id,
+                customer, actor=request.user, source_message=source.id, **form.credential()
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            if data["secret"] in source.body:
+            if form.cleaned_data["secret"] in source.body:
                 done = _("Stored in the vault. Every copy of the secret in the ticket is removed.")
             else:
                 done = _(
