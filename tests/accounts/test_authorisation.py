@@ -220,6 +220,7 @@ STAFF_PAGES = {
     "desk:void_sla": {("support", "change")},
     "desk:out_of_scope": {("projects", "add")},
     "desk:time": {("support", "change"), ("projects", "add")},
+    "vault:from_message": {("vault", "add")},
 }
 
 

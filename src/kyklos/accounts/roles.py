@@ -142,7 +142,7 @@ grant(SUPPORT, "devices", "view")
 grant(SUPPORT, "vault", "view")
 grant(TECHNICAL, "support", *WORK)
 grant(TECHNICAL, "devices", *WORK)
-grant(TECHNICAL, "vault", "view")
+grant(TECHNICAL, "vault", "view", "add")  # storing a credential that arrived in a ticket
 grant(DPO, "privacy", *WORK)
 for _app in ("support", "intake", "devices", "vault"):
     grant(DPO, _app, "view")

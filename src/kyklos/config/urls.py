@@ -47,4 +47,5 @@ urlpatterns = [
     path("payments/", include("kyklos.payments.urls")),
     path("portal/", include((_PORTAL, portal_urls.app_name))),
     path("privacy/", include("kyklos.privacy.urls")),
+    path("vault/", include("kyklos.vault.urls")),
 ]

@@ -6,6 +6,9 @@ a hook defined here and lifecycle subscribes to it in its ``AppConfig.ready``. R
 run inside the sender's transaction, so the fact and its consequences commit together.
 """
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.dispatch import Signal
 
 #: A proforma or invoice has been paid in full.
@@ -32,6 +35,28 @@ refund_issued = Signal()
 #: message is not one it knows; it raises ``ValidationError`` to refuse (another customer's
 #: message) — the store is then undone.
 credential_received = Signal()
+
+#: Staff are about to store in the vault a credential that arrived in a message (R9.9):
+#: the app that holds the message describes it for the vault's page. Sent by
+#: ``vault.selectors.source_message``; support answers for its ticket messages.
+#: kwargs: ``message`` (the support message's id). A receiver returns a
+#: :class:`SourceMessage`, or None when the message is not one it knows.
+credential_source = Signal()
+
+
+@dataclass(frozen=True)
+class SourceMessage:
+    """A message as the vault's page shows it: whose it is, what it says, where it lives."""
+
+    id: int
+    customer_id: int | None
+    service_id: int | None
+    title: str  # the ticket's number and subject
+    sender: str
+    sent_at: datetime
+    body: str
+    url: str  # the message on the desk
+
 
 #: Billing documents were issued (any kind; proformas included). Sent once per issuing
 #: call, with the ids of every document it wrote, so a receiver acts set-based (one

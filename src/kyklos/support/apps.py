@@ -13,3 +13,6 @@ class SupportConfig(AppConfig):
         hooks.credential_received.connect(
             redaction.redact_credential, weak=False, dispatch_uid="support.redact_credential"
         )
+        hooks.credential_source.connect(
+            redaction.describe_message, weak=False, dispatch_uid="support.describe_message"
+        )

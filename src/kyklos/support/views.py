@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kyklos.accounts import roles
 from kyklos.core import clock
 from kyklos.support import report, selectors, services
 from kyklos.support.forms import (
@@ -98,6 +99,9 @@ def _detail(
         "time_form": time_form or TimeForm(),
         "void_form": void_form or VoidSlaForm(),
         "time_entries": list(services.time_entries(ticket).order_by("id")),
+        # "Store as credential" on the customer's messages: the vault's page (R9.9).
+        "store_credential": ticket.customer_id
+        and roles.user_may(request.user, roles.need("vault", "add")),
     }
     return render(request, "support/desk/ticket.html", context, status=status)
 

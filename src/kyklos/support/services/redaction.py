@@ -6,14 +6,18 @@ are independent apps of one layer); :func:`redact_credential` answers it for the
 ticket: every occurrence of the secret in the ticket's messages and text fields is replaced
 by a marker — the whole message when the secret cannot be found in it as written (the
 message did carry it) — and so is every copy in the outbox (a staff reply quoting it).
+:func:`describe_message` answers ``core.hooks.credential_source``: the message as the vault's
+"Store as credential" page shows it (the desk links there by URL name).
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kyklos.core.audit import log_action
+from kyklos.core.hooks import SourceMessage
 from kyklos.notifications.models import Outbox
 from kyklos.support.models import Message, Ticket
 
@@ -43,6 +47,24 @@ def _scrub(value, secrets) -> tuple[object, int]:
         items = [_scrub(v, secrets) for v in value]
         return [v for v, _n in items], sum(n for _v, n in items)
     return value, 0
+
+
+def describe_message(sender=None, *, message, **kwargs) -> SourceMessage | None:
+    """Support message ``message`` for the vault's page, or None when there is none."""
+    row = Message.objects.select_related("ticket").filter(pk=message).first()
+    if row is None:
+        return None
+    ticket = row.ticket
+    return SourceMessage(
+        id=row.pk,
+        customer_id=ticket.customer_id,
+        service_id=ticket.service_id,
+        title=f"{ticket.number} · {ticket.subject}",
+        sender=row.sender_name or row.sender_email or ticket.requester_email,
+        sent_at=row.created_at,
+        body=row.body,
+        url=reverse("desk:ticket", args=[ticket.pk]) + f"#message-{row.pk}",
+    )
 
 
 def redact_credential(sender=None, *, message, customer_id, secrets, actor=None, **kwargs):
