@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kyklos.core import personal_data as pd
 
@@ -277,7 +278,7 @@ class DataSubjectRequest(models.Model):
 
     class Status(models.TextChoices):
         UNVERIFIED = "unverified", _("Waiting for e-mail confirmation")
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("not yet closed", "Open")
         DONE = "done", _("Done")
         REJECTED = "rejected", _("Rejected")
 

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 POSITIVE = [MinValueValidator(Decimal("0.01"))]
 
@@ -118,7 +119,7 @@ class DeliverableIssue(models.Model):
         CHANGE = "change", _("Change after approval (billed)")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("not yet closed", "Open")
         FIXED = "fixed", _("Fixed")
 
     deliverable = models.ForeignKey(Deliverable, on_delete=models.PROTECT, related_name="issues")

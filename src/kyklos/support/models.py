@@ -18,6 +18,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Priority(models.TextChoices):
@@ -31,7 +32,7 @@ class Priority(models.TextChoices):
 
 class Status(models.TextChoices):
     NEW = "new", _("New")
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("not yet closed", "Open")
     WAITING_CUSTOMER = "waiting_customer", _("Waiting on customer")
     WAITING_THIRD_PARTY = "waiting_third_party", _("Waiting on third party")
     RESOLVED = "resolved", _("Resolved")
