@@ -17,7 +17,9 @@ It implements the request checks of the published endpoints:
 
 Every answer is a ``ResponseDoc`` valid against the official response XSD (``answers``
 keeps them so tests can check that). Failures can be injected: ``fail_next(503)`` answers
-the next calls with an HTTP status, ``delay`` slows every answer down.
+the next calls with an HTTP status, ``delay`` slows every answer down, ``crash_after(n)``
+stores n more documents and goes down while answering the last (its answer is lost),
+``reset()`` forgets every document (a module-wide peer, emptied for each test).
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Settings (the channel's row of ``KYKLOS_EINVOICING`` / the admin; all optional):
 
 =================== ============================================================================
 ``environment``     ``test`` (default), ``demo`` or ``production``: the API and QR hosts
+                    (from the configuration's own field, test or production; demo is test
+                    with the demo hosts in ``api_url`` and ``qr_url``)
 ``api_url``         the API base instead (a local peer in tests)
 ``qr_url``          the QR host instead
 ``nip``             the seller's NIP, when its VAT id on the documents is not ``PL`` + NIP
@@ -19,7 +21,8 @@ Settings (the channel's row of ``KYKLOS_EINVOICING`` / the admin; all optional):
 ``timeout``, ``poll_interval``, ``poll_attempts``  HTTP timeout and status polling
 =================== ============================================================================
 
-Credentials (the vault): ``token`` (the KSeF token); for KOD II on offline invoices
+Credentials (the vault): ``token`` (the KSeF token) and ``nip`` (the context it was issued
+for: authentication uses it, the invoice names the seller's NIP); for KOD II on offline invoices
 ``offline_certificate`` and ``offline_private_key`` (PEM of an Offline-type KSeF
 certificate).
 """

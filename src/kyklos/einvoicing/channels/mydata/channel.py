@@ -3,7 +3,8 @@
 Settings (the channel's row of the registry; every key optional):
 
 ==================  =========================================================================
-``environment``     ``test`` (mydataapidev.aade.gr, the default) or ``production``
+``environment``     ``test`` (mydataapidev.aade.gr, the default) or ``production``: the
+                    configuration's own field, added by the framework (not a stored setting)
 ``base_url``        overrides the environment's URL (a local peer in tests)
 ``schema_version``  ``v1.0.10`` (default) or another row of :data:`.schema.VERSIONS`
 ``schema_dir``      folder of that version's XSDs, to validate each payload before sending
