@@ -7,33 +7,16 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from kyklos.core import clock
-from kyklos.einvoicing import services
 from kyklos.einvoicing.channels.ksef import KsefChannel
 from kyklos.einvoicing.channels.mydata import MyDataChannel
 from kyklos.einvoicing.models import ChannelConfig
 from kyklos.vault.models import ProviderSecret
+from tests.einvoicing.conftest import configure
 
 pytestmark = pytest.mark.django_db
 DAY = date(2027, 5, 3)
 GREEK = {"user_id": "kyklos", "subscription_key": "k"}
 POLISH = {"token": "t", "nip": "5261040828"}
-
-
-def save(channel, country, settings, credentials):
-    with clock.frozen(DAY):
-        return services.save_config(
-            ChannelConfig(
-                channel=channel,
-                country=country,
-                enabled=True,
-                environment="test",
-                applies_from=DAY,
-                settings=settings,
-            ),
-            credentials=credentials,
-            actor="test",
-        )
 
 
 def test_each_channel_names_the_credentials_it_reads():
@@ -42,7 +25,7 @@ def test_each_channel_names_the_credentials_it_reads():
 
 
 def test_good_settings_are_kept_cleaned():
-    config = save(
+    config = configure(
         "mydata",
         "GR",
         {"base_url": "http://127.0.0.1:9/", "branch": "2", "b2b_mandate_from": "2027-01-01"},
@@ -53,7 +36,7 @@ def test_good_settings_are_kept_cleaned():
         "branch": 2,
         "b2b_mandate_from": "2027-01-01",
     }
-    config = save("ksef", "PL", {"nip": "PL 526-104-08-28", "offline24": "yes"}, POLISH)
+    config = configure("ksef", "PL", {"nip": "PL 526-104-08-28", "offline24": "yes"}, POLISH)
     assert config.settings == {"nip": "5261040828", "offline24": True}
 
 
@@ -74,7 +57,7 @@ def test_wrong_settings_or_credentials_are_refused_and_nothing_is_saved(
     channel, country, values, credentials, message
 ):
     with pytest.raises(ValidationError, match=message):
-        save(channel, country, values, credentials)
+        configure(channel, country, values, credentials)
     assert not ChannelConfig.objects.exists() and not ProviderSecret.objects.exists()
 
 

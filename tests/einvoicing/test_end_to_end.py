@@ -31,6 +31,7 @@ from kyklos.lifecycle.services import order_service
 from kyklos.payments.services import record_payment
 from tests import factories
 from tests.accounts.conftest import make_user
+from tests.einvoicing.conftest import configure, staff
 from tests.einvoicing.ksef_fixtures import (  # noqa: F401 - fixtures
     PROVIDER,
     SELLER_NIP,
@@ -67,22 +68,6 @@ def ksef_peer(fa3_schema):
     peer = KsefPeer(nip=SELLER_NIP, token=KSEF_TOKEN, schema=fa3_schema).start()
     yield peer
     peer.stop()
-
-
-def configure(channel: str, country: str, settings: dict, credentials: dict) -> ChannelConfig:
-    with clock.frozen(DAY):
-        return services.save_config(
-            ChannelConfig(
-                channel=channel,
-                country=country,
-                enabled=True,
-                environment="test",
-                applies_from=DAY,
-                settings=settings,
-            ),
-            credentials=credentials,
-            actor="test",
-        )
 
 
 @pytest.fixture
@@ -335,14 +320,6 @@ def test_the_peer_goes_down_mid_run_and_every_document_is_reported_exactly_once(
 
 
 # --- refusals: the staff queue -------------------------------------------------------------
-
-
-def staff(role):
-    user = make_user(f"{role}-staff", is_staff=True)
-    roles.assign(user, role)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_a_refusal_waits_for_staff_with_the_answer_and_is_sent_again_once_fixed(
