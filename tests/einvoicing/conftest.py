@@ -30,22 +30,42 @@ def fake_channel():
     FakeChannel.reset()
 
 
-@pytest.fixture
-def config(db, fake_channel):
-    """The fake channel enabled for Greek sellers (the provider's country) from DAY."""
+def configure(channel: str, country: str, settings: dict, credentials: dict) -> ChannelConfig:
+    """An enabled configuration of ``channel`` for ``country`` from DAY, saved as staff save
+    it (settings checked, credentials sealed in the vault)."""
     with clock.frozen(DAY):
         return services.save_config(
             ChannelConfig(
-                channel="fake",
-                country="GR",
+                channel=channel,
+                country=country,
                 enabled=True,
                 environment="test",
                 applies_from=DAY,
-                settings={"branch": "0"},
+                settings=settings,
             ),
-            credentials={"user": "kyklos", "key": "s3cret"},
+            credentials=credentials,
             actor="test",
         )
+
+
+def staff(role):
+    """A client logged in as a staff user with ``role``."""
+    from django.test import Client
+
+    from kyklos.accounts import roles
+    from tests.accounts.conftest import make_user
+
+    user = make_user(f"{role}-staff", is_staff=True)
+    roles.assign(user, role)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def config(db, fake_channel):
+    """The fake channel enabled for Greek sellers (the provider's country) from DAY."""
+    return configure("fake", "GR", {"branch": "0"}, {"user": "kyklos", "key": "s3cret"})
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ class FakeChannel:
         cls.script, cls.received, cls.delay = [], Counter(), 0.0
         cls.seen_settings, cls.seen_credentials = [], []
 
-    def applies_to(self, document) -> bool:
+    def applies_to(self, document, settings) -> bool:
         return document.kind != "proforma"
 
     def validate_settings(self, settings: dict) -> dict:

@@ -146,6 +146,17 @@ class KsefPeer:
             self.server.server_close()
             self.server = None
 
+    def reset(self) -> None:
+        """Forget every document, session and request (the keys stay): a fresh KSeF."""
+        with self.lock:
+            for store in (self.challenges, self.operations, self.sessions, self.invoices):
+                store.clear()
+            self.access_tokens.clear()
+            self.accepted.clear()
+            self.requests.clear()
+            self.failures.clear()
+            self.pending_polls = 0
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v2"

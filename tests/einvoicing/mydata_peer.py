@@ -17,7 +17,9 @@ It implements the request checks of the published endpoints:
 
 Every answer is a ``ResponseDoc`` valid against the official response XSD (``answers``
 keeps them so tests can check that). Failures can be injected: ``fail_next(503)`` answers
-the next calls with an HTTP status, ``delay`` slows every answer down.
+the next calls with an HTTP status, ``delay`` slows every answer down, ``crash_after(n)``
+stores n more documents and goes down while answering the last (its answer is lost),
+``reset()`` forgets every document (a module-wide peer, emptied for each test).
 """
 
 from __future__ import annotations
@@ -61,6 +63,10 @@ class PeerState:
     answers: list[bytes] = field(default_factory=list)
     failures: list[int] = field(default_factory=list)
     delay: float = 0.0
+    #: Accept this many more documents, then crash: the last one is stored but its answer
+    #: is lost, and the peer goes down (None: never).
+    crash_after: int | None = None
+    down: bool = False  # crashed: calls still reaching the socket get no answer
     lock: threading.Lock = field(default_factory=threading.Lock)
     marks: itertools.count = field(default_factory=lambda: itertools.count(FIRST_MARK))
 
@@ -84,6 +90,7 @@ class MyDataPeer:
         self.port = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._stopping: threading.Thread | None = None
 
     # -- life cycle ------------------------------------------------------------------
     @property
@@ -95,6 +102,10 @@ class MyDataPeer:
         return self._server is not None
 
     def start(self) -> MyDataPeer:
+        if self._stopping is not None:  # a crash still shutting the server down
+            self._stopping.join()
+            self._stopping = None
+        self.state.down = False
         peer = self
 
         class Handler(_Handler):
@@ -121,6 +132,15 @@ class MyDataPeer:
 
     def marks(self) -> list[int]:
         return sorted(self.state.by_mark)
+
+    def reset(self) -> None:
+        """Forget every document and request (the users stay): a fresh AADE for a test."""
+        self.state = PeerState(users=self.state.users)
+
+    def crash_after(self, accepted: int) -> None:
+        """Accept ``accepted`` more documents and go down while answering the last one: it
+        is stored, its answer never arrives, and every later call finds no server."""
+        self.state.crash_after = accepted
 
     # -- the API ---------------------------------------------------------------------
     def send_invoices(self, user: str, body: bytes) -> bytes:
@@ -264,6 +284,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802 — http.server's name
         peer = self.peer
+        if peer.state.down:
+            self.close_connection = True
+            return None
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         if peer.state.delay:
@@ -286,13 +309,27 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlparse(self.path)
         peer.state.requests.append((url.path, user, body))
         if url.path == "/SendInvoices":
-            return self._send(200, peer.send_invoices(user, body))
+            before = len(peer.state.by_uid)
+            answer = peer.send_invoices(user, body)
+            if peer.state.crash_after is not None:
+                peer.state.crash_after -= len(peer.state.by_uid) - before
+                if peer.state.crash_after <= 0:
+                    peer.state.crash_after = None
+                    return self._crash()
+            return self._send(200, answer)
         if url.path == "/CancelInvoice":
             mark = parse_qs(url.query).get("mark", [""])[0]
             return self._send(200, peer.cancel_invoice(user, mark))
         return self._send(
             404, b'{"statusCode": 404, "message": "Resource not found"}', "application/json"
         )
+
+    def _crash(self) -> None:
+        """Drop the connection without an answer and stop listening."""
+        self.close_connection = True
+        self.peer.state.down = True
+        self.peer._stopping = threading.Thread(target=self.peer.stop, daemon=True)
+        self.peer._stopping.start()
 
     def _send(self, status: int, body: bytes, media_type: str = "application/xml"):
         self.send_response(status)

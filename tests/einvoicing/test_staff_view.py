@@ -14,19 +14,11 @@ from kyklos.einvoicing import services
 from kyklos.einvoicing.models import ChannelConfig
 from kyklos.vault.models import ProviderSecret
 from tests.accounts.conftest import make_user
-from tests.einvoicing.conftest import DAY
+from tests.einvoicing.conftest import DAY, staff
 from tests.einvoicing.fake import FakeChannel
 
 pytestmark = pytest.mark.django_db
 NOON = clock.start_of_day(DAY) + timedelta(hours=12)
-
-
-def staff(role):
-    user = make_user(f"{role}-staff", is_staff=True)
-    roles.assign(user, role)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def add_channel(client, **fields):

@@ -237,7 +237,7 @@ def test_the_channel_gets_its_settings_environment_and_vault_credentials(config,
 
 def test_a_channel_that_does_not_apply_marks_the_document_not_required(config, issue, monkeypatch):
     invoice = issue("invoice")[0]
-    monkeypatch.setattr(FakeChannel, "applies_to", lambda self, document: False)
+    monkeypatch.setattr(FakeChannel, "applies_to", lambda self, document, settings: False)
     assert send() == {"not_required": 1}
     assert reports.unreported(DAY, DAY) == []
     assert invoice.transmissions.get().status == "not_required"

@@ -12,7 +12,9 @@ rows (per seller country, edited in the admin).
 
 Besides the contract's members a channel class may have:
 
-- ``credential_fields``: the names of the credentials it reads (shown in the admin);
+- ``credential_fields``: the names of the credentials it needs (shown in the admin; an
+  enabled configuration whose stored credentials lack one is refused), and
+  ``optional_credential_fields`` the ones it reads when present (any other name is refused);
 - ``validate_settings(settings: dict) -> dict``: the settings checked and cleaned,
   raising ``django.core.exceptions.ValidationError`` when they are wrong.
 """

@@ -114,10 +114,8 @@ def save_config(config: ChannelConfig, *, credentials: dict[str, str] | None = N
     config.settings = check_config(config)
     if credentials:
         vault.store_provider_secret(config.credentials_purpose, credentials, actor=actor)
-    if config.enabled and not provider_secret_names([config.credentials_purpose]):
-        raise ValidationError(
-            {"credentials": _("Enter the credentials for this environment before enabling it.")}
-        )
+    if config.enabled:
+        _check_credentials(config)
     config.updated_at = clock.now()
     config.save()
     log_action_rows(
@@ -139,6 +137,38 @@ def save_config(config: ChannelConfig, *, credentials: dict[str, str] | None = N
         actor=actor,
     )
     return config
+
+
+def _check_credentials(config: ChannelConfig) -> None:
+    """An enabled channel has its credentials for the environment: every name the channel
+    reads (``credential_fields``), and no name it does not know."""
+    stored = set(
+        provider_secret_names([config.credentials_purpose]).get(config.credentials_purpose, ())
+    )
+    if not stored:
+        raise ValidationError(
+            {"credentials": _("Enter the credentials for this environment before enabling it.")}
+        )
+    channel = channels.get(config.channel)
+    needed = tuple(getattr(channel, "credential_fields", ()))
+    if not needed:
+        return
+    missing = [name for name in needed if name not in stored]
+    known = {*needed, *getattr(channel, "optional_credential_fields", ())}
+    unknown = sorted(stored - known)
+    if missing or unknown:
+        raise ValidationError(
+            {
+                "credentials": _("%(channel)s reads the credentials %(known)s; %(problem)s.")
+                % {
+                    "channel": channel.label,
+                    "known": ", ".join(sorted(known)),
+                    "problem": (_("missing: %(names)s") % {"names": ", ".join(missing)})
+                    if missing
+                    else (_("unknown: %(names)s") % {"names": ", ".join(unknown)}),
+                }
+            }
+        )
 
 
 def parse_credentials(text: str) -> dict[str, str]:
@@ -298,13 +328,13 @@ def _attempt(transmission: Transmission, configs: dict) -> Answer:
             channel = channels.get(transmission.authority)
         except ChannelUnavailable as error:
             raise TemporaryFailure(str(error)) from None
-        if not channel.applies_to(document):
-            return Answer(Attempt.Result.NOT_REQUIRED)
         options = {
             **config.settings,
             "environment": transmission.environment,
             "country": config.country,
         }
+        if not channel.applies_to(document, options):
+            return Answer(Attempt.Result.NOT_REQUIRED)
         credentials = Credentials(vault.provider_secret(config.credentials_purpose))
         payload = channel.build(document, options)
         outcome = channel.send(document, payload, options, credentials)
@@ -390,6 +420,8 @@ def _record(transmission: Transmission, token: str, started, answer: Answer) -> 
         # Only the holder of the claim moves the row; a sender whose claim was taken over
         # (it was presumed dead) leaves the row to the one that took it.
         moved = Transmission.objects.filter(pk=transmission.pk, claim=token).update(**changes)
+        if moved and changes["status"] == Status.SENT:
+            _wake_corrections(transmission, now)
         if moved and changes["status"] == Status.FAILED:
             log_action(
                 transmission.invoice,
@@ -398,6 +430,24 @@ def _record(transmission: Transmission, token: str, started, answer: Answer) -> 
                 data={"channel": transmission.authority, "error": changes["error"][:500]},
             )
     return changes["status"] if moved else "superseded"
+
+
+def _wake_corrections(original: Transmission, now) -> None:
+    """The corrections of a document just reported that wait for its identifier (a
+    credit note needs the invoice's MARK or KSeF number, decision 0018): due now, and sent
+    by a job after the commit rather than after their own backoff."""
+    waiting = Transmission.objects.filter(
+        authority=original.authority,
+        status=Status.RETRY,
+        invoice__related_id=original.invoice_id,
+        invoice__kind__in=TAX_KINDS,
+    )
+    ids = list(waiting.values_list("invoice_id", flat=True))
+    if ids:
+        waiting.update(next_attempt_at=now)
+        from kyklos.einvoicing import tasks
+
+        enqueue(tasks.send_documents, ids)
 
 
 def send_due(*, invoice_ids: Iterable[int] | None = None, limit: int | None = None) -> Counter:

@@ -72,7 +72,10 @@ class Credentials:
 
 
 class Channel(Protocol):
-    """One national system. Implementations are plain classes with these members."""
+    """One national system. Implementations are plain classes with these members, and
+    optionally ``credential_fields`` (the vault names it needs; an enabled configuration
+    without them is refused), ``optional_credential_fields`` and
+    ``validate_settings(settings) -> settings`` (see :mod:`kyklos.einvoicing.registry`)."""
 
     #: Registry key and stored value, e.g. ``"mydata"``.
     code: ClassVar[str]
@@ -81,13 +84,18 @@ class Channel(Protocol):
     #: Seller countries (ISO 3166 alpha-2) where this channel applies.
     countries: ClassVar[frozenset[str]]
 
-    def applies_to(self, document: Any) -> bool:
-        """Whether ``document`` (a ``billing.models.Invoice``) is reported on this channel:
-        tax documents (invoice, receipt, credit note) yes, proformas never."""
+    def applies_to(self, document: Any, settings: dict[str, Any]) -> bool:
+        """Whether ``document`` (a ``billing.models.Invoice``) is reported on this channel
+        with these settings: tax documents (invoice, receipt, credit note) yes, proformas
+        never; a channel may leave out what its law does not require (KSeF: consumers,
+        documents before ``live_from``)."""
 
     def build(self, document: Any, settings: dict[str, Any]) -> Payload:
         """The payload for ``document``; valid against the system's official schema.
-        Raises :class:`PermanentFailure` when the document cannot be expressed."""
+        Raises :class:`PermanentFailure` when the document cannot be expressed, and
+        :class:`TemporaryFailure` when it cannot be expressed *yet* — a correction whose
+        original has no identifier from the system (MARK, KSeF number) waits and is retried;
+        the framework tries it as soon as the original is reported."""
 
     def send(
         self, document: Any, payload: Payload, settings: dict[str, Any], credentials: Credentials

@@ -4,6 +4,8 @@ Settings (the channel's row of ``KYKLOS_EINVOICING`` / the admin; all optional):
 
 =================== ============================================================================
 ``environment``     ``test`` (default), ``demo`` or ``production``: the API and QR hosts
+                    (from the configuration's own field, test or production; demo is test
+                    with the demo hosts in ``api_url`` and ``qr_url``)
 ``api_url``         the API base instead (a local peer in tests)
 ``qr_url``          the QR host instead
 ``nip``             the seller's NIP, when its VAT id on the documents is not ``PL`` + NIP
@@ -19,7 +21,8 @@ Settings (the channel's row of ``KYKLOS_EINVOICING`` / the admin; all optional):
 ``timeout``, ``poll_interval``, ``poll_attempts``  HTTP timeout and status polling
 =================== ============================================================================
 
-Credentials (the vault): ``token`` (the KSeF token); for KOD II on offline invoices
+Credentials (the vault): ``token`` (the KSeF token) and ``nip`` (the context it was issued
+for: authentication uses it, the invoice names the seller's NIP); for KOD II on offline invoices
 ``offline_certificate`` and ``offline_private_key`` (PEM of an Offline-type KSeF
 certificate).
 """
@@ -32,6 +35,7 @@ from typing import Any, ClassVar
 import holidays
 
 from kyklos.core import clock
+from kyklos.einvoicing.channels import options
 from kyklos.einvoicing.channels.base import (
     Credentials,
     Outcome,
@@ -43,6 +47,29 @@ from kyklos.einvoicing.channels.ksef import fa3, qr
 from kyklos.einvoicing.channels.ksef.client import KsefClient, Unreachable
 
 TAX_KINDS = frozenset(fa3.INVOICE_TYPES)
+
+
+def _nip(value) -> str:
+    try:
+        return fa3.nip_of(str(value))
+    except PermanentFailure as error:
+        raise ValueError(str(error)) from None
+
+
+#: The settings a configuration may hold, each with its check (``ksef_number_of`` is for
+#: code only: the framework's default reads billing's transmissions).
+SETTINGS = {
+    "api_url": options.url,
+    "qr_url": options.url,
+    "nip": _nip,
+    "live_from": options.iso_date,
+    "consumers": options.flag,
+    "oss": options.flag,
+    "offline24": options.flag,
+    "timeout": options.number(1),
+    "poll_interval": options.number(0),
+    "poll_attempts": options.number(1, whole=True),
+}
 
 
 def _flag(settings: dict, name: str, default: bool) -> bool:
@@ -97,25 +124,36 @@ class KsefChannel:
     code: ClassVar[str] = "ksef"
     label: ClassVar[str] = "KSeF (Poland)"
     countries: ClassVar[frozenset[str]] = frozenset({"PL"})
+    #: The KSeF token and the NIP of the context it was issued for (the seller's, or the
+    #: accounting office's sending on its behalf).
+    credential_fields: ClassVar[tuple[str, ...]] = ("token", "nip")
+    optional_credential_fields: ClassVar[tuple[str, ...]] = (
+        "offline_certificate",
+        "offline_private_key",
+    )
 
     def __init__(self, settings: dict[str, Any] | None = None):
-        #: Settings ``applies_to`` reads (``build``/``send`` get theirs per call).
+        #: Default settings of ``applies_to`` (the framework passes the configuration's).
         self.settings = settings or {}
 
     # -- the contract ----------------------------------------------------------------
 
-    def applies_to(self, document: Any) -> bool:
+    def validate_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+        return options.clean(settings, SETTINGS)
+
+    def applies_to(self, document: Any, settings: dict[str, Any] | None = None) -> bool:
+        settings = self.settings if settings is None else settings
         if document.kind not in TAX_KINDS:
             return False
         if (document.seller or {}).get("country", "").upper() not in self.countries:
             return False
-        live = _live_from(self.settings)
+        live = _live_from(settings)
         if live and document.issued_on < live:
             return False
         consumer = not document.buyer_vat_id
-        if document.vat_case == "eu_b2c" and not _flag(self.settings, "oss", True):
+        if document.vat_case == "eu_b2c" and not _flag(settings, "oss", True):
             return False
-        return not (consumer and not _flag(self.settings, "consumers", True))
+        return not (consumer and not _flag(settings, "consumers", True))
 
     def build(self, document: Any, settings: dict[str, Any]) -> Payload:
         """FA(3) for ``document``. A credit note whose invoice has no KSeF number yet
@@ -155,7 +193,7 @@ class KsefChannel:
             ) from None
         client = KsefClient(
             api,
-            nip=nip,
+            nip=fa3.nip_of(credentials.values.get("nip") or nip),
             token=token,
             timeout=float(settings.get("timeout", 30)),
             poll_interval=float(settings.get("poll_interval", 1.0)),

@@ -3,7 +3,8 @@
 Settings (the channel's row of the registry; every key optional):
 
 ==================  =========================================================================
-``environment``     ``test`` (mydataapidev.aade.gr, the default) or ``production``
+``environment``     ``test`` (mydataapidev.aade.gr, the default) or ``production``: the
+                    configuration's own field, added by the framework (not a stored setting)
 ``base_url``        overrides the environment's URL (a local peer in tests)
 ``schema_version``  ``v1.0.10`` (default) or another row of :data:`.schema.VERSIONS`
 ``schema_dir``      folder of that version's XSDs, to validate each payload before sending
@@ -17,7 +18,8 @@ Settings (the channel's row of the registry; every key optional):
                     that reason, instead of being reported over the ERP channel
 ==================  =========================================================================
 
-Credentials (from the vault): ``user_id`` and ``subscription_key`` of the myDATA REST API.
+Credentials (from the vault): ``user_id`` (the myDATA user, sent as ``aade-user-id``) and
+``subscription_key`` (sent as ``Ocp-Apim-Subscription-Key``) of the myDATA REST API.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from lxml import etree
 
 from kyklos.billing import selectors as billing
 from kyklos.billing.models import TAX_DOCUMENT_KINDS
+from kyklos.einvoicing.channels import options
 from kyklos.einvoicing.channels.base import (
     Credentials,
     Outcome,
@@ -44,6 +47,24 @@ CODE = "mydata"
 #: Greece writes its VAT numbers with the prefix EL; myDATA wants the 9 digits alone.
 VAT_PREFIXES = {"GR": "EL"}
 
+#: The settings the channel reads, each with its check (the configuration is refused
+#: when one is wrong or unknown).
+SETTINGS = {
+    "base_url": options.url,
+    "schema_version": options.one_of(schema.VERSIONS),
+    "schema_dir": options.text,
+    "validate": options.flag,
+    "timeout": options.number(1),
+    "branch": options.number(0, whole=True),
+    "payment_methods": options.mapping(
+        mapping.PAYMENT_METHODS,
+        options.number(
+            min(mapping.AADE_PAYMENT_TYPES), maximum=max(mapping.AADE_PAYMENT_TYPES), whole=True
+        ),
+    ),
+    "b2b_mandate_from": options.iso_date,
+}
+
 
 class MyDataChannel:
     """AADE myDATA, ERP channel (direct transmission over the REST API)."""
@@ -51,8 +72,12 @@ class MyDataChannel:
     code: ClassVar[str] = CODE
     label: ClassVar[str] = "myDATA (AADE)"
     countries: ClassVar[frozenset[str]] = frozenset({"GR"})
+    credential_fields: ClassVar[tuple[str, ...]] = ("user_id", "subscription_key")
 
-    def applies_to(self, document: Any) -> bool:
+    def validate_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+        return options.clean(settings, SETTINGS)
+
+    def applies_to(self, document: Any, settings: dict[str, Any] | None = None) -> bool:
         """Tax documents of a Greek seller; never proformas."""
         seller_country = (document.seller or {}).get("country", "")
         return document.kind in TAX_DOCUMENT_KINDS and seller_country in self.countries
@@ -65,9 +90,11 @@ class MyDataChannel:
         mandate_from = _date(settings.get("b2b_mandate_from"))
         if data.treatment.mandate and mandate_from and data.issued_on >= mandate_from:
             raise PermanentFailure(
-                f"{document.number} is a B2B invoice within Greece's e-invoicing mandate "
-                f"(from {mandate_from.isoformat()}): issue it through a certified e-invoicing "
-                "provider or AADE's timologio, not the ERP channel (decision 0019)."
+                f"Issue {document.number} through a certified e-invoicing provider or AADE's "
+                f"timologio: it is a B2B invoice within Greece's e-invoicing mandate (from "
+                f"{mandate_from.isoformat()}), which the ERP channel may not carry "
+                "(decision 0019).",
+                code="mydata.b2b_mandate",
             )
         version = schema.version(settings.get("schema_version"))
         body = invoices_doc.build(data, version)
@@ -121,7 +148,8 @@ def document_data(document: Any, settings: dict[str, Any]) -> DocumentData:
         if not found:
             raise TemporaryFailure(
                 f"{document.number} corrects {original.number}, which has no myDATA MARK yet; "
-                "it is sent once the original is accepted."
+                "it is sent once the original is accepted.",
+                code="mydata.original_pending",
             )
         correlated = found["mark"]
     lines = [Line(line.net, line.vat, line.vat_rate) for line in document.lines.all()]

@@ -104,6 +104,9 @@ PAYMENT_METHODS: dict[str, int] = {
 }
 #: What is not paid yet (an open invoice) is reported "on credit".
 ON_CREDIT = 5
+#: AADE's payment types: 1 business account in Greece, 2 abroad, 3 cash, 4 cheque,
+#: 5 on credit, 6 web banking, 7 POS / e-POS, 8 instant payment (IRIS).
+AADE_PAYMENT_TYPES = range(1, 9)
 
 
 class NotExpressible(ValueError):
