@@ -68,10 +68,12 @@ def measure(name: str, argv: list[str], env: dict, cwd: Path, runs: int, expect:
             raise SystemExit(f"{name}: exit {status}, expected {expect}:\n{stderr}")
         walls.append(wall)
         cpus.append(cpu)
+    return {"command": name, "exit": expect, **summary(walls, cpus, load_before)}
+
+
+def summary(walls: list[float], cpus: list[float], load_before: float) -> dict:
     return {
-        "command": name,
-        "runs": runs,
-        "exit": expect,
+        "runs": len(walls),
         "wall_median": round(statistics.median(walls), 3),
         "wall_min": round(min(walls), 3),
         "cpu_median": round(statistics.median(cpus), 3),
@@ -119,13 +121,8 @@ def bench_automate(dbs, python: str, env: dict, cwd: Path, size, day: str, runs:
         "backend": "postgresql",
         "size": label,
         "services": services,
-        "runs": runs,
-        "wall_median": round(statistics.median(walls), 3),
-        "wall_min": round(min(walls), 3),
-        "cpu_median": round(statistics.median(cpus), 3),
+        **summary(walls, cpus, load_before),
         "run_seconds_median": round(statistics.median(inside), 3),
-        "load_before": load_before,
-        "load_after": round(os.getloadavg()[0], 2),
     }
     out["automate_shell"].append(row)
     print(
