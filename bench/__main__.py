@@ -1,6 +1,6 @@
 """``python -m bench [WHAT …] [options]``: run the benchmarks, print tables, write JSON.
 
-WHAT is any of ``daily naive year portal chart`` (default: all of them). Databases:
+WHAT is any of ``daily naive year portal cli chart`` (default: all of them). Databases:
 PostgreSQL at ``BENCH_PG`` (default ``postgres://postgres@127.0.0.1:5432``), one seeded
 template database per size (``{prefix}_{size}_seed``, reused when it exists) copied for
 each measurement and dropped after it; SQLite files under ``--work``.
@@ -518,6 +518,19 @@ def _stats(path: Path) -> dict:
     return rows
 
 
+def bench_cli(dbs: Databases, args, sizes, out: dict) -> None:
+    """Command start (``bench/cli.py``) and ``kyklos automate`` from the shell."""
+    from bench import cli
+
+    # a database nobody creates: none of the start-up measures may reach it
+    url = dbs.url(args.backend, f"{args.prefix}_cli_unused")
+    env = cli.cli_env(_env(url), dbs.work)
+    cli.bench_start(PYTHON, env, ROOT, args.cli_runs, out)
+    if args.backend == "postgresql":
+        for size in sizes(args.cli_automate):
+            cli.bench_automate(dbs, PYTHON, env, ROOT, size, DAY, args.cli_automate_runs, out)
+
+
 # --- the command -----------------------------------------------------------------------------
 
 
@@ -560,6 +573,11 @@ def main(argv=None) -> None:
     parser.add_argument("--year", default="100k", help="simulated year on PostgreSQL")
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--portal", default="100k", help="seed size under the portal test")
+    parser.add_argument("--cli-runs", type=int, default=10, help="runs of each command started")
+    parser.add_argument(
+        "--cli-automate", default="100k", help="kyklos automate from the shell, on PostgreSQL"
+    )
+    parser.add_argument("--cli-automate-runs", type=int, default=3)
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument(
         "--load",
@@ -587,11 +605,12 @@ def main(argv=None) -> None:
     parser.add_argument("--chart", default=str(ROOT / "docs" / "performance-daily.png"))
     parser.add_argument("--keep", action="store_true", help="keep the seeded databases")
     args = parser.parse_args(argv)
-    what = set(args.what or ["daily", "naive", "year", "portal", "chart"])
+    what = set(args.what or ["daily", "naive", "year", "portal", "cli", "chart"])
     if args.smoke:
         args.sizes = args.sqlite = args.naive = args.year = args.portal = "smoke"
         args.days, args.seconds, args.rate, args.users, args.workers = 10, 8, 20, 2, 2
         args.connections = 2
+        args.cli_automate, args.cli_runs, args.cli_automate_runs = "smoke", 2, 1
 
     def sizes(text):
         return [parse_size(s) for s in text.split(",") if s]
@@ -599,6 +618,7 @@ def main(argv=None) -> None:
     out_path = Path(args.out)
     out = json.loads(out_path.read_text()) if out_path.exists() else {}
     fresh = {"machine": machine(), "seed": [], "daily": [], "ratio": [], "year": [], "portal": []}
+    fresh.update(cli=[], automate_shell=[])
     dbs = Databases(args)
     try:
         backend = args.backend
@@ -617,6 +637,8 @@ def main(argv=None) -> None:
         if "portal" in what:
             for label, services in sizes(args.portal):
                 bench_portal(dbs, label, services, backend, args, fresh)
+        if "cli" in what:
+            bench_cli(dbs, args, sizes, fresh)
     finally:
         dbs.cleanup()
     out = merge(out, fresh)
@@ -639,6 +661,8 @@ def merge(old: dict, new: dict) -> dict:
         "ratio": ("backend", "size"),
         "year": ("backend", "size"),
         "portal": ("backend", "size"),
+        "cli": ("command",),
+        "automate_shell": ("backend", "size"),
     }
     for section, key in keys.items():
         rows = {tuple(r.get(k) for k in key): r for r in old.get(section, [])}

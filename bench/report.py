@@ -46,6 +46,20 @@ def naive(results: dict) -> str:
     return "\n".join(lines)
 
 
+def cli(results: dict) -> str:
+    rows = [
+        f"| `{r['command']}` | {r['wall_median']:.2f} | {r['wall_min']:.2f} | "
+        f"{r['cpu_median']:.2f} | {r['exit']} | {r['load_before']:.1f} |"
+        for r in results.get("cli", [])
+    ]
+    rows += [
+        f"| `kyklos automate` at {r['size']}, from the shell | {r['wall_median']:.2f} | "
+        f"{r['wall_min']:.2f} | {r['cpu_median']:.2f} | 0 | {r['load_before']:.1f} |"
+        for r in results.get("automate_shell", [])
+    ]
+    return "\n".join(rows)
+
+
 def main(argv: list[str]) -> None:
     path = Path(argv[0] if argv else "bench/results/results.json")
     results = json.loads(path.read_text())
@@ -56,6 +70,8 @@ def main(argv: list[str]) -> None:
         print(year)
     for portal in results.get("portal", []):
         print(portal)
+    print()
+    print(cli(results))
 
 
 if __name__ == "__main__":

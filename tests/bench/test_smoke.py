@@ -62,12 +62,27 @@ def test_simulated_year_and_portal_load_on_sqlite(tmp_path):
     assert portal["endpoints"]["Aggregated"]["failures"] == 0
 
 
+def test_command_start_on_sqlite(tmp_path):
+    results = run_bench(tmp_path, "cli", "--backend=sqlite")
+
+    rows = {r["command"]: r for r in results["cli"]}
+    assert rows["kyklos automate --date nope"]["exit"] == 2
+    assert set(rows) == {
+        "kyklos automate --date nope",
+        "kyklos automate --plan",
+        "kyklos --help",
+        "django.setup()",
+    }
+    assert all(r["cpu_median"] > 0 and r["wall_median"] > 0 for r in rows.values())
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL benchmarks")
 @pytest.mark.django_db
 def test_every_benchmark_on_postgresql(tmp_path):
-    results = run_bench(tmp_path, "daily", "naive", "year", "portal", "--sqlite=")
+    results = run_bench(tmp_path, "daily", "naive", "year", "portal", "cli", "--sqlite=")
 
     assert {r["engine"] for r in results["daily"]} == {"kyklos", "naive"}
     assert results["ratio"][0]["same_actions"] is True
     assert results["year"][0]["total"] > 0
     assert results["portal"][0]["endpoints"]["Aggregated"]["failures"] == 0
+    assert results["automate_shell"][0]["run_seconds_median"] > 0

@@ -5,7 +5,10 @@ OpenAPI document is at ``/api/v1/openapi.json`` and its Swagger UI at ``/api/v1/
 served from the static files django-ninja ships (no CDN, within the site's CSP).
 """
 
+import json
+
 from django.core.exceptions import ImproperlyConfigured
+from django.shortcuts import render
 from ninja import NinjaAPI, Swagger
 from ninja.openapi.schema import OpenAPISchema
 
@@ -36,6 +39,18 @@ class UniqueComponents(OpenAPISchema):
         super().add_schema_definitions(definitions)
 
 
+class LocalSwagger(Swagger):
+    """Swagger UI from the static files django-ninja ships, never from its CDN. ninja
+    chooses the CDN unless it is an installed app, which it is not (Django would import it
+    and pydantic at every start; the settings list its templates and static files)."""
+
+    def render_page(self, request, api, **kwargs):
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        # the API authenticates by bearer token, never by the session: no CSRF token to add
+        context = {"swagger_settings": json.dumps(self.settings, indent=1), "api": api}
+        return render(request, self.template, context)
+
+
 class KyklosAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None) -> OpenAPISchema:
         if path_prefix is None:
@@ -60,7 +75,7 @@ api = KyklosAPI(
     urls_namespace="api-v1",
     auth=StaffToken(),
     parser=KyklosParser(),
-    docs=Swagger(settings={"validatorUrl": None}),  # no badge from validator.swagger.io
+    docs=LocalSwagger(settings={"validatorUrl": None}),  # no badge from validator.swagger.io
 )
 errors.register(api)
 api.add_router("/customers", customers.router)

@@ -40,6 +40,7 @@ Environment variables:
 """
 
 from datetime import timedelta
+from importlib.util import find_spec
 from pathlib import Path
 
 from kyklos.config.environment import KyklosEnv, check_secret_key
@@ -70,7 +71,6 @@ INSTALLED_APPS = [
     "django_tasks",
     "template_partials",
     "csp",
-    "ninja",  # its Swagger UI from local static files, not a CDN (/api/v1/docs)
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -116,10 +116,16 @@ MIDDLEWARE = [
 ROOT_URLCONF = "kyklos.config.urls"
 WSGI_APPLICATION = "kyklos.config.wsgi.application"
 
+# django-ninja's Swagger UI page and its static files, served from here (no CDN, within the
+# CSP; kyklos.api.v1.LocalSwagger) without making ninja an installed app: Django would import
+# ninja and pydantic at every start, for every command (docs/performance.md, command start).
+NINJA_DIR = Path(find_spec("ninja").submodule_search_locations[0])
+STATICFILES_DIRS = [NINJA_DIR / "static"]
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [NINJA_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

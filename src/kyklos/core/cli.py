@@ -55,9 +55,15 @@ def _one_line(parser: argparse.ArgumentParser, status: int) -> None:
 
 
 class KyklosCommand(BaseCommand):
-    """The base of Kyklos' commands: argument errors are one line and ``usage_status``."""
+    """The base of Kyklos' commands: argument errors are one line and ``usage_status``.
+
+    They run no system checks: they are started by cron, the mail server and operators,
+    many times a day, and the checks (the URL configuration, every notice template)
+    cost more than most of them do. ``kyklos check`` runs the checks (at deployment,
+    with ``migrate``, which runs them too)."""
 
     usage_status = 2
+    requires_system_checks = []
 
     def create_parser(self, prog_name, subcommand, **kwargs):
         parser = super().create_parser(prog_name, subcommand, **kwargs)

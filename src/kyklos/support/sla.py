@@ -24,9 +24,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays
+if TYPE_CHECKING:
+    import holidays
 
 #: Defaults shipped with Kyklos (R8.2, R8.3): (first response, unit), (resolution, unit).
 DEFAULT_TARGETS = {
@@ -44,6 +46,8 @@ MAX_DAYS = 3660
 @lru_cache(maxsize=32)
 def public_holidays(country: str, subdivision: str = "") -> holidays.HolidayBase:
     """The public holidays of ``country`` (computed per year on first use)."""
+    import holidays  # here, not at start-up: it loads dateutil's parser
+
     return holidays.country_holidays(country, subdiv=subdivision or None)
 
 

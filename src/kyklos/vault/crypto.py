@@ -19,8 +19,6 @@ import hashlib
 import os
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -38,11 +36,16 @@ class KeyRing:
     current: str
 
     def seal(self, plaintext: bytes, aad: bytes) -> tuple[str, bytes]:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # not at start-up
+
         nonce = os.urandom(NONCE_BYTES)
         sealed = nonce + AESGCM(self.keys[self.current]).encrypt(nonce, plaintext, aad)
         return self.current, sealed
 
     def open(self, key_id: str, sealed: bytes, aad: bytes) -> bytes:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         key = self.keys.get(key_id)
         if key is None:
             raise VaultError(

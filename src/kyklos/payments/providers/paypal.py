@@ -19,19 +19,18 @@ import zlib
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import requests
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from kyklos.core import clock
 from kyklos.payments.methods import PaymentMethod, ProviderEvent, WebhookRejected
 from kyklos.payments.models import Checkout, Method, Payment
+
+if TYPE_CHECKING:  # requests and cryptography are imported where used, not at start-up
+    from cryptography import x509
 
 SUCCEEDED = {"PAYMENT.CAPTURE.COMPLETED"}
 FAILED = {"PAYMENT.CAPTURE.DENIED", "PAYMENT.CAPTURE.DECLINED"}
@@ -50,6 +49,9 @@ def _certificate(url: str) -> x509.Certificate:
     if parts.scheme != "https" or not (host == "paypal.com" or host.endswith(".paypal.com")):
         raise WebhookRejected(f"PayPal certificate URL not on paypal.com: {url!r}")
     if url not in CERTIFICATES:
+        import requests
+        from cryptography import x509
+
         try:
             response = requests.get(url, timeout=10)
             response.raise_for_status()
@@ -82,6 +84,10 @@ def verify_signature(body: bytes, headers: Mapping[str, str], webhook_id: str) -
     now = clock.now()
     if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
         raise WebhookRejected("PayPal certificate not valid now")
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
     message = f"{transmission_id}|{transmission_time}|{webhook_id}|{zlib.crc32(body)}"
     try:
         certificate.public_key().verify(

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-import stripe
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from kyklos.core.money import quantum
 from kyklos.payments.methods import PaymentMethod, ProviderEvent, WebhookRejected
 from kyklos.payments.models import Checkout, Method, Payment
+
+if TYPE_CHECKING:  # the SDK is imported where it is used: not at every start-up
+    import stripe
 
 #: Tests put a fake ``stripe.HTTPClient`` here, so no request leaves the machine.
 HTTP_CLIENT: stripe.HTTPClient | None = None
@@ -51,6 +54,8 @@ class StripeCard(PaymentMethod):
         return bool(config.get("stripe_secret_key") and config.get("stripe_webhook_secret"))
 
     def client(self) -> stripe.StripeClient:
+        import stripe
+
         return stripe.StripeClient(
             _config()["stripe_secret_key"], http_client=HTTP_CLIENT, max_network_retries=2
         )
@@ -83,6 +88,8 @@ class StripeCard(PaymentMethod):
         return session.id
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> ProviderEvent:
+        import stripe
+
         config = _config()
         try:
             event = stripe.Webhook.construct_event(
