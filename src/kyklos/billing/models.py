@@ -333,6 +333,9 @@ class Transmission(models.Model):
         SENT = "sent", _("Reported")  # the system accepted it (identifiers received)
         FAILED = "failed", _("Failed")  # refused, or too many attempts: staff act
         NOT_REQUIRED = "not_required", _("Not required")  # the channel does not report it
+        # Sent in error and cancelled at the system by staff (its MARK kept, the cancellation
+        # mark in identifiers); the document itself stays issued.
+        CANCELLED = "cancelled", _("Cancelled")
 
     #: States in which a document still waits to be reported.
     UNREPORTED = (Status.PENDING, Status.SENDING, Status.RETRY, Status.FAILED)

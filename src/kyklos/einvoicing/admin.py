@@ -1,11 +1,12 @@
 """The staff view of e-invoicing: the channels (configured by the admin role) and every
-document's transmissions with their attempts, read-only but for "Send again" (billing).
+document's transmissions with their attempts, read-only but for "Send again" and "Cancel
+at the tax system" (billing).
 
 ``billing.Transmission`` is registered here, not in billing: its page shows this app's
 attempts, and billing may not import einvoicing."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,7 @@ from kyklos.core.admin_tools import (
     ReadOnlyInline,
     ServiceForm,
     adopt,
+    ask_reason,
     service_action,
     with_actor,
 )
@@ -100,6 +102,7 @@ class AttemptInline(ReadOnlyInline):
     model = Attempt
     fields = [
         "number",
+        "action",
         "result",
         "started_at",
         "finished_at",
@@ -149,7 +152,7 @@ class TransmissionAdmin(ReadOnlyAdmin):
     ]
     fields = readonly_fields
     inlines = [AttemptInline]
-    actions = ["send_again"]
+    actions = ["send_again", "cancel_at_system"]
     show_full_result_count = False
 
     @admin.display(description=_("error"))
@@ -165,9 +168,46 @@ class TransmissionAdmin(ReadOnlyAdmin):
     def has_resend_permission(self, request) -> bool:
         return request.user.has_perm("billing.change_transmission")
 
+    has_cancel_permission = has_resend_permission
+
     send_again = service_action(
         _("Send the selected failed transmissions again"),
         services.resend,
         _("%(n)d transmissions are queued to be sent again."),
         permissions=["resend"],
     )
+
+    @admin.action(
+        description=_("Cancel the selected transmissions made in error at the tax system"),
+        permissions=["cancel"],
+    )
+    def cancel_at_system(self, request, queryset):
+        """Asks the reason, then ``services.cancel_transmission`` for each row: the
+        system's answer (cancellation mark or refusal) is shown per transmission."""
+
+        def cancel(transmission, reason):
+            done = services.cancel_transmission(transmission, reason=reason, actor=request.user)
+            messages.success(
+                request,
+                _("%(transmission)s: cancelled, cancellation mark %(mark)s.")
+                % {
+                    "transmission": done,
+                    "mark": done.identifiers.get("cancellation_mark") or "—",
+                },
+            )
+
+        return ask_reason(
+            self,
+            request,
+            queryset,
+            apply=cancel,
+            action="cancel_at_system",
+            title=_("Cancel transmissions made in error"),
+            submit_label=_("Cancel them at the tax system"),
+            intro=_(
+                "The tax system cancels the report of each document below (myDATA: its MARK "
+                "is cancelled). The documents themselves stay issued: to correct an issued "
+                "document, issue a credit note. Channels without cancellation (KSeF) are "
+                "refused."
+            ),
+        )

@@ -63,7 +63,12 @@ class ChannelConfig(models.Model):
 
 
 class Attempt(models.Model):
-    """One try to send a transmission: when, what came of it and the raw exchange."""
+    """One try to send a transmission — or to cancel one sent in error: when, what came of
+    it and the raw exchange."""
+
+    class Action(models.TextChoices):
+        SEND = "send", _("Send")
+        CANCEL = "cancel", _("Cancel")
 
     class Result(models.TextChoices):
         SENT = "sent", _("Accepted")
@@ -76,6 +81,9 @@ class Attempt(models.Model):
         Transmission, on_delete=models.CASCADE, related_name="attempts_made"
     )
     number = models.PositiveSmallIntegerField()
+    action = models.CharField(
+        _("action"), max_length=6, choices=Action.choices, default=Action.SEND
+    )
     sender = models.CharField(max_length=32, help_text=_("The claim of the sender that tried."))
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField()

@@ -17,6 +17,8 @@ The path of a document (docs/einvoicing.md, decision 0018):
    :class:`PermanentFailure` or too many attempts. Every attempt keeps the raw request
    and response (:class:`Attempt`).
 3. :func:`resend` — staff send a failed transmission again.
+4. :func:`cancel_transmission` — staff cancel, at the system, a transmission made in error
+   (channels with ``cancel``: myDATA); the document itself stays issued.
 """
 
 from __future__ import annotations
@@ -316,28 +318,14 @@ class Answer:
 
 def _attempt(transmission: Transmission, configs: dict) -> Answer:
     """Build and send ``transmission``'s document; never raises."""
-    document = transmission.invoice
-    config = configs.get((transmission.authority, seller_country(document)))
+    return _ask(lambda: _send(transmission, configs), transmission, "sending")
+
+
+def _ask(call, transmission: Transmission, doing: str) -> Answer:
+    """What ``call()`` — an exchange with the system, returning an Outcome (or an Answer
+    of its own) — came to; never raises."""
     try:
-        if config is None or not config.enabled:
-            raise TemporaryFailure(
-                _("The channel %(code)s is not enabled for sellers in %(country)s.")
-                % {"code": transmission.authority, "country": seller_country(document)}
-            )
-        try:
-            channel = channels.get(transmission.authority)
-        except ChannelUnavailable as error:
-            raise TemporaryFailure(str(error)) from None
-        options = {
-            **config.settings,
-            "environment": transmission.environment,
-            "country": config.country,
-        }
-        if not channel.applies_to(document, options):
-            return Answer(Attempt.Result.NOT_REQUIRED)
-        credentials = Credentials(vault.provider_secret(config.credentials_purpose))
-        payload = channel.build(document, options)
-        outcome = channel.send(document, payload, options, credentials)
+        outcome = call()
     except TemporaryFailure as error:
         return Answer(
             Attempt.Result.TEMPORARY, None, str(error), error.code, error.request, error.response
@@ -347,10 +335,37 @@ def _attempt(transmission: Transmission, configs: dict) -> Answer:
             Attempt.Result.PERMANENT, None, str(error), error.code, error.request, error.response
         )
     except Exception as error:  # a bug or an unforeseen transport error: try again later
-        log.exception("e-invoicing: transmission %s failed unexpectedly", transmission.pk)
+        log.exception("e-invoicing: %s transmission %s failed unexpectedly", doing, transmission.pk)
         return Answer(Attempt.Result.TEMPORARY, None, f"{type(error).__name__}: {error}")
+    if isinstance(outcome, Answer):
+        return outcome
     result = Attempt.Result.DUPLICATE if outcome.duplicate else Attempt.Result.SENT
     return Answer(result, outcome, request=outcome.request, response=outcome.response)
+
+
+def _send(transmission: Transmission, configs: dict) -> Outcome | Answer:
+    """Build and send the document (raises what the channel raises)."""
+    document = transmission.invoice
+    config = configs.get((transmission.authority, seller_country(document)))
+    if config is None or not config.enabled:
+        raise TemporaryFailure(
+            _("The channel %(code)s is not enabled for sellers in %(country)s.")
+            % {"code": transmission.authority, "country": seller_country(document)}
+        )
+    try:
+        channel = channels.get(transmission.authority)
+    except ChannelUnavailable as error:
+        raise TemporaryFailure(str(error)) from None
+    options = {
+        **config.settings,
+        "environment": transmission.environment,
+        "country": config.country,
+    }
+    if not channel.applies_to(document, options):
+        return Answer(Attempt.Result.NOT_REQUIRED)
+    credentials = Credentials(vault.provider_secret(config.credentials_purpose))
+    payload = channel.build(document, options)
+    return channel.send(document, payload, options, credentials)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -495,6 +510,138 @@ def resend(transmission: Transmission, *, actor) -> Transmission:
     from kyklos.einvoicing import tasks
 
     enqueue(tasks.send_documents, [row.invoice_id])
+    row.refresh_from_db()
+    return row
+
+
+#: A claim on a sent transmission held while staff cancel it (``claim`` is 32 characters).
+CANCEL_CLAIM = "cancel-"
+
+
+def cancel_transmission(transmission: Transmission, *, reason: str, actor) -> Transmission:
+    """Cancel at the national system a transmission made in error, as its API allows
+    (myDATA ``CancelInvoice``). Only a ``sent`` transmission on a channel with ``cancel``
+    is cancelled; KSeF has none (an invoice in KSeF is corrected by a correction). The
+    tax document stays issued: an issued document is corrected with a credit note.
+
+    The checks read only (a refusal writes nothing); the row is then claimed so no one else
+    cancels it meanwhile, the channel is called **outside any transaction** (call this
+    outside one), and the attempt is recorded with its raw exchange in one short
+    transaction: on success the transmission becomes ``cancelled``, keeps its MARK, gains
+    ``cancellation_mark`` in its identifiers, and an audit event keeps the reason; on a
+    refusal it stays ``sent`` and the system's answer is raised as a ValidationError."""
+    reason = (reason or "").strip()
+    row, channel, config = _cancellable(transmission, reason)
+    token = (CANCEL_CLAIM + uuid.uuid4().hex)[:32]
+    started = clock.now()
+    taken = Transmission.objects.filter(pk=row.pk, status=Status.SENT, claim=row.claim).update(
+        claim=token, claimed_at=started
+    )
+    if not taken:
+        raise ValidationError(_("This transmission changed meanwhile; look at it again."))
+    options = {**config.settings, "environment": row.environment, "country": config.country}
+    answer = _ask(
+        lambda: channel.cancel(
+            row.mark, options, Credentials(vault.provider_secret(config.credentials_purpose))
+        ),
+        row,
+        "cancelling",
+    )
+    return _record_cancel(row, token, started, answer, reason=reason, actor=actor)
+
+
+def _cancellable(transmission: Transmission, reason: str):
+    """(row, channel, configuration) of a transmission that may be cancelled, or a
+    ValidationError saying why not."""
+    if not reason:
+        raise ValidationError(_("Give the reason for cancelling the transmission."))
+    row = Transmission.objects.select_related("invoice").get(pk=transmission.pk)
+    if row.status != Status.SENT or not row.mark:
+        raise ValidationError(
+            _("Only reported transmissions are cancelled; this one is %(status)s.")
+            % {"status": row.get_status_display()}
+        )
+    try:
+        channel = channels.get(row.authority)
+    except ChannelUnavailable as error:
+        raise ValidationError(str(error)) from None
+    if not callable(getattr(channel, "cancel", None)):
+        raise ValidationError(
+            _(
+                "%(channel)s has no cancellation: correct %(number)s by issuing a credit "
+                "note (its correction)."
+            )
+            % {"channel": channel.label, "number": row.invoice.number}
+        )
+    if (
+        CANCEL_CLAIM in row.claim
+        and row.claimed_at
+        and row.claimed_at > clock.now() - timedelta(seconds=option("STALE_SECONDS"))
+    ):
+        raise ValidationError(_("Someone is cancelling this transmission already."))
+    country = seller_country(row.invoice)
+    config = ChannelConfig.objects.filter(channel=row.authority, country=country).first()
+    if config is None or config.environment != row.environment:
+        raise ValidationError(
+            _(
+                "%(channel)s is not configured for the %(environment)s environment of "
+                "sellers in %(country)s."
+            )
+            % {
+                "channel": channel.label,
+                "environment": row.get_environment_display(),
+                "country": country,
+            }
+        )
+    return row, channel, config
+
+
+def _record_cancel(row: Transmission, token: str, started, answer: Answer, *, reason, actor):
+    """Write the cancellation attempt and, when the system cancelled it, the new state and
+    the audit event; raise the system's answer when it did not."""
+    now = clock.now()
+    cancelled = answer.result in (Attempt.Result.SENT, Attempt.Result.DUPLICATE)
+    with transaction.atomic():
+        Attempt.objects.create(
+            transmission=row,
+            number=Attempt.objects.filter(transmission=row).count() + 1,
+            action=Attempt.Action.CANCEL,
+            sender=token,
+            started_at=started,
+            finished_at=now,
+            result=answer.result,
+            request=_cut(answer.request),
+            response=_cut(answer.response),
+            error=answer.error,
+            code=answer.code[:100],
+        )
+        held = Transmission.objects.filter(pk=row.pk, claim=token)
+        if not cancelled:
+            held.update(claim="")
+        else:
+            ids = {k: str(v) for k, v in answer.outcome.identifiers.items()}
+            identifiers = {**row.identifiers, **ids, "mark": row.mark}
+            held.update(status=Status.CANCELLED, identifiers=identifiers, claim="")
+            log_action(
+                row.invoice,
+                "einvoicing.transmission_cancelled",
+                actor=actor,
+                data={
+                    "channel": row.authority,
+                    "mark": row.mark,
+                    "cancellation_mark": identifiers.get("cancellation_mark", ""),
+                    "reason": reason[:500],
+                },
+            )
+    if not cancelled:
+        raise ValidationError(
+            _("%(channel)s did not cancel %(mark)s: %(answer)s")
+            % {
+                "channel": channels.label(row.authority),
+                "mark": row.mark,
+                "answer": f"{answer.error} ({answer.code})" if answer.code else answer.error,
+            }
+        )
     row.refresh_from_db()
     return row
 
