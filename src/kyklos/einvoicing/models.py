@@ -67,8 +67,8 @@ class Attempt(models.Model):
     it and the raw exchange."""
 
     class Action(models.TextChoices):
-        SEND = "send", _("Send")
-        CANCEL = "cancel", _("Cancel")
+        SEND = "send", _("Report")
+        CANCEL = "cancel", _("Cancellation")
 
     class Result(models.TextChoices):
         SENT = "sent", _("Accepted")

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='attempt',
             name='action',
-            field=models.CharField(choices=[('send', 'Send'), ('cancel', 'Cancel')], default='send', max_length=6, verbose_name='action'),
+            field=models.CharField(choices=[('send', 'Report'), ('cancel', 'Cancellation')], default='send', max_length=6, verbose_name='action'),
         ),
     ]
