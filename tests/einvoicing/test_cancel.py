@@ -71,7 +71,7 @@ def test_billing_cancels_a_receipt_sent_in_error_and_keeps_both_marks(greece, pa
     assert event.data["cancellation_mark"] == str(record.cancelled_by)
     assert Invoice.objects.get(pk=receipt.pk).status == receipt.status  # still issued
     shown = client.get(url).content.decode()
-    assert f"cancellation mark {record.cancelled_by}" in shown
+    assert f"is cancelled (cancellation mark {record.cancelled_by})" in shown
 
     with pytest.raises(ValidationError, match="Only reported transmissions"):
         services.cancel_transmission(sent, reason="again", actor="staff")

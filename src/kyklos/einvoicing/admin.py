@@ -189,9 +189,13 @@ class TransmissionAdmin(ReadOnlyAdmin):
             done = services.cancel_transmission(transmission, reason=reason, actor=request.user)
             messages.success(
                 request,
-                _("%(transmission)s: cancelled, cancellation mark %(mark)s.")
+                _(
+                    "%(number)s: its report to %(channel)s is cancelled (cancellation mark "
+                    "%(mark)s); the document stays issued."
+                )
                 % {
-                    "transmission": done,
+                    "number": done.invoice.number,
+                    "channel": channels.label(done.authority),
                     "mark": done.identifiers.get("cancellation_mark") or "—",
                 },
             )

@@ -419,19 +419,7 @@ def _record(transmission: Transmission, token: str, started, answer: Answer) -> 
             "error_code": answer.code[:100],
         }
     with transaction.atomic():
-        number = Attempt.objects.filter(transmission=transmission).count() + 1
-        Attempt.objects.create(
-            transmission=transmission,
-            number=number,
-            sender=token,
-            started_at=started,
-            finished_at=now,
-            result=answer.result,
-            request=_cut(answer.request),
-            response=_cut(answer.response),
-            error=answer.error,
-            code=answer.code[:100],
-        )
+        _write_attempt(transmission, token, started, now, answer)
         # Only the holder of the claim moves the row; a sender whose claim was taken over
         # (it was presumed dead) leaves the row to the one that took it.
         moved = Transmission.objects.filter(pk=transmission.pk, claim=token).update(**changes)
@@ -445,6 +433,26 @@ def _record(transmission: Transmission, token: str, started, answer: Answer) -> 
                 data={"channel": transmission.authority, "error": changes["error"][:500]},
             )
     return changes["status"] if moved else "superseded"
+
+
+def _write_attempt(
+    transmission: Transmission, token: str, started, now, answer: Answer, *, action=None
+) -> Attempt:
+    """The attempt's row, numbered after the transmission's earlier ones, with the raw
+    exchange (cut when huge)."""
+    return Attempt.objects.create(
+        transmission=transmission,
+        number=Attempt.objects.filter(transmission=transmission).count() + 1,
+        action=action or Attempt.Action.SEND,
+        sender=token,
+        started_at=started,
+        finished_at=now,
+        result=answer.result,
+        request=_cut(answer.request),
+        response=_cut(answer.response),
+        error=answer.error,
+        code=answer.code[:100],
+    )
 
 
 def _wake_corrections(original: Transmission, now) -> None:
@@ -602,19 +610,7 @@ def _record_cancel(row: Transmission, token: str, started, answer: Answer, *, re
     now = clock.now()
     cancelled = answer.result in (Attempt.Result.SENT, Attempt.Result.DUPLICATE)
     with transaction.atomic():
-        Attempt.objects.create(
-            transmission=row,
-            number=Attempt.objects.filter(transmission=row).count() + 1,
-            action=Attempt.Action.CANCEL,
-            sender=token,
-            started_at=started,
-            finished_at=now,
-            result=answer.result,
-            request=_cut(answer.request),
-            response=_cut(answer.response),
-            error=answer.error,
-            code=answer.code[:100],
-        )
+        _write_attempt(row, token, started, now, answer, action=Attempt.Action.CANCEL)
         held = Transmission.objects.filter(pk=row.pk, claim=token)
         if not cancelled:
             held.update(claim="")
