@@ -179,3 +179,15 @@ def test_the_system_is_asked_outside_any_transaction(config, issue):
     assert sent.status == Status.CANCELLED
     assert sent.identifiers["cancellation_mark"] == "9" + sent.mark
     assert CancellingFake.in_transaction == [False]
+
+
+def test_a_cancelled_mark_is_not_offered_for_correlation(greece, pay):
+    from kyklos.billing.selectors import transmission_identifiers
+
+    receipt = pay(person(language="en"))
+    sent = receipt.transmissions.get()
+    assert transmission_identifiers(receipt.pk, "mydata")["mark"] == sent.mark
+
+    services.cancel_transmission(sent, reason="Sent in error", actor="staff")
+
+    assert transmission_identifiers(receipt.pk, "mydata") is None

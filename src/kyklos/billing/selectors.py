@@ -52,13 +52,15 @@ def default_number_prefix(kind: str) -> str:
 
 def transmission_identifiers(invoice_id: int, authority: str) -> dict[str, str] | None:
     """What a tax authority assigned to a document — ``mark`` (the myDATA MARK or the KSeF
-    number), ``uid``, ``qr_url`` — or None while it has not accepted it (no MARK yet).
+    number), ``uid``, ``qr_url`` — or None while it has not accepted it (no MARK yet) or
+    after its transmission was cancelled as made in error.
     National e-invoicing reads it, e.g. to correlate a credit note with its invoice."""
     from kyklos.billing.models import Transmission
 
     row = (
         Transmission.objects.filter(invoice_id=invoice_id, authority=authority)
         .exclude(mark="")
+        .exclude(status=Transmission.Status.CANCELLED)
         .values("mark", "uid", "qr_url")
         .first()
     )
