@@ -495,6 +495,7 @@ class VariationAdmin(AddedThroughService):
 
 
 class TimeEntryForm(ServiceForm):
+    service_defaults = {"worked_on": _("Default: today")}
     rate = forms.DecimalField(
         label=_("Agreed rate per hour"),
         required=False,
@@ -513,11 +514,6 @@ class TimeEntryForm(ServiceForm):
             "description",
             "reference",
         ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["worked_on"].required = False
-        self.fields["worked_on"].help_text = _("Default: today")
 
     def run(self, data):
         return services.log_time(
@@ -717,6 +713,11 @@ class SlaVersionAdmin(AddedThroughService):
 
 
 class ThirdPartyCostForm(ServiceForm):
+    service_defaults = {
+        "incurred_on": _("Default: today"),
+        "currency": _("Default: the project's currency"),
+    }
+
     class Meta:
         model = ThirdPartyCost
         fields = [
@@ -728,13 +729,6 @@ class ThirdPartyCostForm(ServiceForm):
             "receipt_reference",
             "incurred_on",
         ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["incurred_on"].required = False
-        self.fields["incurred_on"].help_text = _("Default: today")
-        self.fields["currency"].required = False
-        self.fields["currency"].help_text = _("Default: the project's currency")
 
     def run(self, data):
         return services.record_third_party_cost(
