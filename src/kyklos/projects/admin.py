@@ -424,14 +424,11 @@ class ProjectAdmin(NoAdd, NoDelete, admin.ModelAdmin):
             _("Hours billed on %(n)d projects."),
         )
 
-    @admin.action(description=_("Invoice the third-party costs of delivered projects"))
-    def bill_costs(self, request, queryset):
-        apply_each(
-            request,
-            queryset,
-            lambda p: services.bill_third_party_costs(p, actor=request.user),
-            _("Costs billed on %(n)d projects."),
-        )
+    bill_costs = service_action(
+        _("Invoice the third-party costs of delivered projects"),
+        services.bill_third_party_costs,
+        _("Costs billed on %(n)d projects."),
+    )
 
     cancel = reason_action(
         _("Cancel"),
