@@ -140,6 +140,21 @@ class Input(Schema):
     model_config = ConfigDict(use_enum_values=True)
 
 
+def _id_of(link: str) -> staticmethod:
+    return staticmethod(lambda obj: getattr(obj, f"{link}_id"))
+
+
+class Output(Schema):
+    """A row shown with the rows it points to as their ids: its ``customer``, ``service``,
+    ``invoice``, ``parent`` or ``related`` field holds that row's id (no query)."""
+
+    resolve_customer = _id_of("customer")
+    resolve_service = _id_of("service")
+    resolve_invoice = _id_of("invoice")
+    resolve_parent = _id_of("parent")
+    resolve_related = _id_of("related")
+
+
 class Error(Schema):
     message: str
     field: str | None = Field(description="The input field at fault; null when none is.")
@@ -248,7 +263,7 @@ class OrderIn(Input):
     label: str = stored_in(Service, "label", "", description="Domain, host name or plan label.")
 
 
-class ServiceOut(Schema):
+class ServiceOut(Output):
     id: int
     customer: int
     product: str = Field(description="The product's code.")
@@ -264,16 +279,8 @@ class ServiceOut(Schema):
     cancel_effective_on: date | None
 
     @staticmethod
-    def resolve_customer(obj) -> int:
-        return obj.customer_id
-
-    @staticmethod
     def resolve_product(obj) -> str:
         return obj.product.code
-
-    @staticmethod
-    def resolve_parent(obj) -> int | None:
-        return obj.parent_id
 
 
 class CancelIn(Input):
@@ -284,7 +291,7 @@ class CancelIn(Input):
 # --- invoices and payments ---------------------------------------------------------------
 
 
-class InvoiceOut(Schema):
+class InvoiceOut(Output):
     id: int
     kind: DocumentKind
     number: str
@@ -303,16 +310,8 @@ class InvoiceOut(Schema):
     )
 
     @staticmethod
-    def resolve_customer(obj: Invoice) -> int:
-        return obj.customer_id
-
-    @staticmethod
     def resolve_total(obj: Invoice) -> str:
         return str(round_money(obj.total, obj.currency))
-
-    @staticmethod
-    def resolve_related(obj: Invoice) -> int | None:
-        return obj.related_id
 
     @staticmethod
     def resolve_service_ids(obj: Invoice) -> list[int]:
@@ -337,7 +336,7 @@ class PaymentIn(Input):
     )
 
 
-class PaymentOut(Schema):
+class PaymentOut(Output):
     id: int
     invoice: int
     amount: str
@@ -345,10 +344,6 @@ class PaymentOut(Schema):
     method: Method
     paid_on: date
     reference: str
-
-    @staticmethod
-    def resolve_invoice(obj) -> int:
-        return obj.invoice_id
 
     @staticmethod
     def resolve_amount(obj) -> str:
@@ -366,7 +361,7 @@ class PaymentResultOut(Schema):
 # --- notifications -----------------------------------------------------------------------
 
 
-class NotificationOut(Schema):
+class NotificationOut(Output):
     id: int
     event: str = Field(description="The notice event; apps register their own.")
     customer: int | None = Field(description="Null for notices to staff or non-customers.")
@@ -376,18 +371,6 @@ class NotificationOut(Schema):
     language: Language
     status: NotificationStatus
     sent_at: UtcDatetime | None
-
-    @staticmethod
-    def resolve_customer(obj) -> int | None:
-        return obj.customer_id
-
-    @staticmethod
-    def resolve_service(obj) -> int | None:
-        return obj.service_id
-
-    @staticmethod
-    def resolve_invoice(obj) -> int | None:
-        return obj.invoice_id
 
 
 #: Error responses every endpoint may give; 404 is added where an id is in the path.

@@ -67,6 +67,16 @@ class ServiceForm(forms.ModelForm):
     view's transaction keeps it all-or-nothing. ``actor`` is set by :func:`with_actor`."""
 
     actor = None
+    #: Fields that may stay empty because the service fills them in: name -> a help text
+    #: saying with what (empty: keep the model field's own help text).
+    service_defaults: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, help_text in self.service_defaults.items():
+            self.fields[name].required = False
+            if help_text:
+                self.fields[name].help_text = help_text
 
     def run(self, data):  # pragma: no cover - overridden
         raise NotImplementedError

@@ -15,48 +15,6 @@ from html.parser import HTMLParser
 
 import nh3
 
-ALLOWED_TAGS = {
-    "a",
-    "b",
-    "blockquote",
-    "br",
-    "code",
-    "div",
-    "em",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "i",
-    "li",
-    "ol",
-    "p",
-    "pre",
-    "span",
-    "strong",
-    "table",
-    "tbody",
-    "td",
-    "th",
-    "thead",
-    "tr",
-    "u",
-    "ul",
-}
-#: Removed with everything inside them.
-DROPPED_WITH_CONTENT = {"script", "style", "title", "head", "template", "noscript", "object"}
-ALLOWED_ATTRIBUTES = {
-    "a": {"href"},
-    "div": {"class", "id"},
-    "blockquote": {"class", "type"},
-    "span": {"class"},
-    "hr": {"id"},
-}
-URL_SCHEMES = {"http", "https", "mailto"}
-
 BLOCK_TAGS = {
     "blockquote",
     "div",
@@ -75,6 +33,32 @@ BLOCK_TAGS = {
     "tr",
     "ul",
 }
+ALLOWED_TAGS = BLOCK_TAGS | {
+    "a",
+    "b",
+    "br",
+    "code",
+    "em",
+    "i",
+    "span",
+    "strong",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "u",
+}
+#: Removed with everything inside them.
+DROPPED_WITH_CONTENT = {"script", "style", "title", "head", "template", "noscript", "object"}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href"},
+    "div": {"class", "id"},
+    "blockquote": {"class", "type"},
+    "span": {"class"},
+    "hr": {"id"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
 QUOTE_CLASSES = {"gmail_quote", "moz-cite-prefix", "yahoo_quoted", "AppleOriginalContents"}
 QUOTE_IDS = {"divRplyFwdMsg", "appendonsend", "stopSpelling"}
 

@@ -130,6 +130,19 @@ def receive(
 def _receive(raw: BinaryIO, mail: ParsedMail, *, source: str, department: str) -> Receipt:
     # The ledger row comes first: a second process with the same Message-ID waits on its
     # unique index until this transaction ends, then finds the message received.
+    entry, duplicate = _claim(mail, source)
+    if duplicate is not None:
+        return duplicate
+    refusal = _refusal(mail)
+    if refusal is not None:
+        reason, detail = refusal
+        return _quarantine(raw, mail, entry, department, reason, detail)
+    return _deliver(raw, mail, entry, department=department)
+
+
+def _claim(mail: ParsedMail, source: str) -> tuple[InboundMessage | None, Receipt | None]:
+    """The message's ledger row, written first (quarantined until delivered), or, when the
+    Message-ID was received already, the earlier receipt marked as a duplicate."""
     try:
         with transaction.atomic():
             entry = InboundMessage.objects.create(
@@ -142,18 +155,14 @@ def _receive(raw: BinaryIO, mail: ParsedMail, *, source: str, department: str) -
         earlier = InboundMessage.objects.select_related("ticket", "quarantine").get(
             message_id=mail.message_id
         )
-        return Receipt(
+        return None, Receipt(
             mail.message_id,
             earlier.outcome,
             ticket=earlier.ticket,
             quarantine=earlier.quarantine,
             duplicate=True,
         )
-    refusal = _refusal(mail)
-    if refusal is not None:
-        reason, detail = refusal
-        return _quarantine(raw, mail, entry, department, reason, detail)
-    return _deliver(raw, mail, entry, department=department)
+    return entry, None
 
 
 def _refusal(mail: ParsedMail) -> tuple[str, str] | None:
@@ -451,17 +460,9 @@ def _quarantine_after_error(
     try:
         with transaction.atomic():
             if mail is not None:
-                try:
-                    with transaction.atomic():
-                        entry = InboundMessage.objects.create(
-                            message_id=mail.message_id,
-                            received_at=clock.now(),
-                            source=source,
-                            outcome=Outcome.QUARANTINED,
-                        )
-                except IntegrityError:  # another process took this Message-ID meanwhile
-                    earlier = InboundMessage.objects.get(message_id=mail.message_id)
-                    return Receipt(mail.message_id, earlier.outcome, duplicate=True)
+                entry, duplicate = _claim(mail, source)  # another process may have it
+                if duplicate is not None:
+                    return duplicate
                 return _quarantine(raw, mail, entry, department, Reason.ERROR, detail)
             quarantine = _store(raw, None, source, department, Reason.ERROR, detail)
             return Receipt(quarantine.message_id, Outcome.QUARANTINED, quarantine=quarantine)

@@ -173,23 +173,16 @@ def record_payment(
                 }
             )
         amount, excess = owed, amount - owed
-    payment = Payment.objects.create(
-        invoice=invoice,
-        customer=invoice.customer,
+    payment = _write_payment(
+        invoice,
+        "payment.recorded",
+        {"invoice": invoice.number, "amount": str(amount), "method": method},
         amount=amount,
-        currency=invoice.currency,
         method=method,
         paid_on=paid_on,
         reference=reference,
-        provider_reference=provider_reference[:200],
-        created_at=clock.now(),
-        created_by=acting_user(actor),
-    )
-    log_action(
-        payment,
-        "payment.recorded",
+        provider_reference=provider_reference,
         actor=actor,
-        data={"invoice": invoice.number, "amount": str(amount), "method": method},
     )
     if excess:
         add_credit(
@@ -289,24 +282,19 @@ def add_credit(
     """Add (a positive ``amount``) to the customer's account credit."""
     if amount <= 0:
         raise ValidationError({"amount": _("The amount must be greater than zero.")})
-    entry = CreditEntry.objects.create(
-        customer=customer,
-        amount=round_money(amount, currency),
+    amount = round_money(amount, currency)
+    return _write_credit(
+        customer,
+        "credit.added",
+        {"amount": str(amount), "currency": currency, "kind": kind},
+        amount=amount,
         currency=currency,
         kind=kind,
         invoice=invoice,
         payment=payment,
-        note=note[:300],
-        created_at=clock.now(),
-        created_by=acting_user(actor),
-    )
-    log_action(
-        entry,
-        "credit.added",
+        note=note,
         actor=actor,
-        data={"amount": str(entry.amount), "currency": currency, "kind": kind},
     )
-    return entry
 
 
 @logged_refusal
@@ -324,18 +312,16 @@ def apply_credit(invoice: Invoice, *, actor=None) -> Payment:
         )
     owed = invoice.total - amount_paid(invoice)
     use = min(balance, owed)
-    entry = CreditEntry.objects.create(
-        customer=invoice.customer,
+    entry = _write_credit(
+        invoice.customer,
+        "credit.applied",
+        {"invoice": invoice.number, "amount": str(use)},
         amount=-use,
         currency=invoice.currency,
         kind=CreditEntry.Kind.APPLIED,
         invoice=invoice,
         note=invoice.number,
-        created_at=clock.now(),
-        created_by=acting_user(actor),
-    )
-    log_action(
-        entry, "credit.applied", actor=actor, data={"invoice": invoice.number, "amount": str(use)}
+        actor=actor,
     )
     payment = record_payment(
         invoice,
@@ -359,26 +345,50 @@ def record_refund_payment(
     actor=None,
 ) -> Payment:
     """The record of money paid back to the customer for ``credit_note`` (direction out)."""
-    payment = Payment.objects.create(
-        invoice=credit_note,
-        customer=credit_note.customer,
+    return _write_payment(
+        credit_note,
+        "payment.refunded",
+        {"credit_note": credit_note.number, "amount": str(amount), "method": method},
         direction=Direction.OUT,
         amount=amount,
-        currency=credit_note.currency,
         method=method,
         paid_on=clock.today(),
         reference=reference,
+        provider_reference=provider_reference,
+        actor=actor,
+    )
+
+
+def _write_payment(
+    invoice: Invoice, event: str, data: dict, *, provider_reference: str, actor, **fields
+) -> Payment:
+    """A payment row on ``invoice`` (its customer and currency), logged as ``event``."""
+    payment = Payment.objects.create(
+        invoice=invoice,
+        customer=invoice.customer,
+        currency=invoice.currency,
         provider_reference=provider_reference[:200],
         created_at=clock.now(),
         created_by=acting_user(actor),
+        **fields,
     )
-    log_action(
-        payment,
-        "payment.refunded",
-        actor=actor,
-        data={"credit_note": credit_note.number, "amount": str(amount), "method": method},
-    )
+    log_action(payment, event, actor=actor, data=data)
     return payment
+
+
+def _write_credit(
+    customer: Customer, event: str, data: dict, *, note: str, actor, **fields
+) -> CreditEntry:
+    """An account-credit entry of ``customer``, logged as ``event``."""
+    entry = CreditEntry.objects.create(
+        customer=customer,
+        note=note[:300],
+        created_at=clock.now(),
+        created_by=acting_user(actor),
+        **fields,
+    )
+    log_action(entry, event, actor=actor, data=data)
+    return entry
 
 
 # --- services billed on a document: lifecycle tells (it lives above this app) -------------

@@ -48,11 +48,12 @@ from kyklos.projects.models import (
 )
 
 
-class AddedThroughService:
-    """Rows written by a service from ``add_form`` (its ``add_fields``), read-only after."""
+class AddedThroughService(NoDelete, admin.ModelAdmin):
+    """Rows written by a service from ``add_form`` (its ``add_fields``, by default the form's
+    own fields), then only read: the service wrote the row and whatever hangs on it."""
 
     add_form: type[ServiceForm]
-    add_fields: list[str]
+    add_fields: list[str] | None = None
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -60,10 +61,15 @@ class AddedThroughService:
         return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
-        return self.add_fields if obj is None else self.readonly_fields
+        if obj is None:
+            return self.add_fields or self.add_form.Meta.fields
+        return self.readonly_fields
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
@@ -71,6 +77,31 @@ class AddedThroughService:
     def save_model(self, request, obj, form, change):
         if not change:
             adopt(obj, form.result)
+
+    def save_related(self, request, form, formsets, change):
+        pass  # the service wrote everything
+
+
+def email_consent_action(description, service, *, name, title, submit_label, intro=""):
+    """An admin action ``name`` recording the customer's written "yes" received by e-mail
+    (:class:`EmailAcceptanceForm`): ``service(obj, consent=…, actor=…)`` for each row."""
+
+    def action(modeladmin, request, queryset):
+        return form_action(
+            modeladmin,
+            request,
+            queryset,
+            form_class=EmailAcceptanceForm,
+            action=name,
+            title=title,
+            intro=intro,
+            submit_label=submit_label,
+            apply=lambda obj, data: service(
+                obj, consent=services.Consent(channel=Channel.EMAIL, **data), actor=request.user
+            ),
+        )
+
+    return admin.action(description=description)(action)
 
 
 # --- quotes ------------------------------------------------------------------------------
@@ -277,27 +308,14 @@ class QuoteAdmin(NoDelete, admin.ModelAdmin):
         _("Withdraw"), services.withdraw_quote, _("%(n)d quotes withdrawn."), reason="staff"
     )
 
-    @admin.action(description=_("Record an acceptance received by e-mail"))
-    def record_email_acceptance(self, request, queryset):
-        def apply(quote, data):
-            services.accept_quote(
-                quote,
-                version=quote.version,
-                consent=services.Consent(channel=Channel.EMAIL, **data),
-                actor=request.user,
-            )
-
-        return form_action(
-            self,
-            request,
-            queryset,
-            form_class=EmailAcceptanceForm,
-            action="record_email_acceptance",
-            title=_("Record an e-mail acceptance"),
-            intro=_("The customer replied in writing that they accept the current version."),
-            submit_label=_("Record the acceptance"),
-            apply=apply,
-        )
+    record_email_acceptance = email_consent_action(
+        _("Record an acceptance received by e-mail"),
+        lambda quote, **given: services.accept_quote(quote, version=quote.version, **given),
+        name="record_email_acceptance",
+        title=_("Record an e-mail acceptance"),
+        intro=_("The customer replied in writing that they accept the current version."),
+        submit_label=_("Record the acceptance"),
+    )
 
 
 # --- projects ----------------------------------------------------------------------------
@@ -406,14 +424,11 @@ class ProjectAdmin(NoAdd, NoDelete, admin.ModelAdmin):
             _("Hours billed on %(n)d projects."),
         )
 
-    @admin.action(description=_("Invoice the third-party costs of delivered projects"))
-    def bill_costs(self, request, queryset):
-        apply_each(
-            request,
-            queryset,
-            lambda p: services.bill_third_party_costs(p, actor=request.user),
-            _("Costs billed on %(n)d projects."),
-        )
+    bill_costs = service_action(
+        _("Invoice the third-party costs of delivered projects"),
+        services.bill_third_party_costs,
+        _("Costs billed on %(n)d projects."),
+    )
 
     cancel = reason_action(
         _("Cancel"),
@@ -439,12 +454,9 @@ class VariationForm(ServiceForm):
         )
 
 
-class EmailConfirmationForm(EmailAcceptanceForm):
-    pass
-
-
 @admin.register(Variation)
-class VariationAdmin(NoDelete, admin.ModelAdmin):
+class VariationAdmin(AddedThroughService):
+    add_form = VariationForm
     list_display = ["__str__", "kind", "description", "amount", "status", "proposed_at"]
     list_filter = ["status", "kind"]
     list_select_related = ["project"]
@@ -463,35 +475,13 @@ class VariationAdmin(NoDelete, admin.ModelAdmin):
         "decided_at",
     ]
 
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = with_actor(VariationForm, request)
-        return super().get_form(request, obj, **kwargs)
-
-    def get_fields(self, request, obj=None):
-        return VariationForm.Meta.fields if obj is None else self.readonly_fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            adopt(obj, form.result)
-
-    @admin.action(description=_("Record a confirmation received by e-mail"))
-    def record_email_confirmation(self, request, queryset):
-        return form_action(
-            self,
-            request,
-            queryset,
-            form_class=EmailConfirmationForm,
-            action="record_email_confirmation",
-            title=_("Record an e-mail confirmation"),
-            submit_label=_("Record the confirmation"),
-            apply=lambda v, d: services.confirm_variation(
-                v, consent=services.Consent(channel=Channel.EMAIL, **d), actor=request.user
-            ),
-        )
+    record_email_confirmation = email_consent_action(
+        _("Record a confirmation received by e-mail"),
+        services.confirm_variation,
+        name="record_email_confirmation",
+        title=_("Record an e-mail confirmation"),
+        submit_label=_("Record the confirmation"),
+    )
 
     withdraw = service_action(
         _("Withdraw"), services.withdraw_variation, _("%(n)d variations withdrawn.")
@@ -502,6 +492,7 @@ class VariationAdmin(NoDelete, admin.ModelAdmin):
 
 
 class TimeEntryForm(ServiceForm):
+    service_defaults = {"worked_on": _("Default: today")}
     rate = forms.DecimalField(
         label=_("Agreed rate per hour"),
         required=False,
@@ -521,11 +512,6 @@ class TimeEntryForm(ServiceForm):
             "reference",
         ]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["worked_on"].required = False
-        self.fields["worked_on"].help_text = _("Default: today")
-
     def run(self, data):
         return services.log_time(
             data["customer"],
@@ -542,7 +528,7 @@ class TimeEntryForm(ServiceForm):
 
 
 @admin.register(TimeEntry)
-class TimeEntryAdmin(AddedThroughService, NoDelete, admin.ModelAdmin):
+class TimeEntryAdmin(AddedThroughService):
     add_form = TimeEntryForm
     add_fields = [*TimeEntryForm.Meta.fields, "rate"]
     list_display = [
@@ -665,7 +651,7 @@ class HourlyRateInline(ReadOnlyInline):
 
 
 @admin.register(RateChange)
-class RateChangeAdmin(AddedThroughService, NoDelete, admin.ModelAdmin):
+class RateChangeAdmin(AddedThroughService):
     """New standard rates: a rise is announced ahead and comes once a year (R7.4)."""
 
     add_form = RateChangeForm
@@ -714,7 +700,7 @@ class SlaVersionForm(ServiceForm):
 
 
 @admin.register(SlaVersion)
-class SlaVersionAdmin(AddedThroughService, NoDelete, admin.ModelAdmin):
+class SlaVersionAdmin(AddedThroughService):
     """Publishing a changed SLA adds a version; quotes keep the one they were sent with."""
 
     add_form = SlaVersionForm
@@ -724,6 +710,11 @@ class SlaVersionAdmin(AddedThroughService, NoDelete, admin.ModelAdmin):
 
 
 class ThirdPartyCostForm(ServiceForm):
+    service_defaults = {
+        "incurred_on": _("Default: today"),
+        "currency": _("Default: the project's currency"),
+    }
+
     class Meta:
         model = ThirdPartyCost
         fields = [
@@ -735,13 +726,6 @@ class ThirdPartyCostForm(ServiceForm):
             "receipt_reference",
             "incurred_on",
         ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["incurred_on"].required = False
-        self.fields["incurred_on"].help_text = _("Default: today")
-        self.fields["currency"].required = False
-        self.fields["currency"].help_text = _("Default: the project's currency")
 
     def run(self, data):
         return services.record_third_party_cost(
@@ -757,7 +741,7 @@ class ThirdPartyCostForm(ServiceForm):
 
 
 @admin.register(ThirdPartyCost)
-class ThirdPartyCostAdmin(AddedThroughService, NoDelete, admin.ModelAdmin):
+class ThirdPartyCostAdmin(AddedThroughService):
     """Recharged at cost on the project's next invoice, once (R7.8)."""
 
     add_form = ThirdPartyCostForm

@@ -17,52 +17,19 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from kyklos.core.admin_tools import (
-    NoDelete,
     ReadOnlyAdmin,
     ReadOnlyInline,
     ServiceForm,
-    adopt,
-    form_action,
     service_action,
-    with_actor,
 )
 from kyklos.projects import selectors, services
-from kyklos.projects.admin import EmailAcceptanceForm
+from kyklos.projects.admin import AddedThroughService, email_consent_action
 from kyklos.projects.models import (
-    Channel,
     Deliverable,
     DeliverableIssue,
     PackageStatement,
     SupportPackage,
 )
-
-
-class CreateOnlyAdmin(NoDelete, admin.ModelAdmin):
-    """Rows are added through a service form and then only read."""
-
-    add_form = None
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = with_actor(self.add_form, request)
-        return super().get_form(request, obj, **kwargs)
-
-    def get_fields(self, request, obj=None):
-        return self.add_form.Meta.fields if obj is None else self.readonly_fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
-    def get_inlines(self, request, obj):
-        return self.inlines if obj else []
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            adopt(obj, form.result)
-
-    def save_related(self, request, form, formsets, change):
-        pass  # the service wrote everything
-
 
 # --- proofs ------------------------------------------------------------------------------
 
@@ -94,7 +61,7 @@ class IssueInline(ReadOnlyInline):
 
 
 @admin.register(Deliverable)
-class DeliverableAdmin(CreateOnlyAdmin):
+class DeliverableAdmin(AddedThroughService):
     add_form = DeliverableForm
     list_display = ["__str__", "status", "sent_at", "channel", "answered_at"]
     list_filter = ["status", "channel"]
@@ -127,20 +94,13 @@ class DeliverableAdmin(CreateOnlyAdmin):
         "digest",
     ]
 
-    @admin.action(description=_("Record an approval received by e-mail"))
-    def record_email_approval(self, request, queryset):
-        return form_action(
-            self,
-            request,
-            queryset,
-            form_class=EmailAcceptanceForm,
-            action="record_email_approval",
-            title=_("Record an e-mail approval"),
-            submit_label=_("Record the approval"),
-            apply=lambda d, data: services.approve_deliverable(
-                d, consent=services.Consent(channel=Channel.EMAIL, **data), actor=request.user
-            ),
-        )
+    record_email_approval = email_consent_action(
+        _("Record an approval received by e-mail"),
+        services.approve_deliverable,
+        name="record_email_approval",
+        title=_("Record an e-mail approval"),
+        submit_label=_("Record the approval"),
+    )
 
     withdraw = service_action(
         _("Withdraw"), services.withdraw_deliverable, _("%(n)d proofs withdrawn.")
@@ -172,7 +132,7 @@ class IssueForm(ServiceForm):
 
 
 @admin.register(DeliverableIssue)
-class DeliverableIssueAdmin(CreateOnlyAdmin):
+class DeliverableIssueAdmin(AddedThroughService):
     add_form = IssueForm
     list_display = ["__str__", "description", "status", "variation", "logged_at"]
     list_filter = ["kind", "status"]
@@ -189,9 +149,6 @@ class DeliverableIssueAdmin(CreateOnlyAdmin):
         "logged_by",
         "fixed_at",
     ]
-
-    def get_fields(self, request, obj=None):
-        return [*IssueForm.Meta.fields] if obj is None else self.readonly_fields
 
     fix = service_action(_("Mark fixed"), services.fix_defect, _("%(n)d defects fixed."))
 
@@ -260,7 +217,7 @@ class StatementInline(ReadOnlyInline):
 
 
 @admin.register(SupportPackage)
-class SupportPackageAdmin(CreateOnlyAdmin):
+class SupportPackageAdmin(AddedThroughService):
     add_form = PackageForm
     list_display = ["title", "customer", "kind", "starts_on", "ends_on", "balance"]
     list_filter = ["kind"]
@@ -288,9 +245,6 @@ class SupportPackageAdmin(CreateOnlyAdmin):
     def balance(self, obj):
         row = selectors.package_balance(obj)
         return f"{row.used_hm} / {row.allowance_hm}, {row.beyond_hm}"
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
 
 
 @admin.register(PackageStatement)

@@ -18,7 +18,7 @@ from pydantic import AfterValidator
 from kyklos.api.auth import needs
 from kyklos.api.errors import get_or_404
 from kyklos.api.pagination import Page
-from kyklos.api.schemas import ERRORS, ERRORS_WITH_404, Input, UtcDatetime
+from kyklos.api.schemas import ERRORS, ERRORS_WITH_404, Input, Output, UtcDatetime
 from kyklos.customers.models import Customer
 from kyklos.lifecycle.models import Service
 from kyklos.support import selectors, services
@@ -127,7 +127,7 @@ class MessageOut(Schema):
         return list(obj.attachments.all())
 
 
-class TicketOut(Schema):
+class TicketOut(Output):
     id: int
     number: str
     subject: str
@@ -145,14 +145,6 @@ class TicketOut(Schema):
     first_response_due: UtcDatetime
     resolution_due: UtcDatetime
     paused: bool = Field(description="The SLA clock stands still (waiting on the customer).")
-
-    @staticmethod
-    def resolve_customer(obj) -> int | None:
-        return obj.customer_id
-
-    @staticmethod
-    def resolve_service(obj) -> int | None:
-        return obj.service_id
 
     @staticmethod
     def resolve_department(obj) -> str:

@@ -71,11 +71,18 @@ def issue_project_document(
         project=project, kind=kind, invoice=invoice, amount=amount, created_at=clock.now()
     )
     mark_billed(costs, invoice)
+    announce_proforma(invoice, day=day, label=project.title)
+    return invoice
+
+
+def announce_proforma(invoice: Invoice, *, day: date, label: str) -> None:
+    """Tell the customer of a proforma issued for ``label`` (a project, a package); billing
+    announces tax documents itself, with their PDF."""
     if invoice.kind != DocumentKind.PROFORMA:
-        return invoice  # billing announces tax documents itself, with their PDF
+        return
     notices.queue_notice(
         event=Event.INVOICE_ISSUED,
-        customer=customer,
+        customer=invoice.customer,
         invoice_id=invoice.pk,
         for_date=day,
         context={
@@ -83,10 +90,9 @@ def issue_project_document(
             "total": str(invoice.total),
             "currency": invoice.currency,
             "due_on": invoice.due_on.isoformat(),
-            "service_label": project.title,
+            "service_label": label,
         },
     )
-    return invoice
 
 
 def locked_project(project: Project) -> Project:

@@ -34,8 +34,6 @@ from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action
 from kyklos.core.money import round_money
 from kyklos.customers.models import Customer
-from kyklos.notifications import services as notices
-from kyklos.notifications.models import Event
 from kyklos.projects import rates
 from kyklos.projects.models import (
     PackageStatement,
@@ -45,6 +43,7 @@ from kyklos.projects.models import (
     TimeEntry,
 )
 from kyklos.projects.services.inputs import checked_amount, checked_text, ensure_active
+from kyklos.projects.services.invoices import announce_proforma
 
 #: R7.6: a training includes this much phone or e-mail support after it ends.
 TRAINING_SUPPORT_MINUTES = 3 * 60
@@ -305,19 +304,7 @@ def _bill_package(package_id: int, billed_month: date, today: date):
             "invoice": invoice.number,
         },
     )
-    notices.queue_notice(
-        event=Event.INVOICE_ISSUED,
-        customer=customer,
-        invoice_id=invoice.pk,
-        for_date=today,
-        context={
-            "invoice_number": invoice.number,
-            "total": str(invoice.total),
-            "currency": invoice.currency,
-            "due_on": invoice.due_on.isoformat(),
-            "service_label": package.title,
-        },
-    )
+    announce_proforma(invoice, day=today, label=package.title)
     return statement
 
 
