@@ -49,3 +49,7 @@ urlpatterns = [
     path("privacy/", include("kyklos.privacy.urls")),
     path("vault/", include("kyklos.vault.urls")),
 ]
+
+# Error pages in the portal's look (kyklos/portal/templates/40x.html, 500.html); the 500 page
+# names the request's reference from the log.
+handler500 = "kyklos.core.request_log.server_error"

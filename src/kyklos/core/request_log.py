@@ -70,3 +70,20 @@ def _on_exception(sender, request=None, **kwargs) -> None:
 
 
 got_request_exception.connect(_on_exception, dispatch_uid="kyklos.error_hook")
+
+
+def server_error(request, *args, **kwargs):
+    """``handler500``: the 500 page in the site's look with the request's reference, so a
+    customer's report can be found in the log. Renders without the request's context
+    processors (they may be what failed); falls back to one plain line if even that fails."""
+    from django.http import HttpResponseServerError
+    from django.template import loader
+
+    reference = getattr(request, "id", None) or current_request_id()
+    try:
+        body = loader.get_template("500.html").render({"request_id": reference})
+    except Exception:
+        logger.exception("The 500 page could not be rendered")
+        body = f"Server error. Reference: {reference}"
+        return HttpResponseServerError(body, content_type="text/plain; charset=utf-8")
+    return HttpResponseServerError(body)
