@@ -99,6 +99,13 @@ def test_an_empty_reason_is_refused_and_nothing_is_written(greece, pay):
     assert [path for path, _user, _body in greece.state.requests] == ["/SendInvoices"]
 
 
+def test_an_over_long_reason_is_refused_not_cut(greece, pay):
+    sent = pay(person()).transmissions.get()
+    with pytest.raises(ValidationError, match="at most 500 characters"):
+        services.cancel_transmission(sent, reason="x" * 501, actor="staff")
+    nothing_written(sent, attempts=1)
+
+
 def test_a_transmission_not_yet_reported_is_refused(greece, pay):
     greece.fail_next(503)
     waiting = pay(person()).transmissions.get()

@@ -212,6 +212,14 @@ def test_a_cut_needs_no_notice_and_is_not_announced(billed_customers):
     assert not Outbox.objects.filter(event="rate_rise_announced").exists()
 
 
+def test_an_over_long_note_is_refused_not_cut(rates, today):
+    with pytest.raises(ValidationError, match="at most 200 characters"):
+        services.change_rates(
+            effective_on=date(2027, 6, 1), rates=[{"amount": "40"}], note="n" * 201, actor="x"
+        )
+    assert RateChange.objects.count() == 0 and HourlyRate.objects.count() == 3
+
+
 @pytest.mark.parametrize(
     ("effective_on", "new_rates", "message"),
     [

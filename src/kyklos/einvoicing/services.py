@@ -526,6 +526,10 @@ def resend(transmission: Transmission, *, actor) -> Transmission:
 CANCEL_CLAIM = "cancel-"
 
 
+#: The longest cancellation reason kept (refused beyond, never cut short).
+REASON_LENGTH = 500
+
+
 def cancel_transmission(transmission: Transmission, *, reason: str, actor) -> Transmission:
     """Cancel at the national system a transmission made in error, as its API allows
     (myDATA ``CancelInvoice``). Only a ``sent`` transmission on a channel with ``cancel``
@@ -563,6 +567,8 @@ def _cancellable(transmission: Transmission, reason: str):
     ValidationError saying why not."""
     if not reason:
         raise ValidationError(_("Give the reason for cancelling the transmission."))
+    if len(reason) > REASON_LENGTH:
+        raise ValidationError(_("A reason has at most %(n)d characters.") % {"n": REASON_LENGTH})
     row = Transmission.objects.select_related("invoice").get(pk=transmission.pk)
     if row.status != Status.SENT or not row.mark:
         raise ValidationError(
@@ -626,7 +632,7 @@ def _record_cancel(row: Transmission, token: str, started, answer: Answer, *, re
                     "channel": row.authority,
                     "mark": row.mark,
                     "cancellation_mark": identifiers.get("cancellation_mark", ""),
-                    "reason": reason[:500],
+                    "reason": reason,
                 },
             )
     if not cancelled:

@@ -127,6 +127,10 @@ def _check_rise(effective_on: date, today: date) -> None:
         )
 
 
+#: The longest note a rate change keeps (refused beyond, never cut short).
+NOTE_LENGTH = 200
+
+
 @transaction.atomic
 def change_rates(*, effective_on: date, rates: Iterable, note: str = "", actor) -> RateChange:
     """Set new standard rates (``rates``: :class:`NewRate` or mappings with ``amount``,
@@ -139,6 +143,11 @@ def change_rates(*, effective_on: date, rates: Iterable, note: str = "", actor) 
         raise ValidationError({"effective_on": _("Give the day the rates come into force.")})
     if effective_on < today:
         raise ValidationError({"effective_on": _("New rates cannot start in the past.")})
+    note = str(note or "")
+    if len(note) > NOTE_LENGTH:
+        raise ValidationError(
+            {"note": _("A note has at most %(n)d characters.") % {"n": NOTE_LENGTH}}
+        )
     planned = _planned(rates, effective_on)
     is_rise = any(p.rises for p in planned)
     if is_rise:
@@ -147,7 +156,7 @@ def change_rates(*, effective_on: date, rates: Iterable, note: str = "", actor) 
         announced_on=today,
         effective_on=effective_on,
         is_rise=is_rise,
-        note=str(note or "")[:200],
+        note=note,
         created_at=clock.now(),
         created_by=acting_user(actor),
     )
