@@ -88,10 +88,16 @@ INSTALLED_APPS = [
     "kyklos.vault",
     "kyklos.devices",
     "kyklos.support",
+    "kyklos.dns",  # DNS hosting on PowerDNS
+    "kyklos.domains",  # registrations at the registries (EPP), per-TLD rules
+    "kyklos.certificates",  # certificates by ACME
+    "kyklos.provisioning",  # accounts on the provider's servers
     "kyklos.einvoicing",  # national e-invoicing: myDATA, KSeF
     "kyklos.intake",
     "kyklos.automation",
     "kyklos.portal",
+    "kyklos.storefront",  # the public shop, sign-up and checkout
+    "kyklos.console",  # the staff console
     "kyklos.api",
     "kyklos.seed",  # demo and benchmark data
     "kyklos.privacy",  # imports only kyklos.core

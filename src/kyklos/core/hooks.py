@@ -65,3 +65,18 @@ class SourceMessage:
 #: Receivers run inside the issuing transaction; work that talks to another system is
 #: enqueued after the commit (``kyklos.core.tasks.enqueue``), never done here.
 documents_issued = Signal()
+
+
+#: Services changed state (R3.1): sent by ``lifecycle.transitions.transition_many`` once
+#: per call, after the rows and their audit events are written, inside the same
+#: transaction. Apps that act on the world (provisioning, domains, DNS) receive it and
+#: enqueue their jobs with ``kyklos.core.tasks.enqueue`` — after the commit, never inside
+#: the daily run's transaction — keyed so that a repeated run never doubles them.
+#: kwargs: ``ids`` (list of lifecycle.Service pks that moved), ``to`` (the new state),
+#: ``previous`` (dict pk → old state), ``day`` (date), ``reason`` (str), ``actor``.
+services_changed = Signal()
+
+#: A service moved to another plan of its product type (upgrade or downgrade).
+#: kwargs: ``service`` (lifecycle.Service, already on the new product), ``previous_product_id``,
+#: ``actor``. Provisioning receives it to change the plan on the server.
+service_plan_changed = Signal()

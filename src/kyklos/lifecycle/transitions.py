@@ -11,6 +11,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from kyklos.core import hooks
 from kyklos.core.audit import log_action_rows
 from kyklos.lifecycle.models import Service, State
 
@@ -37,7 +38,8 @@ def transition_many(
 ) -> list[int]:
     """Move those of ``service_ids`` that may reach ``to``; returns the ids moved.
 
-    Three statements whatever the number of services: select, update, audit insert.
+    Three statements whatever the number of services: select, update, audit insert; then
+    :data:`kyklos.core.hooks.services_changed` for the apps that act on the servers.
     """
     rows = list(
         Service.objects.filter(pk__in=service_ids, state__in=ALLOWED[to]).values_list(
@@ -59,6 +61,15 @@ def transition_many(
             for pk, customer_id, old in rows
         ),
         f"service.{to}",
+        actor=actor,
+    )
+    hooks.services_changed.send(
+        sender=Service,
+        ids=ids,
+        to=to,
+        previous={pk: old for pk, _, old in rows},
+        day=day,
+        reason=reason,
         actor=actor,
     )
     return ids
