@@ -29,7 +29,7 @@ ROLE_LOGINS = [
 ]
 #: Staff log in with a second factor (TOTP), also in the demo. Every demo staff login
 #: shares this published secret: add it to an authenticator app, or print the current
-#: code with ``oathtool --totp -b SECRET``.
+#: code with ``kyklos demo --code``.
 STAFF_TOTP_SECRET = "KYKLOSDEMOTOTPSECRETFORSTAFF2345"
 
 # --- the calendar --------------------------------------------------------------------------
