@@ -60,6 +60,7 @@ def test_demo_loads_customers_products_and_services_of_every_kind_once(
     assert set(Service.objects.values_list("state", flat=True)) == set(State.values)
     assert Payment.objects.exists()
     assert_demo_customer_has_an_expiring_service_an_add_on_and_unpaid_proformas()
+    assert_the_desk_and_the_agency_have_work()
 
     assert "admin / kyklos-admin" in output and "http://127.0.0.1:8000/admin/" in output
     assert "demo / kyklos-demo" in output and "http://127.0.0.1:8000/portal/" in output
@@ -72,6 +73,53 @@ def test_demo_loads_customers_products_and_services_of_every_kind_once(
         again = run()
     assert "already loaded; nothing was added" in again
     assert row_counts() == before
+
+
+def assert_the_desk_and_the_agency_have_work():
+    """Support staff find open and answered tickets; there are quotes, one accepted into a
+    project that asks for its deposit."""
+    Ticket = apps.get_model("support", "Ticket")
+    Quote = apps.get_model("projects", "Quote")
+    Project = apps.get_model("projects", "Project")
+    tickets = Ticket.objects.all()
+    assert tickets.count() >= 4
+    assert tickets.filter(customer__user__username="demo").count() >= 2
+    assert {t.status for t in tickets} >= {"new", "resolved"}
+    assert tickets.filter(messages__from_staff=True).exists()
+    assert Quote.objects.filter(status="sent").exists()
+    project = Project.objects.get()
+    assert Invoice.objects.filter(customer=project.customer, kind=DocumentKind.PROFORMA).exists()
+
+
+def test_the_demo_prints_its_logins_last_and_without_log_chatter(debug, capsys):
+    output = run()
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert lines[-1].startswith("Customer: demo / kyklos-demo")
+    assert "sealed" not in output + capsys.readouterr().err
+    assert "kyklos demo --code" in output
+
+    assert run("--no-logins").strip() == "The demo data is already loaded; nothing was added."
+    assert run("--logins").splitlines()[-1].startswith("Customer: demo / kyklos-demo")
+
+
+def test_the_demo_code_is_the_staff_second_factor(debug):
+    """`kyklos demo --code` prints the code the demo staff's TOTP device accepts, so trying
+    the demo needs nothing else installed."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    demo.load()
+    code, seconds = run("--code").split()[0], demo.staff_code()[1]
+    assert re.fullmatch(r"\d{6}", code) and 1 <= seconds <= 30
+    device = TOTPDevice.objects.get(user__username="billing")
+    assert device.verify_token(code)
+    assert demo.staff_code(at=59)[0] == demo.staff_code(at=30)[0]  # one 30-second step
+    assert demo.staff_code(at=59)[0] != demo.staff_code(at=60)[0]
+
+
+def test_the_demo_code_is_refused_outside_development(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="KYKLOS_DEBUG=1"):
+        run("--code")
 
 
 def assert_demo_customer_has_an_expiring_service_an_add_on_and_unpaid_proformas():

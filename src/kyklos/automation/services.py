@@ -13,6 +13,7 @@ that are rolled back. What a real run may be asked to do is decided before, by
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -231,14 +232,24 @@ def record_future_override(window: RunWindow, *, actor=SYSTEM) -> None:
 
 
 def run_range(
-    first: date, last: date, *, batch_size: int = 0, in_process: bool = False
+    first: date,
+    last: date,
+    *,
+    batch_size: int = 0,
+    in_process: bool = False,
+    on_day: Callable[[DayResult], None] | None = None,
 ) -> list[DayResult]:
+    """The daily runs of ``first`` … ``last`` in order; ``on_day`` is told of each (the
+    commands draw their progress line with it)."""
     if last < first:
         raise ValueError("the range ends before it starts")
-    return [
-        run_day(first + timedelta(days=i), batch_size=batch_size, in_process=in_process)
-        for i in range((last - first).days + 1)
-    ]
+    results = []
+    for i in range((last - first).days + 1):
+        result = run_day(first + timedelta(days=i), batch_size=batch_size, in_process=in_process)
+        results.append(result)
+        if on_day is not None:
+            on_day(result)
+    return results
 
 
 class _Rollback(Exception):
@@ -271,7 +282,13 @@ def _without_jit():
                 pass
 
 
-def simulate(start: date, days: int, *, batch_size: int = 0) -> list[DayResult]:
+def simulate(
+    start: date,
+    days: int,
+    *,
+    batch_size: int = 0,
+    on_day: Callable[[DayResult], None] | None = None,
+) -> list[DayResult]:
     """What the daily runs from ``start`` for ``days`` days would do if nobody paid.
 
     Runs the real steps inside a transaction that is always rolled back.
@@ -282,7 +299,11 @@ def simulate(start: date, days: int, *, batch_size: int = 0) -> list[DayResult]:
     try:
         with transaction.atomic(), _without_jit():
             results = run_range(
-                start, start + timedelta(days=days - 1), batch_size=batch_size, in_process=True
+                start,
+                start + timedelta(days=days - 1),
+                batch_size=batch_size,
+                in_process=True,
+                on_day=on_day,
             )
             raise _Rollback
     except _Rollback:

@@ -70,6 +70,16 @@ class KyklosCommand(BaseCommand):
         _one_line(parser, self.usage_status)
         return parser
 
+    def progress(self, label: str, total: int | None = None, *, opts: dict | None = None):
+        """A progress line on standard error for long work (:mod:`kyklos.core.progress`):
+        only on a terminal, never with ``--json`` or ``--verbosity 0``."""
+        from kyklos.core.progress import Progress, wanted
+
+        opts = opts or {}
+        stream = getattr(self.stderr, "_out", self.stderr)
+        quiet = bool(opts.get("json")) or opts.get("verbosity", 1) == 0
+        return Progress(label, total, stream=stream, enabled=wanted(stream, quiet=quiet))
+
 
 def parse_date(value: str | None, option: str) -> date | None:
     if value is None:

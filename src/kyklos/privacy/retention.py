@@ -11,6 +11,7 @@ what a run would do without writing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -142,14 +143,23 @@ def missing_rules() -> list[str]:
     return sorted({t.category for t in personal_data.retention_targets()} - set(rules))
 
 
-def run(day: date | None = None, *, batch_size: int | None = None) -> RetentionRun:
-    """Delete or anonymise everything expired on ``day`` and write the report."""
+def run(
+    day: date | None = None,
+    *,
+    batch_size: int | None = None,
+    on_target: Callable[[str, int], None] | None = None,
+) -> RetentionRun:
+    """Delete or anonymise everything expired on ``day`` and write the report.
+    ``on_target(label, total)`` is told before each target (the command's progress line)."""
     day = day or clock.today()
     size = batch_size or settings.KYKLOS_BATCH_SIZE
     rules = _rules()
     report = RetentionRun.objects.create(day=day, started_at=clock.now())
     lines = []
-    for target in personal_data.retention_targets():
+    targets = list(personal_data.retention_targets())
+    for target in targets:
+        if on_target is not None:
+            on_target(target.label, len(targets))
         rule = rules.get(target.category)
         if rule is None or rule.months is None:
             continue

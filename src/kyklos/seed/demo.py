@@ -44,6 +44,7 @@ from kyklos.payments.defaults import seed_fees
 from kyklos.payments.models import MethodFee, Payment
 from kyklos.payments.services import record_payment
 from kyklos.projects import defaults as projects_defaults
+from kyklos.projects import services as projects
 from kyklos.seed.demo_data import (
     ADMIN,
     BILLING,
@@ -56,14 +57,19 @@ from kyklos.seed.demo_data import (
     PAY_AFTER,
     PAYMENT_METHODS,
     PLANS,
+    QUOTES,
     ROLE_LOGINS,
     RUN_DAYS,
     STAFF_TOTP_SECRET,
     TERMS_VERSION,
+    TICKETS,
+    DemoQuote,
+    DemoTicket,
     Plan,
 )
 from kyklos.seed.products import PRICE_CHANGES, PRODUCTS
 from kyklos.support import defaults as support_defaults
+from kyklos.support import services as support
 
 
 class DemoRefused(Exception):
@@ -116,6 +122,9 @@ class Summary:
     documents: int
     payments: int
     notices: int
+    tickets: int
+    quotes: int
+    projects: int
     seconds: float
 
     def lines(self) -> list[str]:
@@ -124,6 +133,7 @@ class Summary:
             f"Demo data loaded in {self.seconds:.1f} s: {self.customers} customers, "
             f"{self.products} products, {sum(self.services.values())} services ({states}),",
             f"{self.documents} invoices and receipts, {self.payments} payments, "
+            f"{self.tickets} tickets, {self.quotes} quotes, {self.projects} projects, "
             f"{self.notices} notices in the outbox.",
         ]
 
@@ -147,6 +157,9 @@ def _summary(seconds: float) -> Summary:
         documents=Invoice.objects.count(),
         payments=Payment.objects.count(),
         notices=Outbox.objects.count(),
+        tickets=django_apps.get_model("support", "Ticket").objects.count(),
+        quotes=django_apps.get_model("projects", "Quote").objects.count(),
+        projects=django_apps.get_model("projects", "Project").objects.count(),
         seconds=seconds,
     )
 
@@ -159,10 +172,21 @@ def login_lines() -> list[str]:
         "          also "
         + ", ".join(f"{u} / {p}" for u, p, _r in ROLE_LOGINS)
         + "  (support, technical, DPO)",
-        f"Staff second factor: TOTP secret {STAFF_TOTP_SECRET} (add it to an authenticator "
-        f"app, or: oathtool --totp -b {STAFF_TOTP_SECRET})",
+        f"Staff second factor: the code printed by `.venv/bin/kyklos demo --code`, or add the "
+        f"TOTP secret {STAFF_TOTP_SECRET} to an authenticator app",
         f"Customer: {CUSTOMER[0]} / {CUSTOMER[1]}   {base}/portal/",
     ]
+
+
+def staff_code(at: float | None = None) -> tuple[str, int]:
+    """The demo staff's current second-factor code and the seconds it stays valid (RFC 6238:
+    30-second steps, six digits), so trying the demo needs no authenticator app."""
+    from django_otp.oath import TOTP
+
+    now = time.time() if at is None else at
+    generator = TOTP(base64.b32decode(STAFF_TOTP_SECRET), step=30, t0=0, digits=6)
+    generator.time = now
+    return f"{generator.token():06d}", 30 - int(now) % 30
 
 
 @dataclass
@@ -176,6 +200,8 @@ class _Story:
     services: dict[tuple[str, str], Service] = field(default_factory=dict)
     plans_by_service: dict[int, Plan] = field(default_factory=dict)
     paid: Counter = field(default_factory=Counter)
+    tickets: dict = field(default_factory=dict)
+    quotes: dict = field(default_factory=dict)
 
     def ago(self, days: int) -> date:
         return self.today - timedelta(days=days)
@@ -215,6 +241,14 @@ class _Story:
                 agenda[self.ago(plan.cancel[0])].append(lambda p=plan: self.cancel(p))
             if plan.fraud is not None:
                 agenda[self.ago(plan.fraud)].append(lambda p=plan: self.mark_fraud(p))
+        for ticket in TICKETS:
+            agenda[self.ago(ticket.opened)].append(lambda t=ticket: self.open_ticket(t))
+            if ticket.reply:
+                agenda[self.ago(ticket.opened - 1)].append(lambda t=ticket: self.answer(t))
+        for quote in QUOTES:
+            agenda[self.ago(quote.sent)].append(lambda q=quote: self.send_quote(q))
+            if quote.accepted is not None:
+                agenda[self.ago(quote.accepted)].append(lambda q=quote: self.accept(q))
         return agenda
 
     # staff and catalog
@@ -245,6 +279,7 @@ class _Story:
                 username, f"{username}@kyklos.localhost", password, date_joined=joined
             )
             roles.assign(user, role)
+            self.users[username] = user
         key = base64.b32decode(STAFF_TOTP_SECRET).hex()
         TOTPDevice.objects.bulk_create(
             TOTPDevice(user=user, name="Demo authenticator", key=key, confirmed=True)
@@ -315,6 +350,51 @@ class _Story:
         )
         self.services[plan.key] = service
         self.plans_by_service[service.pk] = plan
+
+    # the desk and the agency work
+
+    def open_ticket(self, spec: DemoTicket) -> None:
+        customer = self.customers[spec.customer]
+        self.tickets[spec] = support.open_ticket(
+            support.NewTicket(
+                subject=spec.subject,
+                body=spec.body,
+                department=spec.department,
+                customer=customer,
+                language=customer.language,
+            ),
+            actor=customer.user,
+        )
+
+    def answer(self, spec: DemoTicket) -> None:
+        ticket = self.tickets[spec]
+        support.add_message(ticket, body=spec.reply, from_staff=True, actor=self.users["support"])
+        if spec.resolved:
+            support.resolve(ticket, actor=self.users["support"])
+
+    def send_quote(self, spec: DemoQuote) -> None:
+        lines = [{"description": d, "unit_price": p, "quantity": q} for d, p, q in spec.lines]
+        quote = projects.draft_quote(
+            self.customers[spec.customer],
+            title=spec.title,
+            lines=lines,
+            actor=self.users["admin"],
+        )
+        self.quotes[spec] = projects.send_quote(quote, actor=self.users["admin"])
+
+    def accept(self, spec: DemoQuote) -> None:
+        quote = self.quotes[spec]
+        customer = self.customers[spec.customer]
+        consent = projects.Consent(
+            channel="email",
+            signer_name=customer.name,
+            signer_email=customer.email,
+            source="<demo-acceptance@kyklos.localhost>",
+            signed_at=clock.now(),
+        )
+        projects.accept_quote(
+            quote, version=quote.version, consent=consent, actor=self.users["admin"]
+        )
 
     def cancel(self, plan: Plan) -> None:
         _days, when = plan.cancel

@@ -29,7 +29,7 @@ ROLE_LOGINS = [
 ]
 #: Staff log in with a second factor (TOTP), also in the demo. Every demo staff login
 #: shares this published secret: add it to an authenticator app, or print the current
-#: code with ``oathtool --totp -b SECRET``.
+#: code with ``kyklos demo --code``.
 STAFF_TOTP_SECRET = "KYKLOSDEMOTOTPSECRETFORSTAFF2345"
 
 # --- the calendar --------------------------------------------------------------------------
@@ -271,3 +271,86 @@ PLANS: list[Plan] = [
 CANCEL_REASONS = {"immediate": "No longer needed", "end_of_period": "Moving to an in-house team"}
 FRAUD_REASON = "Stolen card: the issuer reported the order as fraudulent"
 PAYMENT_METHODS = (Method.BANK_TRANSFER, Method.CARD, Method.PAYPAL)
+
+# --- the desk and the agency work ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoTicket:
+    """A customer writes on ``opened`` days ago; support answers a day later; ``resolved``
+    tickets are marked resolved after the answer."""
+
+    customer: str
+    opened: int
+    department: str
+    subject: str
+    body: str
+    reply: str = ""
+    resolved: bool = False
+
+
+TICKETS = [
+    DemoTicket(
+        "andreas",
+        40,
+        "technical",
+        "Το email δεν στέλνει από το κινητό",
+        "Από χθες το βράδυ το Outlook στο κινητό δεν στέλνει μηνύματα. Λαμβάνω κανονικά.",
+        "Καλησπέρα σας, αλλάξαμε τη θύρα SMTP σε 587 με STARTTLS· δοκιμάστε ξανά.",
+        resolved=True,
+    ),
+    DemoTicket(
+        "andreas",
+        6,
+        "billing",
+        "Τιμολόγιο με ΑΦΜ εταιρείας",
+        "Μπορώ να πάρω το επόμενο τιμολόγιο στα στοιχεία της εταιρείας μου;",
+        "Βεβαίως· ενημερώστε τα στοιχεία σας στο προφίλ και θα εκδοθεί στο νέο όνομα.",
+    ),
+    DemoTicket(
+        "nikos",
+        3,
+        "technical",
+        "Website slow since yesterday",
+        "Our shop pages take 8 seconds to load since yesterday afternoon.",
+    ),
+    DemoTicket(
+        "maria",
+        1,
+        "sales",
+        "Αναβάθμιση πακέτου φιλοξενίας",
+        "Θα ήθελα περισσότερο χώρο· τι επιλογές έχω;",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoQuote:
+    """Staff send a quote ``sent`` days ago; the customer accepts it ``accepted`` days ago
+    (a project opens and the deposit is asked for) or leaves it open."""
+
+    customer: str
+    sent: int
+    title: str
+    lines: tuple[tuple[str, str, int], ...]  # description, unit price, quantity
+    accepted: int | None = None
+
+
+QUOTES = [
+    DemoQuote(
+        "elaionas",
+        45,
+        "Ηλεκτρονικό κατάστημα ελαιολάδου",
+        (
+            ("Σχεδιασμός και ανάπτυξη καταστήματος", "3200.00", 1),
+            ("Μετάφραση στα αγγλικά (ανά σελίδα)", "40.00", 12),
+        ),
+        accepted=40,
+    ),
+    DemoQuote(
+        "andreas",
+        5,
+        "Ανανέωση ιστοσελίδας γραφείου",
+        (("Νέο θέμα και μεταφορά περιεχομένου", "850.00", 1),),
+    ),
+]

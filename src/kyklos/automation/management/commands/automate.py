@@ -68,20 +68,29 @@ class Command(KyklosCommand):
             )
             services.record_future_override(window)
         results = []
-        for n in range(window.days):
-            current = window.first + timedelta(days=n)
-            try:
-                result = services.run_day(current, batch_size=size)
-            except Exception as error:
-                done = "; the days before it are done" if n else ""
-                raise CommandError(
-                    f"{current} failed: {services.failure_text(error)}{done}; the run is "
-                    "marked failed — run it again to retry",
-                    returncode=1,
-                ) from error
-            results.append(result)
-            if not opts["json"]:
-                print_day(self.stdout, result)
+        # One day prints its own report; a range shows its progress on a terminal.
+        progress = self.progress(
+            "Daily runs", window.days, opts=opts if window.days > 1 else {"json": True}
+        )
+        with progress:
+            for n in range(window.days):
+                current = window.first + timedelta(days=n)
+                progress.stage(str(current))
+                try:
+                    result = services.run_day(current, batch_size=size)
+                except Exception as error:
+                    done = "; the days before it are done" if n else ""
+                    progress.finish()
+                    raise CommandError(
+                        f"{current} failed: {services.failure_text(error)}{done}; the run is "
+                        "marked failed — run it again to retry",
+                        returncode=1,
+                    ) from error
+                results.append(result)
+                progress.finish()
+                if not opts["json"]:
+                    print_day(self.stdout, result)
+                progress.advance()
         if opts["json"]:
             self.stdout.write(dumps([r.as_dict() for r in results]))
 

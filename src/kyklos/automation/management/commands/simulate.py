@@ -29,7 +29,13 @@ class Command(KyklosCommand):
         days = bounded_int(opts["days"], "--days", most=MOST_DAYS)
         days_after(start, days, "--days")
         size = batch_size(opts["batch_size"])
-        results = services.simulate(start, days, batch_size=size)
+        with self.progress("Simulating", days, opts=opts) as progress:
+            results = services.simulate(
+                start,
+                days,
+                batch_size=size,
+                on_day=lambda day: progress.advance(note=f"{day.day}: {day.total} actions"),
+            )
         if opts["json"]:
             self.stdout.write(dumps([r.as_dict() for r in results]))
             return

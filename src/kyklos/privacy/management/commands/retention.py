@@ -36,7 +36,13 @@ class Command(KyklosCommand):
             if opts["dry_run"]:
                 lines = [p.as_dict() for p in retention.plan(day)]
             else:
-                report = retention.run(day, batch_size=size)
+                with self.progress("Retention", opts=opts) as progress:
+
+                    def on_target(label, total):
+                        progress.total = total
+                        progress.advance(note=label)
+
+                    report = retention.run(day, batch_size=size, on_target=on_target)
                 lines = [
                     {
                         "category": line.category,

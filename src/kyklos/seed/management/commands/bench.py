@@ -41,19 +41,25 @@ class Command(KyklosCommand):
             raise bad_argument("--portal-services cannot be negative")
         day = parse_date(opts["date"], "--date") or clock.today()
 
+        line = self.progress("Seeding customers", customers, opts=opts)
+
         def progress(result):
+            line.done = result.customers
+            line.advance(0, note=f"{result.services} services")
             if not opts["json"] and opts["verbosity"] > 1:
+                line.finish()
                 self.stdout.write(f"  {result.customers} customers, {result.services} services")
 
         try:
-            result = bench.seed(
-                customers=customers,
-                services=services,
-                day=day,
-                rng_seed=opts["seed"],
-                portal_services=opts["portal_services"],
-                progress=progress,
-            )
+            with line:
+                result = bench.seed(
+                    customers=customers,
+                    services=services,
+                    day=day,
+                    rng_seed=opts["seed"],
+                    portal_services=opts["portal_services"],
+                    progress=progress,
+                )
         except bench.SeedRefused as refusal:
             raise CommandError(str(refusal)) from None
         if opts["json"]:
