@@ -133,9 +133,14 @@ class Summary:
             f"Demo data loaded in {self.seconds:.1f} s: {self.customers} customers, "
             f"{self.products} products, {sum(self.services.values())} services ({states}),",
             f"{self.documents} invoices and receipts, {self.payments} payments, "
-            f"{self.tickets} tickets, {self.quotes} quotes, {self.projects} projects, "
+            f"{_count(self.tickets, 'ticket')}, {_count(self.quotes, 'quote')}, "
+            f"{_count(self.projects, 'project')}, "
             f"{self.notices} notices in the outbox.",
         ]
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def load(today: date | None = None) -> Summary:
