@@ -8,9 +8,10 @@ from kyklos.core import clock
 from kyklos.core.models import AuditEvent
 from kyklos.core.prepared import prepared_one
 from kyklos.customers.models import ChangeRequest, Customer, TermsVersion
-from kyklos.customers.vat import is_eu_member
+from kyklos.customers.vat import country_codes, country_name, is_eu_member
 
 __all__ = [
+    "country_choices",
     "current_terms",
     "customer_for_user",
     "email_in_use",
@@ -86,3 +87,8 @@ def published_terms(day=None) -> QuerySet[TermsVersion]:
 def email_in_use(email: str) -> bool:
     """Whether a customer account already has ``email`` as its primary address."""
     return Customer.objects.filter(email__iexact=(email or "").strip()).exists()
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every country as (ISO code, name in the active language), sorted by name."""
+    return sorted(((code, country_name(code)) for code in country_codes()), key=lambda c: c[1])

@@ -30,7 +30,7 @@ def render(name: str, language: str, context: dict) -> tuple[str, str]:
         "provider_name": settings.KYKLOS_PROVIDER["name"],
         "portal_url": base,
         "login_url": f"{base}/portal/login/",
-        "reset_url": f"{base}/account/reset/",
+        "reset_url": f"{base}/shop/password-reset/",
         **context,
     }
     if "path" in context:

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -242,7 +243,7 @@ def start_signup(form: SignupForm, *, cart: dict | None = None) -> Signup | None
         "verify_email",
         email,
         signup.language,
-        {"path": f"/shop/verify/{token}/", "hours": settings.KYKLOS_SIGNUP_LINK_HOURS},
+        {"path": reverse("storefront:verify", args=[token]), "hours": settings.KYKLOS_SIGNUP_LINK_HOURS},
     )
     return signup
 
@@ -345,7 +346,7 @@ def request_password_reset(email: str, *, request=None) -> None:
                 user.email or email,
                 language,
                 {
-                    "path": f"/account/reset/{uid}/{token}/",
+                    "path": reverse("storefront:reset_confirm", args=[uid, token]),
                     "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
                 },
             )
@@ -420,7 +421,8 @@ def publish_terms(
         "version": terms.version,
         "published_on": terms.published_on.isoformat(),
         "summary": terms.summary,
-        "terms_url": f"{settings.KYKLOS_PORTAL_URL}/shop/terms/{terms.version}/",
+        "terms_url": settings.KYKLOS_PORTAL_URL.rstrip("/")
+        + reverse("storefront:terms_version", args=[terms.version]),
     }
     rows = (
         Customer.objects.filter(status=Customer.Status.ACTIVE)

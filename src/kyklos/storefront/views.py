@@ -1,0 +1,332 @@
+"""The shop's pages: catalogue, product, cart, checkout, sign-up, verification, the order
+placed, the terms, and password reset. Thin: the rules are in ``services``, ``cart`` and
+``selectors``. Every page is public except the order page (its customer's only)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kyklos.accounts.access import customer_only, public
+from kyklos.core.forms import add_service_errors
+from kyklos.customers import selectors as customer_selectors
+from kyklos.storefront import cart as carts
+from kyklos.storefront import selectors, services
+from kyklos.storefront.forms import NewPasswordForm, PasswordResetRequestForm, SignupForm
+from kyklos.storefront.models import Order
+
+
+def _customer(request: HttpRequest):
+    return customer_selectors.customer_for_user(request.user)
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _first_error(error: ValidationError) -> str:
+    return error.messages[0] if error.messages else _("That did not work.")
+
+
+# --- catalogue ---------------------------------------------------------------------------
+
+
+@public
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "storefront/home.html",
+        {"sections": selectors.catalogue(), "domains": selectors.domain_prices()},
+    )
+
+
+@public
+@require_GET
+def product(request: HttpRequest, code: str) -> HttpResponse:
+    offer = selectors.offer(code)
+    if offer is None:
+        raise Http404(_("The shop does not sell this product."))
+    return render(request, "storefront/product.html", {"offer": offer})
+
+
+# --- cart --------------------------------------------------------------------------------
+
+
+def _cart_page(request: HttpRequest, cart: dict, *, status: int = 200, **extra) -> HttpResponse:
+    customer = _customer(request)
+    context = {
+        "quote": carts.quote(cart, customer=customer),
+        "cart": cart,
+        "customer": customer,
+        "countries": customer_selectors.country_choices(),
+        **extra,
+    }
+    template = "storefront/_cart.html" if _is_htmx(request) else "storefront/cart.html"
+    return render(request, template, context, status=status)
+
+
+@public
+@require_GET
+def cart_view(request: HttpRequest) -> HttpResponse:
+    return _cart_page(request, carts.load(request.session))
+
+
+def _cart_change(request: HttpRequest, change) -> HttpResponse:
+    """Apply ``change`` to the session's cart; refused → the cart unchanged, with the
+    reason (status 400)."""
+    cart = carts.load(request.session)
+    try:
+        changed = change(cart)
+    except ValidationError as error:
+        return _cart_page(request, cart, status=400, error=_first_error(error))
+    carts.save(request.session, changed)
+    if _is_htmx(request):
+        return _cart_page(request, changed)
+    return redirect("storefront:cart")
+
+
+@public
+@require_POST
+def cart_add(request: HttpRequest) -> HttpResponse:
+    return _cart_change(
+        request,
+        lambda cart: carts.add_product(
+            cart,
+            product_code=request.POST.get("product", ""),
+            cycle=request.POST.get("cycle", ""),
+        ),
+    )
+
+
+@public
+@require_POST
+def cart_domain(request: HttpRequest) -> HttpResponse:
+    name = request.POST.get("domain", "")[:300]
+    return _cart_change(request, lambda cart: carts.add_domain(cart, name))
+
+
+@public
+@require_POST
+def cart_remove(request: HttpRequest) -> HttpResponse:
+    return _cart_change(request, lambda cart: carts.remove(cart, request.POST.get("index")))
+
+
+@public
+@require_POST
+def cart_coupon(request: HttpRequest) -> HttpResponse:
+    code = request.POST.get("coupon", "")[:40]
+    customer = _customer(request)
+    return _cart_change(request, lambda cart: carts.set_coupon(cart, code, customer=customer))
+
+
+@public
+@require_POST
+def cart_buyer(request: HttpRequest) -> HttpResponse:
+    return _cart_change(
+        request,
+        lambda cart: carts.set_buyer(
+            cart,
+            country=request.POST.get("country", ""),
+            vat_id=request.POST.get("vat_id", "")[:40],
+        ),
+    )
+
+
+@public
+@require_POST
+def checkout(request: HttpRequest) -> HttpResponse:
+    """A customer places the order now; a visitor signs up first (the cart goes along)."""
+    cart = carts.load(request.session)
+    if not cart["items"]:
+        return _cart_page(request, cart, status=400, error=_("Your cart is empty."))
+    if not request.user.is_authenticated:
+        return redirect("storefront:signup")
+    customer = _customer(request)
+    if customer is None:
+        return _cart_page(
+            request, cart, status=400, error=_("Only a customer's login can place an order.")
+        )
+    try:
+        order = services.place_order(customer, cart, actor=request.user)
+    except ValidationError as error:
+        return _cart_page(request, cart, status=400, error=_first_error(error))
+    carts.clear(request.session)
+    return redirect("storefront:order", pk=order.pk)
+
+
+# --- sign-up -----------------------------------------------------------------------------
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("storefront:cart")
+    terms = customer_selectors.current_terms()
+    cart = carts.load(request.session)
+    initial = {"country": cart.get("country") or "", "vat_id": cart.get("vat_id") or ""}
+    form = SignupForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.start_signup(
+                services.SignupForm(
+                    email=data["email"],
+                    password=data["password"],
+                    name=data["name"],
+                    country=data["country"],
+                    kind=data["kind"],
+                    company_name=data["company_name"],
+                    vat_id=data["vat_id"],
+                    phone=data["phone"],
+                    address=data["address"],
+                    city=data["city"],
+                    postal_code=data["postal_code"],
+                    adult_confirmed=data["adult_confirmed"],
+                    terms_version=form.accepted_version(),
+                    language=request.LANGUAGE_CODE,
+                ),
+                cart=cart if cart["items"] else None,
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and "terms_version" in error.error_dict:
+                error.error_dict["accept_terms"] = error.error_dict.pop("terms_version")
+            add_service_errors(form, error)
+        else:
+            carts.clear(request.session)
+            request.session["kyklos_signup_sent"] = data["email"]
+            return redirect("storefront:signup_sent")
+    status = 400 if form.is_bound else 200
+    context = {"form": form, "terms": terms, "quote": carts.quote(cart) if cart["items"] else None}
+    return render(request, "storefront/signup.html", context, status=status)
+
+
+@public
+@require_GET
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    email = request.session.get("kyklos_signup_sent", "")
+    return render(request, "storefront/signup_sent.html", {"email": email})
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks to confirm (mail scanners that open links must not use the link up); POST
+    opens the account and places the order, then sends the visitor to log in, landing on
+    the order."""
+    if request.method == "GET":
+        return render(request, "storefront/verify.html", {"token": token})
+    try:
+        signup = services.verify_signup(token)
+    except ValidationError as error:
+        return render(
+            request,
+            "storefront/verify.html",
+            {"token": token, "error": _first_error(error)},
+            status=400,
+        )
+    request.session.pop("kyklos_signup_sent", None)
+    target = (
+        reverse("storefront:order", args=[signup.order_id])
+        if signup.order_id
+        else reverse("portal:dashboard")
+    )
+    messages.success(request, _("Your e-mail address is confirmed. Please log in."))
+    return redirect(f"{reverse('portal:login')}?{urlencode({'next': target})}")
+
+
+# --- the order placed --------------------------------------------------------------------
+
+
+@customer_only
+@require_GET
+def order(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    customer = _customer(request)
+    if customer is None:
+        raise Http404
+    placed = get_object_or_404(Order, pk=pk, customer=customer)
+    invoices = placed.invoices.order_by("id").prefetch_related("lines")
+    return render(request, "storefront/order.html", {"order": placed, "invoices": invoices})
+
+
+# --- terms -------------------------------------------------------------------------------
+
+
+@public
+@require_GET
+def terms(request: HttpRequest, version: str | None = None) -> HttpResponse:
+    published = list(customer_selectors.published_terms())
+    if version is None:
+        shown = published[0] if published else None
+    else:
+        shown = next((t for t in published if t.version == version), None)
+        if shown is None:
+            raise Http404(_("There is no such version of the terms."))
+    current = published[0] if published else None
+    return render(
+        request,
+        "storefront/terms.html",
+        {
+            "terms": shown,
+            "text": shown.text(request.LANGUAGE_CODE) if shown else "",
+            "versions": published,
+            "current": current,
+        },
+    )
+
+
+# --- password reset ----------------------------------------------------------------------
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_password_reset(form.cleaned_data["email"], request=request)
+        except services.TooManyRequests as error:
+            form.add_error(None, error)
+            return render(request, "storefront/reset.html", {"form": form}, status=429)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect("storefront:reset_sent")
+    status = 400 if form.is_bound else 200
+    return render(request, "storefront/reset.html", {"form": form}, status=status)
+
+
+@public
+@require_GET
+def reset_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "storefront/reset_sent.html")
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def reset_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    if services.reset_user(uidb64, token) is None:
+        return render(request, "storefront/reset_confirm.html", {"invalid": True}, status=400)
+    form = NewPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reset_password(
+                uidb64, token, form.cleaned_data["password"], request=request
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Your password is changed. Please log in."))
+            return redirect("portal:login")
+    status = 400 if form.is_bound else 200
+    return render(request, "storefront/reset_confirm.html", {"form": form}, status=status)
