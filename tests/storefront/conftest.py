@@ -32,14 +32,9 @@ def today():
 
 
 def publish(version="2027-01", day=date(2027, 1, 1), **extra) -> TermsVersion:
+    texts = {"text_el": "Όροι χρήσης", "text_en": "Terms of service", "text_pl": "Regulamin"}
     return TermsVersion.objects.create(
-        version=version,
-        published_on=day,
-        text_el="Όροι χρήσης",
-        text_en="Terms of service",
-        text_pl="Regulamin",
-        created_at=clock.now(),
-        **extra,
+        version=version, published_on=day, created_at=clock.now(), **{**texts, **extra}
     )
 
 

@@ -127,9 +127,7 @@ def test_a_domain_held_by_a_service_of_ours_cannot_be_added(client, shop, today)
 )
 def test_vat_is_shown_for_the_buyers_country_and_vat_id(client, shop, today, country, vat_id, rate):
     add(client, product="web-starter", cycle="annual")
-    response = client.post(
-        reverse("storefront:cart_buyer"), {"country": country, "vat_id": vat_id}
-    )
+    response = client.post(reverse("storefront:cart_buyer"), {"country": country, "vat_id": vat_id})
     assert response.status_code == 302
     quote = carts.quote(carts.load(client.session))
     assert quote.vat_rate == Decimal(rate)
@@ -166,7 +164,9 @@ def test_a_coupon_discounts_the_first_line_it_fits(client, shop, today):
 @pytest.mark.parametrize("code", ["NOPE", "EXPIRED"])
 def test_an_unknown_or_expired_coupon_is_refused(client, shop, today, code):
     Coupon.objects.create(
-        code="EXPIRED", amount_off=Decimal("5"), valid_from=date(2026, 1, 1),
+        code="EXPIRED",
+        amount_off=Decimal("5"),
+        valid_from=date(2026, 1, 1),
         valid_until=date(2026, 12, 31),
     )
     add(client, product="web-starter", cycle="annual")
@@ -211,10 +211,13 @@ def test_a_customer_places_the_order_in_one_go(client, shop, today, django_user_
 
 def test_a_refused_order_writes_nothing(shop, today):
     maria = factories.customer(language="en")
-    cart = {**carts.empty(), "items": [
-        {"product": "web-starter", "cycle": "annual", "domain": ""},
-        {"product": "domain-gr", "cycle": "annual", "domain": "taken.gr"},
-    ]}
+    cart = {
+        **carts.empty(),
+        "items": [
+            {"product": "web-starter", "cycle": "annual", "domain": ""},
+            {"product": "domain-gr", "cycle": "annual", "domain": "taken.gr"},
+        ],
+    }
     factories.active_service(
         factories.customer(), shop["domain"], label="taken.gr", expires_on=date(2028, 1, 1)
     )
@@ -233,3 +236,12 @@ def test_another_customer_cannot_see_an_order(client, shop, today, django_user_m
     factories.customer(user=other)
     client.force_login(other)
     assert client.get(reverse("storefront:order", args=[order.pk])).status_code == 404
+
+
+def test_htmx_cart_changes_answer_with_the_cart_and_the_reason(client, shop, today):
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    response = client.post(reverse("storefront:cart_domain"), {"domain": "-bad.gr"}, **htmx)
+    assert response.status_code == 200  # HTMX swaps only 2xx
+    assert 'id="cart"' in response.content.decode() and 'role="alert"' in response.content.decode()
+    assert "<html" not in response.content.decode()
+    assert carts.load(client.session)["items"] == []

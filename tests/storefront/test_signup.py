@@ -15,7 +15,7 @@ from kyklos.customers.models import Customer, TermsAcceptance
 from kyklos.lifecycle.models import Service
 from kyklos.storefront.models import Signup
 from tests import factories
-from tests.storefront.conftest import PASSWORD, publish
+from tests.storefront.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +115,9 @@ def test_following_the_link_opens_the_account_with_the_terms_version(client, ter
     assert response.status_code == 302 and response.url.startswith(reverse("portal:login"))
     customer = Customer.objects.get()
     assert (customer.name, customer.email, customer.country) == (
-        "Anna Kowalska", "anna@example.pl", "PL"
+        "Anna Kowalska",
+        "anna@example.pl",
+        "PL",
     )
     assert customer.adult_confirmed_at is not None
     assert customer.user.username == "anna@example.pl"
@@ -131,8 +133,9 @@ def test_the_link_works_once(client, terms, today):
     url = link(mail.outbox[0])
     client.post(url)
     response = client.post(url)
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert "already used" in response.content.decode()
+    assert client.get(url).status_code == 404
     assert Customer.objects.count() == 1
 
 
@@ -148,7 +151,7 @@ def test_the_link_expires(client, terms, today, settings):
 
 def test_a_made_up_link_is_refused(client, terms, today):
     response = client.post(reverse("storefront:verify", args=["made-up"]))
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert not Customer.objects.exists()
 
 

@@ -18,7 +18,15 @@ from kyklos.storefront import services
 class TermsVersionForm(forms.ModelForm):
     class Meta:
         model = TermsVersion
-        fields = ["version", "published_on", "significant", "summary", "text_el", "text_en", "text_pl"]
+        fields = [
+            "version",
+            "published_on",
+            "significant",
+            "summary",
+            "text_el",
+            "text_en",
+            "text_pl",
+        ]
 
     def clean(self):
         data = super().clean()

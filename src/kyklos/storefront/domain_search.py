@@ -68,9 +68,7 @@ def normalise(name: str) -> tuple[str, str]:
         raise ValueError(_("A domain name has at most 253 characters."))
     labels = ascii_name.split(".")
     if len(labels) != 2:
-        raise ValueError(
-            _("Give one name and its ending, e.g. example.gr (not www.example.gr).")
-        )
+        raise ValueError(_("Give one name and its ending, e.g. example.gr (not www.example.gr)."))
     return ascii_name, unicode_name
 
 
@@ -85,20 +83,12 @@ def availability(name: str) -> Availability:
         code=f"domain-{tld}", type=ProductType.DOMAIN, is_active=True
     ).first()
     if product is None:
-        return _refused(
-            ascii_name, tld, _("We do not register .%(tld)s domains.") % {"tld": tld}
-        )
+        return _refused(ascii_name, tld, _("We do not register .%(tld)s domains.") % {"tld": tld})
     try:
         price = price_on(product, DOMAIN_CYCLE, clock.today()).amount
     except PriceNotFound:
-        return _refused(
-            ascii_name, tld, _("We do not register .%(tld)s domains.") % {"tld": tld}
-        )
-    held = (
-        Service.objects.filter(label__iexact=ascii_name)
-        .exclude(state__in=FINAL_STATES)
-        .exists()
-    )
+        return _refused(ascii_name, tld, _("We do not register .%(tld)s domains.") % {"tld": tld})
+    held = Service.objects.filter(label__iexact=ascii_name).exclude(state__in=FINAL_STATES).exists()
     if held:
         return _refused(
             ascii_name, tld, _("%(name)s is already registered.") % {"name": unicode_name}

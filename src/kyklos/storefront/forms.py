@@ -34,7 +34,9 @@ class SignupForm(forms.Form):
     vat_id = forms.CharField(label=_("VAT id (optional)"), max_length=20, required=False)
     country = forms.ChoiceField(label=_("Country"))
     phone = forms.CharField(
-        label=_("Phone"), max_length=40, required=False,
+        label=_("Phone"),
+        max_length=40,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "tel"}),
     )
     address = forms.CharField(label=_("Address"), max_length=200, required=False)

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kyklos.accounts import services as accounts
 from kyklos.accounts.models import SecurityEvent
@@ -83,9 +84,9 @@ def place_order(customer: Customer, cart: dict, *, actor=None) -> Order:
         coupon_code=priced.coupon.code if priced.coupon else "",
         placed_by=actor if getattr(actor, "pk", None) else None,
     )
-    invoice_ids = Renewal.objects.filter(
-        service__in=services, kind=Renewal.Kind.ORDER
-    ).values_list("invoice_id", flat=True)
+    invoice_ids = Renewal.objects.filter(service__in=services, kind=Renewal.Kind.ORDER).values_list(
+        "invoice_id", flat=True
+    )
     order.invoices.set(list(invoice_ids))
     log_action(
         order,
@@ -243,9 +244,28 @@ def start_signup(form: SignupForm, *, cart: dict | None = None) -> Signup | None
         "verify_email",
         email,
         signup.language,
-        {"path": reverse("storefront:verify", args=[token]), "hours": settings.KYKLOS_SIGNUP_LINK_HOURS},
+        {
+            "path": reverse("storefront:verify", args=[token]),
+            "hours": settings.KYKLOS_SIGNUP_LINK_HOURS,
+        },
     )
     return signup
+
+
+class LinkNotValid(ValidationError):
+    """No sign-up waits for this link: made up, or already used."""
+
+
+LINK_NOT_VALID = gettext_lazy(
+    "This link is not valid or was already used. Log in, or sign up again."
+)
+
+
+def pending_signup(token: str) -> Signup | None:
+    """The sign-up a link is for while it waits for verification (expired or not)."""
+    return Signup.objects.filter(
+        token_digest=_digest(token or ""), verified_at__isnull=True
+    ).first()
 
 
 @transaction.atomic
@@ -253,13 +273,9 @@ def verify_signup(token: str) -> Signup:
     """Follow the link of a sign-up: the login and the customer are created (the terms'
     version accepted is recorded with the time and the channel, R1.1) and the cart kept at
     sign-up is ordered. The link works once and until it expires."""
-    signup = (
-        Signup.objects.select_for_update().filter(token_digest=_digest(token or "")).first()
-    )
+    signup = Signup.objects.select_for_update().filter(token_digest=_digest(token or "")).first()
     if signup is None or signup.verified_at is not None:
-        raise ValidationError(
-            _("This link is not valid or was already used. Log in, or sign up again.")
-        )
+        raise LinkNotValid(str(LINK_NOT_VALID))
     if signup.expires_at < clock.now():
         raise ValidationError(_("This link has expired. Please sign up again."))
     if _login_taken(signup.email):

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -69,8 +70,14 @@ def _cart_page(request: HttpRequest, cart: dict, *, status: int = 200, **extra) 
         "countries": customer_selectors.country_choices(),
         **extra,
     }
-    template = "storefront/_cart.html" if _is_htmx(request) else "storefront/cart.html"
-    return render(request, template, context, status=status)
+    if _is_htmx(request):
+        # HTMX swaps only 2xx answers: a refusal comes back as the cart with its reason
+        # (role="alert"), as the portal's rows do.
+        response = render(request, "storefront/_cart.html", context)
+    else:
+        response = render(request, "storefront/cart.html", context, status=status)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @public
@@ -223,16 +230,15 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     opens the account and places the order, then sends the visitor to log in, landing on
     the order."""
     if request.method == "GET":
+        if services.pending_signup(token) is None:
+            return _bad_link(request, token, services.LINK_NOT_VALID, 404)
         return render(request, "storefront/verify.html", {"token": token})
     try:
         signup = services.verify_signup(token)
+    except services.LinkNotValid as error:
+        return _bad_link(request, token, _first_error(error), 404)
     except ValidationError as error:
-        return render(
-            request,
-            "storefront/verify.html",
-            {"token": token, "error": _first_error(error)},
-            status=400,
-        )
+        return _bad_link(request, token, _first_error(error), 400)
     request.session.pop("kyklos_signup_sent", None)
     target = (
         reverse("storefront:order", args=[signup.order_id])
@@ -241,6 +247,11 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     )
     messages.success(request, _("Your e-mail address is confirmed. Please log in."))
     return redirect(f"{reverse('portal:login')}?{urlencode({'next': target})}")
+
+
+def _bad_link(request: HttpRequest, token: str, message, status: int) -> HttpResponse:
+    context = {"token": token, "error": str(message)}
+    return render(request, "storefront/verify.html", context, status=status)
 
 
 # --- the order placed --------------------------------------------------------------------
@@ -253,7 +264,7 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     customer = _customer(request)
     if customer is None:
-        raise Http404
+        raise PermissionDenied
     placed = get_object_or_404(Order, pk=pk, customer=customer)
     invoices = placed.invoices.order_by("id").prefetch_related("lines")
     return render(request, "storefront/order.html", {"order": placed, "invoices": invoices})
@@ -316,13 +327,11 @@ def reset_sent(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reset_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     if services.reset_user(uidb64, token) is None:
-        return render(request, "storefront/reset_confirm.html", {"invalid": True}, status=400)
+        return render(request, "storefront/reset_confirm.html", {"invalid": True}, status=404)
     form = NewPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.reset_password(
-                uidb64, token, form.cleaned_data["password"], request=request
-            )
+            services.reset_password(uidb64, token, form.cleaned_data["password"], request=request)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
