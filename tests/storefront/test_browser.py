@@ -225,12 +225,13 @@ def test_screenshots_of_every_page(shop, language, width):
         page.locator("form[action$='/cart/add/'] button[type=submit]").click()
         page.locator("#cart-domain").fill("shop-demo.gr")
         page.locator("#cart-domain").press("Enter")
+        page.locator(".cart td", has_text="shop-demo.gr").wait_for()
         page.locator("#cart-coupon").fill("WELCOME20")
         page.locator("#cart-coupon").press("Enter")
-        page.wait_for_timeout(300)
+        page.locator(".cart td", has_text="WELCOME20").wait_for()
         page.locator("#cart-country").select_option("GR")
         page.locator("form[action$='/cart/buyer/'] button[type=submit]").click()
-        page.wait_for_timeout(300)
+        page.locator(".cart .totals .total").wait_for()
         shot("03-cart")
         page.locator("#cart-domain").fill("-bad.gr")
         page.locator("#cart-domain").press("Enter")
@@ -262,7 +263,7 @@ def test_screenshots_of_every_page(shop, language, width):
         page.goto(f"{shop}/shop/verify/used-or-made-up/")
         shot("10-verify-invalid")
         page.console_errors.clear()  # that page answers 404 on purpose
-        page.locator("header form button[type=submit]").click()  # log out
+        page.locator("header button.button-link").click()  # log out
         page.goto(f"{shop}/shop/password-reset/")
         shot("11-reset")
         page.locator("#id_email").fill(email)

@@ -187,3 +187,14 @@ def test_someone_who_signed_up_meanwhile_keeps_their_account(client, terms, toda
     response = client.post(link(mail.outbox[0]))
     assert response.status_code == 400
     assert Customer.objects.count() == 1 and not get_user_model().objects.exists()
+
+
+def test_an_empty_sign_up_names_every_problem_at_once(client, terms, today):
+    response = client.post(reverse("storefront:signup"), {})
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert {"email", "password", "name", "country", "adult_confirmed", "accept_terms"} <= set(
+        errors
+    )
+    assert "18 or older" in " ".join(errors["adult_confirmed"])
+    assert nothing_written()

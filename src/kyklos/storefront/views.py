@@ -180,40 +180,67 @@ def signup(request: HttpRequest) -> HttpResponse:
     terms = customer_selectors.current_terms()
     cart = carts.load(request.session)
     initial = {"country": cart.get("country") or "", "vat_id": cart.get("vat_id") or ""}
-    form = SignupForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    form = SignupForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and not form.is_valid():
+        _add_rule_errors(form, _signup_input(request, form))
+    elif request.method == "POST":
         try:
             services.start_signup(
-                services.SignupForm(
-                    email=data["email"],
-                    password=data["password"],
-                    name=data["name"],
-                    country=data["country"],
-                    kind=data["kind"],
-                    company_name=data["company_name"],
-                    vat_id=data["vat_id"],
-                    phone=data["phone"],
-                    address=data["address"],
-                    city=data["city"],
-                    postal_code=data["postal_code"],
-                    adult_confirmed=data["adult_confirmed"],
-                    terms_version=form.accepted_version(),
-                    language=request.LANGUAGE_CODE,
-                ),
-                cart=cart if cart["items"] else None,
+                _signup_input(request, form), cart=cart if cart["items"] else None
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict") and "terms_version" in error.error_dict:
-                error.error_dict["accept_terms"] = error.error_dict.pop("terms_version")
-            add_service_errors(form, error)
+            _add_rule_errors(form, error=error)
         else:
             carts.clear(request.session)
-            request.session["kyklos_signup_sent"] = data["email"]
+            request.session["kyklos_signup_sent"] = form.cleaned_data["email"]
             return redirect("storefront:signup_sent")
     status = 400 if form.is_bound else 200
     context = {"form": form, "terms": terms, "quote": carts.quote(cart) if cart["items"] else None}
     return render(request, "storefront/signup.html", context, status=status)
+
+
+def _signup_input(request: HttpRequest, form: SignupForm) -> services.SignupForm:
+    """What the visitor typed, cleaned where the form could clean it, raw elsewhere."""
+    data = {name: form.data.get(name, "") for name in form.fields}
+    data.update(getattr(form, "cleaned_data", {}))
+    accepted = data.get("terms_version", "") if data.get("accept_terms") else ""
+    return services.SignupForm(
+        email=str(data["email"]),
+        password=str(data["password"]),
+        name=str(data["name"]),
+        country=str(data["country"]),
+        kind=str(data["kind"]),
+        company_name=str(data["company_name"]),
+        vat_id=str(data["vat_id"]),
+        phone=str(data["phone"]),
+        address=str(data["address"]),
+        city=str(data["city"]),
+        postal_code=str(data["postal_code"]),
+        adult_confirmed=bool(data["adult_confirmed"]),
+        terms_version=str(accepted),
+        language=request.LANGUAGE_CODE,
+    )
+
+
+def _add_rule_errors(form: SignupForm, signup=None, *, error: ValidationError | None = None):
+    """The sign-up rules' errors on the form — all at once, also when the form itself
+    already refused some fields (those keep the form's message)."""
+    if error is None:
+        try:
+            services.check_signup(signup)
+            return
+        except ValidationError as refused:
+            error = refused
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    errors = dict(error.error_dict)
+    if "terms_version" in errors:
+        errors["accept_terms"] = errors.pop("terms_version")
+    for field, messages_ in errors.items():
+        if field in form.fields and field in form.errors:
+            continue
+        add_service_errors(form, ValidationError({field: messages_}))
 
 
 @public
@@ -302,7 +329,7 @@ def terms(request: HttpRequest, version: str | None = None) -> HttpResponse:
 @public
 @require_http_methods(["GET", "POST"])
 def password_reset(request: HttpRequest) -> HttpResponse:
-    form = PasswordResetRequestForm(request.POST or None)
+    form = PasswordResetRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.request_password_reset(form.cleaned_data["email"], request=request)
@@ -328,7 +355,7 @@ def reset_sent(request: HttpRequest) -> HttpResponse:
 def reset_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     if services.reset_user(uidb64, token) is None:
         return render(request, "storefront/reset_confirm.html", {"invalid": True}, status=404)
-    form = NewPasswordForm(request.POST or None)
+    form = NewPasswordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.reset_password(uidb64, token, form.cleaned_data["password"], request=request)
