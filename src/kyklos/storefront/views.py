@@ -73,7 +73,7 @@ def _cart_page(request: HttpRequest, cart: dict, *, status: int = 200, **extra) 
     if _is_htmx(request):
         # HTMX swaps only 2xx answers: a refusal comes back as the cart with its reason
         # (role="alert"), as the portal's rows do.
-        response = render(request, "storefront/_cart.html", context)
+        response = render(request, "storefront/_cart.html", {**context, "htmx": True})
     else:
         response = render(request, "storefront/cart.html", context, status=status)
     patch_vary_headers(response, ("HX-Request",))
