@@ -1,6 +1,6 @@
 """The shop in a real browser (Playwright, Chromium): a new visitor orders a hosting plan
 with a domain and a coupon, signs up, confirms the address from the mail, logs in for the
-first time onto the order and reaches the proforma's pay page; a customer resets a
+first time onto the order's proforma with its ways to pay; a customer resets a
 forgotten password. Screenshots of every page in el/en/pl and at phone width go to
 /tmp/shots/store/."""
 
@@ -152,10 +152,8 @@ def test_a_visitor_orders_signs_up_confirms_and_lands_on_the_pay_page(shop):
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").last.click()
 
-        page.get_by_role("heading", name="Your order").wait_for()
-        assert "/shop/orders/" in page.url
-        page.get_by_role("link", name="Pay").first.click()
         page.get_by_role("heading", name="Pay this document").wait_for()
+        assert "/portal/invoices/" in page.url
         assert page.locator("input[name=method]").count() >= 1
         assert page.console_errors == []
 
@@ -256,8 +254,8 @@ def test_screenshots_of_every_page(shop, language, width):
         page.locator("#id_username").fill(email)
         page.locator("#id_password").fill(PASSWORD)
         page.locator("main form button[type=submit]").click()
-        page.wait_for_url(re.compile("/shop/orders/"))
-        shot("08-order")
+        page.wait_for_url(re.compile("/portal/invoices/"))
+        shot("08-first-login-pay")
         page.goto(f"{shop}/shop/terms/")
         shot("09-terms")
         page.goto(f"{shop}/shop/verify/used-or-made-up/")

@@ -44,13 +44,14 @@ class Signup(models.Model):
 
 
 class Order(models.Model):
-    """What one checkout in the shop ordered: its services' proformas, to pay in the portal."""
+    """One checkout in the shop: its proforma (one for all the services ordered) is paid in
+    the portal."""
 
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="shop_orders"
     )
     placed_at = models.DateTimeField()
-    invoices = models.ManyToManyField("billing.Invoice", related_name="+")
+    invoice = models.ForeignKey("billing.Invoice", on_delete=models.PROTECT, related_name="+")
     coupon_code = models.CharField(max_length=40, blank=True)
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

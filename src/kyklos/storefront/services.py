@@ -36,7 +36,6 @@ from kyklos.customers import selectors as customer_selectors
 from kyklos.customers import services as customers
 from kyklos.customers.models import Customer, TermsAcceptance, TermsVersion
 from kyklos.lifecycle import services as lifecycle
-from kyklos.lifecycle.models import Renewal
 from kyklos.notifications import services as notifications
 from kyklos.storefront import cart as carts
 from kyklos.storefront import mail
@@ -51,8 +50,8 @@ def place_order(customer: Customer, cart: dict, *, actor=None) -> Order:
     """Order every item of ``cart`` for ``customer`` through the lifecycle's ordering
     (prices in force today, R2.3; the coupon on the line it fits, first purchase only,
     R2.4). A domain is ordered as its domain product with the name as the service's label.
-    Returns the :class:`Order` with the proformas to pay; an item that cannot be ordered
-    refuses the whole order."""
+    Returns the :class:`Order` with the one proforma to pay; an item that cannot be
+    ordered refuses the whole order."""
     priced = carts.quote(cart, customer=customer)
     if priced.problems:
         raise ValidationError(priced.problems[0])
@@ -62,32 +61,28 @@ def place_order(customer: Customer, cart: dict, *, actor=None) -> Order:
         raise ValidationError({"coupon": priced.coupon_error})
     if priced.vat_error:
         raise ValidationError({"vat_id": priced.vat_error})
-    services = []
+    items = []
     for line in priced.lines:
         if line.domain and not _domain_still_free(line.domain):
             raise ValidationError(
                 {"domain": _("%(name)s is already registered.") % {"name": line.display_domain}}
             )
-        services.append(
-            lifecycle.order_service(
-                customer=customer,
+        items.append(
+            lifecycle.OrderItem(
                 product=line.product,
                 cycle=line.cycle,
                 label=line.domain,
                 coupon=priced.coupon if line.index == priced.coupon_line else None,
-                actor=actor,
             )
         )
+    services, invoice = lifecycle.order_services(customer=customer, items=items, actor=actor)
     order = Order.objects.create(
         customer=customer,
         placed_at=clock.now(),
+        invoice=invoice,
         coupon_code=priced.coupon.code if priced.coupon else "",
         placed_by=actor if getattr(actor, "pk", None) else None,
     )
-    invoice_ids = Renewal.objects.filter(service__in=services, kind=Renewal.Kind.ORDER).values_list(
-        "invoice_id", flat=True
-    )
-    order.invoices.set(list(invoice_ids))
     log_action(
         order,
         "shop.order_placed",

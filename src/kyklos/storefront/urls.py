@@ -16,7 +16,6 @@ _SHOP = [
     path("signup/", views.signup, name="signup"),
     path("signup/sent/", views.signup_sent, name="signup_sent"),
     path("verify/<str:token>/", views.verify, name="verify"),
-    path("orders/<int:pk>/", views.order, name="order"),
     path("terms/", views.terms, name="terms"),
     path("terms/<str:version>/", views.terms, name="terms_version"),
     path("password-reset/", views.password_reset, name="password_reset"),

@@ -5,23 +5,21 @@ placed, the terms, and password reset. Thin: the rules are in ``services``, ``ca
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kyklos.accounts.access import customer_only, public
+from kyklos.accounts.access import public
 from kyklos.core.forms import add_service_errors
 from kyklos.customers import selectors as customer_selectors
 from kyklos.storefront import cart as carts
 from kyklos.storefront import selectors, services
 from kyklos.storefront.forms import NewPasswordForm, PasswordResetRequestForm, SignupForm
-from kyklos.storefront.models import Order
 
 
 def _customer(request: HttpRequest):
@@ -166,7 +164,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         return _cart_page(request, cart, status=400, error=_first_error(error))
     carts.clear(request.session)
-    return redirect("storefront:order", pk=order.pk)
+    return redirect(_pay_page(order.invoice_id))
 
 
 # --- sign-up -----------------------------------------------------------------------------
@@ -267,11 +265,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     except ValidationError as error:
         return _bad_link(request, token, _first_error(error), 400)
     request.session.pop("kyklos_signup_sent", None)
-    target = (
-        reverse("storefront:order", args=[signup.order_id])
-        if signup.order_id
-        else reverse("portal:dashboard")
-    )
+    target = _pay_page(signup.order.invoice_id) if signup.order_id else reverse("portal:dashboard")
     messages.success(request, _("Your e-mail address is confirmed. Please log in."))
     return redirect(f"{reverse('portal:login')}?{urlencode({'next': target})}")
 
@@ -284,17 +278,9 @@ def _bad_link(request: HttpRequest, token: str, message, status: int) -> HttpRes
 # --- the order placed --------------------------------------------------------------------
 
 
-@customer_only
-@require_GET
-def order(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    customer = _customer(request)
-    if customer is None:
-        raise PermissionDenied
-    placed = get_object_or_404(Order, pk=pk, customer=customer)
-    invoices = placed.invoices.order_by("id").prefetch_related("lines")
-    return render(request, "storefront/order.html", {"order": placed, "invoices": invoices})
+def _pay_page(invoice_id: int) -> str:
+    """The order's proforma in the portal, which offers the ways to pay it."""
+    return reverse("portal:invoice", args=[invoice_id])
 
 
 # --- terms -------------------------------------------------------------------------------
