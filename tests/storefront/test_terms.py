@@ -85,3 +85,12 @@ def test_bad_versions_are_refused_and_write_nothing(today, changes, field):
     assert field in refused.value.message_dict
     assert TermsVersion.objects.count() == 1
     assert not Outbox.objects.exists()
+
+
+def test_the_terms_page_names_the_consumer_dispute_body_in_the_language(client, today, settings):
+    """R12.4: the terms name where a consumer may take a dispute out of court."""
+    publish("2027-02", date(2027, 2, 1))
+    settings.KYKLOS_COUNTRY = "GR"
+    client.cookies["django_language"] = "el"
+    page = client.get(reverse("storefront:terms")).content.decode()
+    assert "Συνήγορος του Καταναλωτή" in page

@@ -4,6 +4,7 @@ placed, the terms, and password reset. Thin: the rules are in ``services``, ``ca
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -305,8 +306,16 @@ def terms(request: HttpRequest, version: str | None = None) -> HttpResponse:
             "text": shown.text(request.LANGUAGE_CODE) if shown else "",
             "versions": published,
             "current": current,
+            "disputes": _consumer_disputes(request.LANGUAGE_CODE),
         },
     )
+
+
+def _consumer_disputes(language: str) -> str:
+    """Where a consumer may take a dispute out of court (R12.4): the same setting as the
+    consumer documents (``KYKLOS_CONSUMER_DISPUTES`` for the provider's country)."""
+    texts = settings.KYKLOS_CONSUMER_DISPUTES.get(settings.KYKLOS_COUNTRY, {})
+    return texts.get(language) or texts.get("en", "")
 
 
 # --- password reset ----------------------------------------------------------------------
