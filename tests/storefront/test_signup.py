@@ -197,3 +197,13 @@ def test_an_empty_sign_up_names_every_problem_at_once(client, terms, today):
     )
     assert "18 or older" in " ".join(errors["adult_confirmed"])
     assert nothing_written()
+
+
+def test_sign_ups_are_limited_per_client_address(client, terms, today, settings):
+    """Sign-up mails cannot be used to flood inboxes: the reset limits apply."""
+    for n in range(settings.KYKLOS_PASSWORD_RESET_PER_IP):
+        assert sign_up(client, email=f"visitor{n}@example.pl").status_code == 302
+    response = sign_up(client, email="one-more@example.pl")
+    assert response.status_code == 400
+    assert "Too many sign-ups" in response.content.decode()
+    assert len(mail.outbox) == settings.KYKLOS_PASSWORD_RESET_PER_IP

@@ -209,13 +209,16 @@ SIGNUP_FIELDS = (
 
 
 @transaction.atomic
-def start_signup(form: SignupForm, *, cart: dict | None = None) -> Signup | None:
+def start_signup(form: SignupForm, *, cart: dict | None = None, request=None) -> Signup | None:
     """Check the sign-up and mail the address (after the commit): a link to verify it,
     valid ``KYKLOS_SIGNUP_LINK_HOURS`` and once; or, when the address already has an
     account, a note saying so with the links to log in and to reset the password. Returns
-    the pending sign-up, or None in the second case; the page shows the same either way."""
+    the pending sign-up, or None in the second case; the page shows the same either way.
+    Mails are limited as reset requests are (per address and per client address)."""
     particulars = check_signup(form)
     email = form.email.strip().lower()
+    if not _within_limits("signup", email, request):
+        raise TooManyRequests(_("Too many sign-ups from here. Please try again in an hour."))
     now = clock.now()
     Signup.objects.filter(verified_at__isnull=True, expires_at__lt=now).delete()
     if _login_taken(email):
@@ -321,6 +324,19 @@ def _count(key: str, limit: int) -> bool:
     return used <= limit
 
 
+def _within_limits(kind: str, email: str, request) -> bool:
+    """Count a mail-sending request per address (hashed) and per client address; False
+    when either is over its limit in the window (the same answer for any address)."""
+    ip = accounts.client_ip(request) if request is not None else None
+    digest = hashlib.sha256(email.encode()).hexdigest()
+    limit = settings.KYKLOS_PASSWORD_RESET_PER_ADDRESS
+    allowed = _count(f"kyklos:{kind}:address:{digest}", limit)
+    if ip:
+        per_ip = settings.KYKLOS_PASSWORD_RESET_PER_IP
+        allowed = _count(f"kyklos:{kind}:ip:{ip}", per_ip) and allowed
+    return allowed
+
+
 def request_password_reset(email: str, *, request=None) -> None:
     """Mail a reset link to the login with ``email``, if there is one (the caller says the
     same whether there is or not). At most ``KYKLOS_PASSWORD_RESET_PER_ADDRESS`` requests
@@ -331,12 +347,7 @@ def request_password_reset(email: str, *, request=None) -> None:
         validate_email(email)
     except ValidationError:
         raise ValidationError({"email": _("Enter a valid e-mail address.")}) from None
-    ip = accounts.client_ip(request) if request is not None else None
-    digest = hashlib.sha256(email.encode()).hexdigest()
-    allowed = _count(f"kyklos:reset:address:{digest}", settings.KYKLOS_PASSWORD_RESET_PER_ADDRESS)
-    if ip:
-        allowed = _count(f"kyklos:reset:ip:{ip}", settings.KYKLOS_PASSWORD_RESET_PER_IP) and allowed
-    if not allowed:
+    if not _within_limits("reset", email, request):
         raise TooManyRequests(_("Too many reset requests. Please try again in an hour."))
     users = get_user_model()._default_manager.filter(
         Q(username__iexact=email) | Q(email__iexact=email), is_active=True
@@ -349,9 +360,7 @@ def request_password_reset(email: str, *, request=None) -> None:
         uid = urlsafe_base64_encode(force_bytes(user.pk))
         token = default_token_generator.make_token(user)
         with transaction.atomic():
-            accounts.record(
-                request, SecurityEvent.Kind.PASSWORD_CHANGED, user=user, data={"reset": "requested"}
-            )
+            log_action(user, "security.password_reset_requested", actor="anonymous")
             mail.send_after_commit(
                 "password_reset",
                 user.email or email,

@@ -185,7 +185,9 @@ def signup(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST":
         try:
             services.start_signup(
-                _signup_input(request, form), cart=cart if cart["items"] else None
+                _signup_input(request, form),
+                cart=cart if cart["items"] else None,
+                request=request,
             )
         except ValidationError as error:
             _add_rule_errors(form, error=error)
