@@ -69,3 +69,34 @@ def test_one_refused_item_refuses_the_whole_order(catalogue):
 def test_an_empty_order_is_refused():
     with pytest.raises(ValidationError):
         services.order_services(customer=factories.customer(), items=[])
+
+
+def test_add_ons_ordered_with_their_parent_share_its_cycle_and_start_with_it(catalogue):
+    hosting, _domain = catalogue
+    backup = factories.product("addon", prices={"annual": "20.00", "monthly": "2.00"})
+    backup.addon_for.add(hosting)
+    customer = factories.customer()
+    with clock.frozen(DAY):
+        ordered, invoice = services.order_services(
+            customer=customer, items=[services.OrderItem(hosting, "annual", addons=(backup,))]
+        )
+    parent, addon = ordered
+    assert (addon.parent, addon.cycle, addon.state) == (parent, "annual", State.PENDING)
+    assert [line.net for line in invoice.lines.all()] == [Decimal("100.00"), Decimal("20.00")]
+    with clock.frozen(DAY):
+        record_payment(invoice, amount=invoice.total, method="card")
+    addon.refresh_from_db()
+    parent.refresh_from_db()
+    assert addon.state == State.ACTIVE and addon.expires_on == parent.expires_on
+
+
+def test_an_add_on_that_does_not_fit_refuses_the_order(catalogue):
+    hosting, domain = catalogue
+    other = factories.product("addon", prices={"annual": "5.00"})
+    customer = factories.customer()
+    for addon in (other, domain):
+        with clock.frozen(DAY), pytest.raises(ValidationError):
+            services.order_services(
+                customer=customer, items=[services.OrderItem(hosting, "annual", addons=(addon,))]
+            )
+    assert not Service.objects.exists() and not Invoice.objects.exists()

@@ -241,3 +241,29 @@ def test_htmx_cart_changes_answer_with_the_cart_and_the_reason(client, shop, tod
     assert 'id="cart"' in response.content.decode() and 'role="alert"' in response.content.decode()
     assert "<html" not in response.content.decode()
     assert carts.load(client.session)["items"] == []
+
+
+def test_add_ons_chosen_on_the_product_page_are_priced_and_ordered_with_it(client, shop, today):
+    add(client, product="web-starter", cycle="annual", addons=["addon-backup"])
+    quote = carts.quote(carts.load(client.session))
+    assert [a.product.code for a in quote.lines[0].addons] == ["addon-backup"]
+    assert quote.net == Decimal("75.00")  # 55.00 + 20.00
+    maria = factories.customer(language="en")
+    order = services.place_order(maria, carts.load(client.session))
+    hosting, backup = Service.objects.filter(customer=maria).order_by("id")
+    assert (backup.product.code, backup.parent, backup.cycle) == ("addon-backup", hosting, "annual")
+    assert order.invoice.lines.count() == 2
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"addons": ["web-starter"]},  # not an add-on
+        {"addons": ["nope"]},
+        {"addons": ["addon-backup"], "cycle": "monthly"},  # no monthly price for it
+    ],
+)
+def test_an_add_on_that_does_not_fit_is_refused(client, shop, today, data):
+    response = add(client, **{"product": "web-starter", "cycle": "annual", **data})
+    assert response.status_code == 400
+    assert carts.load(client.session)["items"] == []

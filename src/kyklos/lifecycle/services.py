@@ -83,6 +83,8 @@ class OrderItem:
     cycle: str
     label: str = ""
     coupon: Coupon | None = None
+    #: Add-ons ordered with this service: they attach to it and share its cycle (R2.5).
+    addons: tuple[Product, ...] = ()
 
 
 @transaction.atomic
@@ -90,12 +92,14 @@ def order_services(
     *, customer: Customer, items: list[OrderItem], actor=None
 ) -> tuple[list[Service], Invoice]:
     """Order several services at once — a shop's cart — with one proforma for them all.
-    Each item follows the rules of :func:`order_service`; one refused item refuses the
-    whole order (nothing is written)."""
+    Each item follows the rules of :func:`order_service`, its add-ons attach to it (R2.5);
+    one refused item refuses the whole order (nothing is written). Returns the services
+    (the items', then their add-ons') and the proforma."""
     if not items:
         raise ValidationError(_("An order needs at least one service."))
-    charges = [
-        _order_charge(
+    charges = []
+    for item in items:
+        charge = _order_charge(
             customer=customer,
             product=item.product,
             cycle=item.cycle,
@@ -103,12 +107,49 @@ def order_services(
             coupon=item.coupon,
             actor=actor,
         )
-        for item in items
-    ]
+        for addon in item.addons:
+            _attach_new_addon(charge, addon, actor=actor)
+        charges.append(charge)
     (invoice,) = issue_for_charges(
         charges, day=clock.today(), event=Event.INVOICE_ISSUED, actor=actor, together=True
     )
-    return [charge.service for charge in charges], invoice
+    ordered = [charge.service for charge in charges]
+    return ordered + [addon for charge in charges for addon, _amount in charge.addons], invoice
+
+
+def _attach_new_addon(charge: Charge, product: Product, *, actor=None) -> None:
+    """An add-on ordered together with its parent (R2.5): the same cycle and first period,
+    at its list price for that cycle (plus its setup fee); it starts when the order is
+    paid, with its parent."""
+    parent = charge.service
+    if not product.is_addon or not product.is_active:
+        raise ValidationError({"addons": _("%(p)s is not an add-on on sale.") % {"p": product}})
+    if not product.addon_for.filter(pk=parent.product_id).exists():
+        raise ValidationError({"addons": _("This add-on does not fit that service.")})
+    price = catalog.price_on(product, parent.cycle, charge.start)
+    addon = Service.objects.create(
+        customer=parent.customer,
+        product=product,
+        parent=parent,
+        cycle=parent.cycle,
+        state=State.PENDING,
+        state_changed_on=charge.start,
+        ordered_on=charge.start,
+    )
+    addon.customer, addon.product = parent.customer, product
+    log_action(
+        addon,
+        "service.ordered",
+        actor=actor,
+        data={"product": product.code, "cycle": parent.cycle, "parent": parent.pk},
+    )
+    charge.addons.append((addon, price.amount))
+    if price.setup_fee:
+        charge.extra_lines.append(
+            LineSpec(
+                description=_("Setup fee"), unit_price=price.setup_fee, product_code=product.code
+            )
+        )
 
 
 def _order_charge(

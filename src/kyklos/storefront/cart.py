@@ -61,10 +61,11 @@ def _sellable(code: str) -> Product:
     return product
 
 
-def add_product(cart: dict, *, product_code: str, cycle: str, label: str = "") -> dict:
-    """The cart with one more product for ``cycle`` at today's price; refused (nothing
-    changes) for an unknown or withdrawn product, an add-on, a domain (use
-    :func:`add_domain`), or a cycle without a price today."""
+def add_product(cart: dict, *, product_code: str, cycle: str, addons=()) -> dict:
+    """The cart with one more product for ``cycle`` at today's price, with the add-ons
+    chosen (R2.5: they attach to it and share its cycle); refused (nothing changes) for an
+    unknown or withdrawn product, an add-on alone, a domain (use :func:`add_domain`), a
+    cycle without a price today, or an add-on that does not fit or has no price for it."""
     product = _sellable(product_code)
     if product.type == ProductType.DOMAIN:
         raise ValidationError({"product": _("Search for a domain name to add a domain.")})
@@ -76,7 +77,20 @@ def add_product(cart: dict, *, product_code: str, cycle: str, label: str = "") -
         raise ValidationError(
             {"cycle": _("%(product)s is not sold for that cycle.") % {"product": product.name}}
         ) from None
-    return _with_item(cart, {"product": product.code, "cycle": cycle, "domain": ""})
+    chosen = []
+    for code in dict.fromkeys(str(c)[:50] for c in addons):
+        addon = product.addons.filter(code=code, is_active=True, type=ProductType.ADDON).first()
+        if addon is None:
+            raise ValidationError({"addons": _("That add-on does not fit this product.")})
+        try:
+            price_on(addon, cycle, clock.today())
+        except PriceNotFound:
+            raise ValidationError(
+                {"addons": _("%(addon)s is not sold for that cycle.") % {"addon": addon.name}}
+            ) from None
+        chosen.append(addon.code)
+    item = {"product": product.code, "cycle": cycle, "domain": "", "addons": chosen}
+    return _with_item(cart, item)
 
 
 def add_domain(cart: dict, name: str) -> dict:
@@ -139,6 +153,13 @@ def set_buyer(cart: dict, *, country: str, vat_id: str = "") -> dict:
 
 
 @dataclass
+class AddonLine:
+    product: Product
+    amount: Decimal
+    setup_fee: Decimal
+
+
+@dataclass
 class Line:
     index: int
     product: Product
@@ -147,10 +168,16 @@ class Line:
     amount: Decimal
     setup_fee: Decimal
     discount: Decimal = ZERO
+    addons: list[AddonLine] = field(default_factory=list)
+
+    @property
+    def gross(self) -> Decimal:
+        extras = sum((a.amount + a.setup_fee for a in self.addons), ZERO)
+        return self.amount + self.setup_fee + extras
 
     @property
     def total(self) -> Decimal:
-        return self.amount + self.setup_fee - self.discount
+        return self.gross - self.discount
 
     @property
     def cycle_label(self) -> str:
@@ -182,7 +209,7 @@ class Quote:
 
     @property
     def net(self) -> Decimal:
-        return sum((line.amount + line.setup_fee for line in self.lines), ZERO)
+        return sum((line.gross for line in self.lines), ZERO)
 
     @property
     def discount(self) -> Decimal:
@@ -214,31 +241,55 @@ def quote(cart: dict, *, customer=None) -> Quote:
     country and VAT id (R6.3) — the customer's own when logged in."""
     day = clock.today()
     result = Quote(currency=settings.KYKLOS_CURRENCY)
-    codes = {str(item.get("product", ""))[:50] for item in cart["items"] if isinstance(item, dict)}
-    products = {p.code: p for p in Product.objects.filter(code__in=codes, is_active=True)}
+    codes = set()
+    for item in cart["items"]:
+        if isinstance(item, dict):
+            codes.add(str(item.get("product", ""))[:50])
+            addons = item.get("addons") or []
+            codes.update(str(c)[:50] for c in addons if isinstance(addons, list))
+    products = {
+        p.code: p
+        for p in Product.objects.filter(code__in=codes, is_active=True).prefetch_related(
+            "addon_for"
+        )
+    }
     for index, item in enumerate(cart["items"]):
         product = products.get(item.get("product")) if isinstance(item, dict) else None
-        try:
-            if product is None or product.type == ProductType.ADDON:
-                raise PriceNotFound
-            price = price_on(product, item.get("cycle", ""), day)
-        except (PriceNotFound, TypeError):
+        price = _price_or_none(product, item.get("cycle") if product else None, day)
+        if price is None or product.is_addon:
             result.problems.append(_("An item of your cart is no longer sold; it was left out."))
             continue
         result.currency = price.currency
-        result.lines.append(
-            Line(
-                index=index,
-                product=product,
-                cycle=price.cycle,
-                domain=str(item.get("domain") or ""),
-                amount=price.amount,
-                setup_fee=price.setup_fee,
-            )
+        line = Line(
+            index=index,
+            product=product,
+            cycle=price.cycle,
+            domain=str(item.get("domain") or ""),
+            amount=price.amount,
+            setup_fee=price.setup_fee,
         )
+        addons = item.get("addons") or []
+        for code in addons if isinstance(addons, list) else ["?"]:
+            addon = products.get(str(code)[:50])
+            fits = addon is not None and addon.is_addon and product in addon.addon_for.all()
+            addon_price = _price_or_none(addon, price.cycle, day) if fits else None
+            if addon_price is None:
+                result.problems.append(_("An add-on of your cart is no longer sold; left out."))
+                continue
+            line.addons.append(AddonLine(addon, addon_price.amount, addon_price.setup_fee))
+        result.lines.append(line)
     _apply_coupon(result, cart.get("coupon") or "", customer, day)
     _apply_vat(result, cart, customer)
     return result
+
+
+def _price_or_none(product: Product | None, cycle, day):
+    if product is None or not isinstance(cycle, str):
+        return None
+    try:
+        return price_on(product, cycle, day)
+    except PriceNotFound:
+        return None
 
 
 def _apply_coupon(result: Quote, code: str, customer, day) -> None:

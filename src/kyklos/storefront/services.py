@@ -53,7 +53,7 @@ def place_order(customer: Customer, cart: dict, *, actor=None) -> Order:
     Returns the :class:`Order` with the one proforma to pay; an item that cannot be
     ordered refuses the whole order."""
     priced = carts.quote(cart, customer=customer)
-    if priced.problems:
+    if priced.problems:  # something changed since it was put in the cart: show it first
         raise ValidationError(priced.problems[0])
     if not priced.lines:
         raise ValidationError(_("Your cart is empty."))
@@ -73,6 +73,7 @@ def place_order(customer: Customer, cart: dict, *, actor=None) -> Order:
                 cycle=line.cycle,
                 label=line.domain,
                 coupon=priced.coupon if line.index == priced.coupon_line else None,
+                addons=tuple(addon.product for addon in line.addons),
             )
         )
     services, invoice = lifecycle.order_services(customer=customer, items=items, actor=actor)

@@ -108,6 +108,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
             cart,
             product_code=request.POST.get("product", ""),
             cycle=request.POST.get("cycle", ""),
+            addons=request.POST.getlist("addons")[:10],
         ),
     )
 
