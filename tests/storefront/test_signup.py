@@ -207,3 +207,16 @@ def test_sign_ups_are_limited_per_client_address(client, terms, today, settings)
     assert response.status_code == 400
     assert "Too many sign-ups" in response.content.decode()
     assert len(mail.outbox) == settings.KYKLOS_PASSWORD_RESET_PER_IP
+
+
+def test_the_account_opens_even_when_the_cart_can_no_longer_be_ordered(client, shop, terms, today):
+    client.post(reverse("storefront:cart_domain"), {"domain": "kowalska.gr"})
+    sign_up(client)
+    factories.active_service(
+        factories.customer(), shop["domain"], label="kowalska.gr", expires_on=today
+    )
+    response = client.post(link(mail.outbox[0]))
+    anna = Customer.objects.get(email="anna@example.pl")
+    assert not Service.objects.filter(customer=anna).exists()
+    assert response.url.endswith("next=%2Fshop%2Fcart%2F")
+    assert client.session["kyklos_cart"]["items"][0]["domain"] == "kowalska.gr"

@@ -271,7 +271,9 @@ def pending_signup(token: str) -> Signup | None:
 def verify_signup(token: str) -> Signup:
     """Follow the link of a sign-up: the login and the customer are created (the terms'
     version accepted is recorded with the time and the channel, R1.1) and the cart kept at
-    sign-up is ordered. The link works once and until it expires."""
+    sign-up is ordered. The link works once and until it expires. When the cart can no
+    longer be ordered as it was (a domain taken meanwhile), the account still opens and
+    ``order_problem`` says why, with the cart in ``unordered_cart``."""
     signup = Signup.objects.select_for_update().filter(token_digest=_digest(token or "")).first()
     if signup is None or signup.verified_at is not None:
         raise LinkNotValid(str(LINK_NOT_VALID))
@@ -289,9 +291,13 @@ def verify_signup(token: str) -> Signup:
         user=user,
         actor=user,
     )
-    order = None
-    if signup.cart and signup.cart.get("items"):
-        order = place_order(customer, carts.load({carts.SESSION_KEY: signup.cart}), actor=user)
+    order, problem, cart = None, "", signup.cart
+    if cart and cart.get("items"):
+        try:
+            with transaction.atomic():  # the account opens even if the cart cannot be ordered
+                order = place_order(customer, carts.load({carts.SESSION_KEY: cart}), actor=user)
+        except ValidationError as error:
+            problem = " ".join(error.messages)
     # What made the sign-up is now the customer's record: the pending copy is emptied.
     Signup.objects.filter(pk=signup.pk).update(
         verified_at=clock.now(),
@@ -303,6 +309,8 @@ def verify_signup(token: str) -> Signup:
     )
     signup.refresh_from_db()
     log_action(signup, "shop.signup_verified", actor=user)
+    # What the page tells: the order could not be placed (the cart goes back to the visitor).
+    signup.order_problem, signup.unordered_cart = problem, cart if problem else None
     return signup
 
 

@@ -271,6 +271,14 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     request.session.pop("kyklos_signup_sent", None)
     target = _pay_page(signup.order.invoice_id) if signup.order_id else reverse("portal:dashboard")
     messages.success(request, _("Your e-mail address is confirmed. Please log in."))
+    if signup.order_problem:
+        carts.save(request.session, signup.unordered_cart)
+        target = reverse("storefront:cart")
+        messages.warning(
+            request,
+            _("Your order could not be placed: %(reason)s Your cart is kept; please check it.")
+            % {"reason": signup.order_problem},
+        )
     return redirect(f"{reverse('portal:login')}?{urlencode({'next': target})}")
 
 
