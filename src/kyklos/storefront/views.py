@@ -1,6 +1,6 @@
 """The shop's pages: catalogue, product, cart, checkout, sign-up, verification, the order
 placed, the terms, and password reset. Thin: the rules are in ``services``, ``cart`` and
-``selectors``. Every page is public except the order page (its customer's only)."""
+``selectors``. Every page is public: the order placed is paid in the portal."""
 
 from __future__ import annotations
 
