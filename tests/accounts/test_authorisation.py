@@ -43,7 +43,6 @@ pytestmark = pytest.mark.django_db
 #: URL patterns outside the matrix, each with the reason.
 NOT_IN_MATRIX = {
     "set_language": "Django's language switch: public, changes only a cookie",
-    "": "the site root redirects to the portal",
 }
 STAFF_ROLES = roles.ROLES
 DENIED = {401, 403, 404, 405}

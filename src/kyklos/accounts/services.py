@@ -284,3 +284,20 @@ def disable_user(user) -> None:
     """Deactivate a login: every session of it ends at once (see the signals)."""
     user.is_active = False
     user.save(update_fields=["is_active"])
+
+
+# --- logins for new customers -------------------------------------------------------------
+
+
+def create_login(*, email: str, password_hash: str):
+    """A customer's login, made when a shop sign-up is verified: the username is the
+    e-mail address (lower case) and the password the hash chosen at sign-up, so the plain
+    password is never kept. The caller checks that the name is free, inside its
+    transaction."""
+    from django.contrib.auth import get_user_model
+
+    email = email.strip().lower()
+    user = get_user_model()(username=email, email=email, password=password_hash, is_active=True)
+    user.save(force_insert=True)
+    log_action(user, "security.login_created", actor="anonymous", data={"channel": "signup"})
+    return user

@@ -35,6 +35,10 @@ Environment variables:
 - ``KYKLOS_EINVOICING_*`` retries of e-invoicing transmissions: ``MAX_ATTEMPTS`` (10),
   ``BACKOFF_SECONDS`` (60), ``MAX_BACKOFF_SECONDS`` (21600), ``STALE_SECONDS`` (900), ``BATCH``
   (100) (docs/einvoicing.md)
+- ``KYKLOS_SIGNUP_LINK_HOURS`` how long a shop sign-up's verification link works; default 48
+- ``KYKLOS_PASSWORD_RESET_MINUTES`` how long a password-reset link works; default 60
+- ``KYKLOS_PASSWORD_RESET_PER_ADDRESS`` / ``KYKLOS_PASSWORD_RESET_PER_IP`` reset requests
+  allowed per e-mail address / client address per hour (3 / 10) (docs/storefront.md)
 - ``KYKLOS_CACHE_URL``   Django's cache (rendered portal lists and page parts); default
   ``locmemcache://`` (per process), or a shared one such as ``redis://127.0.0.1:6379/1``
 """
@@ -367,6 +371,13 @@ KYKLOS_PROVIDER.update(
 #: end of the fiscal year).
 KYKLOS_DOCUMENT_RETENTION_YEARS = env.int("KYKLOS_DOCUMENT_RETENTION_YEARS", default=5)
 KYKLOS_PORTAL_URL = env.str("KYKLOS_PORTAL_URL", default="http://127.0.0.1:8000")
+# The shop's sign-up and password reset (docs/storefront.md): links work once, until they
+# expire; reset requests are counted per address and per client address in the cache.
+KYKLOS_SIGNUP_LINK_HOURS = env.int("KYKLOS_SIGNUP_LINK_HOURS", default=48)
+PASSWORD_RESET_TIMEOUT = 60 * env.int("KYKLOS_PASSWORD_RESET_MINUTES", default=60)
+KYKLOS_PASSWORD_RESET_WINDOW = 3600
+KYKLOS_PASSWORD_RESET_PER_ADDRESS = env.int("KYKLOS_PASSWORD_RESET_PER_ADDRESS", default=3)
+KYKLOS_PASSWORD_RESET_PER_IP = env.int("KYKLOS_PASSWORD_RESET_PER_IP", default=10)
 # Support desk: the address customers reply to (the intake mailbox).
 KYKLOS_SUPPORT_EMAIL = env.str("KYKLOS_SUPPORT_EMAIL", default="support@kyklos.localhost")
 

@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from kyklos.accounts.access import customer_only, public
 from kyklos.accounts.views import login_view
 from kyklos.portal import urls as portal_urls
 from kyklos.privacy import urls as privacy_urls
+from kyklos.storefront import urls as storefront_urls
 
 # Privacy imports only core, so who may use its pages is declared here, where the apps are
 # put together: the notice, the banner, unsubscribing and the request forms are public (the
@@ -37,7 +37,8 @@ _PORTAL = [
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="portal:dashboard", permanent=False)),
+    # The public shop: its home at /, the rest under /shop/ (docs/storefront.md).
+    path("", include(storefront_urls)),
     path("account/", include("kyklos.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("kyklos.api.urls")),

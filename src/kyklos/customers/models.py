@@ -159,6 +159,7 @@ class TermsAcceptance(models.Model):
         STAFF = "staff", _("Staff")
         EMAIL = "email", _("E-mail")
         IMPORT = "import", _("Import")
+        SIGNUP = "signup", _("Sign-up in the shop")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="terms")
     version = models.CharField(max_length=20)
@@ -170,3 +171,39 @@ class TermsAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"terms {self.version} ({self.channel})"
+
+
+class TermsVersion(models.Model):
+    """A published version of the terms of service (R12.3), in every language.
+
+    The version in force on a day is the one with the latest ``published_on`` on or before
+    it; an acceptance (:class:`TermsAcceptance`) names the version accepted. Published
+    versions are never edited: a change is a new version. A significant one is notified to
+    every customer (``storefront.services.publish_terms``).
+    """
+
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    published_on = models.DateField(_("published on"))
+    significant = models.BooleanField(
+        _("significant change"),
+        default=False,
+        help_text=_("Customers are notified of a significant change (R12.3)."),
+    )
+    summary = models.CharField(
+        _("what changed"), max_length=300, blank=True, help_text=_("Said in the notice.")
+    )
+    text_el = models.TextField(_("text in Greek"))
+    text_en = models.TextField(_("text in English"))
+    text_pl = models.TextField(_("text in Polish"))
+    created_at = models.DateTimeField()
+    notified_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-published_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"terms {self.version} ({self.published_on.isoformat()})"
+
+    def text(self, language: str) -> str:
+        """The text in ``language``, else in English."""
+        return getattr(self, f"text_{language}", "") or self.text_en

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 
+from kyklos.core import clock
 from kyklos.core.models import AuditEvent
 from kyklos.core.prepared import prepared_one
-from kyklos.customers.models import ChangeRequest, Customer
-from kyklos.customers.vat import is_eu_member
+from kyklos.customers.models import ChangeRequest, Customer, TermsVersion
+from kyklos.customers.vat import country_codes, country_name, is_eu_member
 
-__all__ = ["customer_for_user", "is_eu_member", "pending_change_requests"]
+__all__ = [
+    "country_choices",
+    "current_terms",
+    "customer_for_user",
+    "email_in_use",
+    "is_eu_member",
+    "pending_change_requests",
+    "published_terms",
+]
 
 
 def customer_for_user(user) -> Customer | None:
@@ -56,3 +65,30 @@ def of_ex_customers(qs, customer_field: str = "customer"):
     return qs.filter(**{f"{customer_field}__status": Customer.Status.LOCKED}).annotate(
         ended_at=relationship_ended_at(f"{customer_field}_id")
     )
+
+
+def current_terms(day=None) -> TermsVersion | None:
+    """The version of the terms in force on ``day`` (default today): the latest published
+    on or before it (R12.3)."""
+    return (
+        TermsVersion.objects.filter(published_on__lte=day or clock.today())
+        .order_by("-published_on", "-id")
+        .first()
+    )
+
+
+def published_terms(day=None) -> QuerySet[TermsVersion]:
+    """Every version published on or before ``day``, newest first."""
+    return TermsVersion.objects.filter(published_on__lte=day or clock.today()).order_by(
+        "-published_on", "-id"
+    )
+
+
+def email_in_use(email: str) -> bool:
+    """Whether a customer account already has ``email`` as its primary address."""
+    return Customer.objects.filter(email__iexact=(email or "").strip()).exists()
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every country as (ISO code, name in the active language), sorted by name."""
+    return sorted(((code, country_name(code)) for code in country_codes()), key=lambda c: c[1])

@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 from kyklos.core import clock
 from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action
-from kyklos.customers.models import ChangeRequest, Customer, ParticularsChange, TermsAcceptance
+from kyklos.customers.models import (
+    ChangeRequest,
+    Customer,
+    ParticularsChange,
+    TermsAcceptance,
+    TermsVersion,
+)
 from kyklos.customers.vat import validate_country, validate_vat_id
 
 __all__ = [
@@ -25,6 +31,7 @@ __all__ = [
     "check_new_customer",
     "create_customer",
     "lock_customer",
+    "publish_terms_version",
     "reject_change",
     "request_change",
     "update_particulars",
@@ -203,6 +210,72 @@ def accept_terms(customer: Customer, *, version: str, channel: str, actor=None) 
     """Record that the customer accepted ``version`` of the terms through ``channel`` (R1.1)."""
     _check_terms(version, channel)
     return _record_terms(customer, version, channel, actor)
+
+
+#: The languages every published version of the terms is written in (R12.1).
+TERMS_LANGUAGES = ("el", "en", "pl")
+
+
+@transaction.atomic
+def publish_terms_version(
+    *,
+    version: str,
+    texts: dict[str, str],
+    significant: bool = False,
+    summary: str = "",
+    published_on=None,
+    actor=None,
+) -> TermsVersion:
+    """Publish a new version of the terms (R12.3): a version name not used before, the
+    text in Greek, English and Polish, from ``published_on`` (default today, never before
+    the newest version). Every error is reported at once; bad input writes nothing.
+
+    Notifying customers of a significant version is the caller's part (notices sit above
+    this app): ``storefront.services.publish_terms``."""
+    version = (version or "").strip()
+    summary = (summary or "").strip()
+    day = published_on or clock.today()
+    errors: dict = {}
+    if not version:
+        errors["version"] = [_("Give the version's name, e.g. 2027-03.")]
+    elif len(version) > TermsVersion._meta.get_field("version").max_length:
+        errors["version"] = [_("A version's name has at most 20 characters.")]
+    elif TermsVersion.objects.filter(version=version).exists():
+        errors["version"] = [
+            _("Version %(version)s is already published; a change is a new version.")
+            % {"version": version}
+        ]
+    for language in TERMS_LANGUAGES:
+        if not (texts.get(language) or "").strip():
+            errors[f"text_{language}"] = [_("Give the text of the terms in every language.")]
+    latest = TermsVersion.objects.order_by("-published_on").values_list("published_on", flat=True)
+    newest = latest.first()
+    if newest is not None and day < newest:
+        errors["published_on"] = [
+            _("A new version cannot be dated before the newest one (%(day)s).")
+            % {"day": newest.isoformat()}
+        ]
+    if significant and not summary:
+        errors["summary"] = [_("Say what changed: the notice to customers tells them.")]
+    if len(summary) > TermsVersion._meta.get_field("summary").max_length:
+        errors["summary"] = [_("The summary has at most 300 characters.")]
+    if errors:
+        raise ValidationError(errors)
+    terms = TermsVersion.objects.create(
+        version=version,
+        published_on=day,
+        significant=significant,
+        summary=summary,
+        created_at=clock.now(),
+        **{f"text_{language}": texts[language].strip() for language in TERMS_LANGUAGES},
+    )
+    log_action(
+        terms,
+        "terms.published",
+        actor=actor,
+        data={"version": version, "significant": significant, "from": day.isoformat()},
+    )
+    return terms
 
 
 @transaction.atomic

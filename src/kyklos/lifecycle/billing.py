@@ -64,12 +64,21 @@ def _line(
 
 
 def issue_for_charges(
-    charges: list[Charge], *, day: date, event: str = Event.RENEWAL_INVOICE, actor=None
+    charges: list[Charge],
+    *,
+    day: date,
+    event: str = Event.RENEWAL_INVOICE,
+    actor=None,
+    together: bool = False,
 ) -> list[Invoice]:
-    """Issue one proforma per charge, record the billed periods and queue the notices.
+    """Issue one proforma per charge — or, ``together``, one proforma for all the charges
+    (of one customer: an order of several services) — record the billed periods and queue
+    the notices (one per proforma).
 
     A constant number of statements per call (documents, lines, periods, notices, audit).
     """
+    if together and charges:
+        return [_issue_together(charges, day=day, event=event, actor=actor)]
     specs = []
     for charge in charges:
         language = charge.service.customer.language
@@ -137,3 +146,65 @@ def issue_for_charges(
     insert_many(renewals, batch_size=2000)
     notices.queue_notices(rows)
     return invoices
+
+
+def _charge_lines(charge: Charge, language: str) -> list[LineSpec]:
+    service = charge.service
+    lines = [_line(service, charge.start, charge.end, charge.amount, language, charge.discount)]
+    lines += [
+        _line(addon, charge.start, charge.end, amount, language) for addon, amount in charge.addons
+    ]
+    return lines + charge.extra_lines
+
+
+def _issue_together(charges: list[Charge], *, day: date, event: str, actor) -> Invoice:
+    customer = charges[0].service.customer
+    if any(charge.service.customer_id != customer.pk for charge in charges):
+        raise ValueError("One proforma is for the charges of one customer.")
+    first = min(charge.start for charge in charges)
+    (invoice,) = issue_documents(
+        [
+            DocumentSpec(
+                customer=customer,
+                kind=DocumentKind.PROFORMA,
+                lines=[line for c in charges for line in _charge_lines(c, customer.language)],
+                issued_on=day,
+                due_on=first if first > day else day,
+            )
+        ],
+        actor=actor,
+    )
+    renewals = []
+    for charge in charges:
+        periods = [(charge.service, charge.amount), *charge.addons]
+        renewals += [
+            Renewal(
+                service=service,
+                invoice=invoice,
+                period_start=charge.start,
+                period_end=charge.end,
+                amount=amount,
+                kind=charge.kind,
+            )
+            for service, amount in periods
+        ]
+    insert_many(renewals, batch_size=2000)
+    lead = charges[0]
+    notices.queue_notices(
+        [
+            service_notices.notice(
+                lead.service,
+                event,
+                day,
+                invoice_id=invoice.pk,
+                expires_on=lead.start.isoformat(),
+                period_start=lead.start.isoformat(),
+                period_end=lead.end.isoformat(),
+                invoice_number=invoice.number,
+                total=str(invoice.total),
+                currency=invoice.currency,
+                due_on=invoice.due_on.isoformat(),
+            )
+        ]
+    )
+    return invoice

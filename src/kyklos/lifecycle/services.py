@@ -7,6 +7,7 @@ The daily run's batch steps are in :mod:`kyklos.lifecycle.daily`.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -60,6 +61,109 @@ def order_service(
     a coupon applies to this first purchase only (R2.4). An add-on takes its parent's
     cycle and runs until the parent's expiry, priced pro rata (R2.5).
     """
+    charge = _order_charge(
+        customer=customer,
+        product=product,
+        cycle=cycle,
+        start_date=start_date,
+        label=label,
+        coupon=coupon,
+        parent=parent,
+        actor=actor,
+    )
+    issue_for_charges([charge], day=clock.today(), event=Event.INVOICE_ISSUED, actor=actor)
+    return charge.service
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    """One service of an order of several (:func:`order_services`)."""
+
+    product: Product
+    cycle: str
+    label: str = ""
+    coupon: Coupon | None = None
+    #: Add-ons ordered with this service: they attach to it and share its cycle (R2.5).
+    addons: tuple[Product, ...] = ()
+
+
+@transaction.atomic
+def order_services(
+    *, customer: Customer, items: list[OrderItem], actor=None
+) -> tuple[list[Service], Invoice]:
+    """Order several services at once — a shop's cart — with one proforma for them all.
+    Each item follows the rules of :func:`order_service`, its add-ons attach to it (R2.5);
+    one refused item refuses the whole order (nothing is written). Returns the services
+    (the items', then their add-ons') and the proforma."""
+    if not items:
+        raise ValidationError(_("An order needs at least one service."))
+    charges = []
+    for item in items:
+        charge = _order_charge(
+            customer=customer,
+            product=item.product,
+            cycle=item.cycle,
+            label=item.label,
+            coupon=item.coupon,
+            actor=actor,
+        )
+        for addon in item.addons:
+            _attach_new_addon(charge, addon, actor=actor)
+        charges.append(charge)
+    (invoice,) = issue_for_charges(
+        charges, day=clock.today(), event=Event.INVOICE_ISSUED, actor=actor, together=True
+    )
+    ordered = [charge.service for charge in charges]
+    return ordered + [addon for charge in charges for addon, _amount in charge.addons], invoice
+
+
+def _attach_new_addon(charge: Charge, product: Product, *, actor=None) -> None:
+    """An add-on ordered together with its parent (R2.5): the same cycle and first period,
+    at its list price for that cycle (plus its setup fee); it starts when the order is
+    paid, with its parent."""
+    parent = charge.service
+    if not product.is_addon or not product.is_active:
+        raise ValidationError({"addons": _("%(p)s is not an add-on on sale.") % {"p": product}})
+    if not product.addon_for.filter(pk=parent.product_id).exists():
+        raise ValidationError({"addons": _("This add-on does not fit that service.")})
+    price = catalog.price_on(product, parent.cycle, charge.start)
+    addon = Service.objects.create(
+        customer=parent.customer,
+        product=product,
+        parent=parent,
+        cycle=parent.cycle,
+        state=State.PENDING,
+        state_changed_on=charge.start,
+        ordered_on=charge.start,
+    )
+    addon.customer, addon.product = parent.customer, product
+    log_action(
+        addon,
+        "service.ordered",
+        actor=actor,
+        data={"product": product.code, "cycle": parent.cycle, "parent": parent.pk},
+    )
+    charge.addons.append((addon, price.amount))
+    if price.setup_fee:
+        charge.extra_lines.append(
+            LineSpec(
+                description=_("Setup fee"), unit_price=price.setup_fee, product_code=product.code
+            )
+        )
+
+
+def _order_charge(
+    *,
+    customer: Customer,
+    product: Product,
+    cycle: str,
+    start_date: date | None = None,
+    label: str = "",
+    coupon: Coupon | None = None,
+    parent: Service | None = None,
+    actor=None,
+) -> Charge:
+    """Check an order, create its pending service and return its first period to bill."""
     day = start_date or clock.today()
     if customer.status != Customer.Status.ACTIVE:
         raise ValidationError({"customer": _("This account is locked; it cannot order.")})
@@ -117,23 +221,15 @@ def order_service(
                 description=_("Setup fee"), unit_price=price.setup_fee, product_code=product.code
             )
         )
-    issue_for_charges(
-        [
-            Charge(
-                service=service,
-                start=day,
-                end=end,
-                amount=amount,
-                kind=Renewal.Kind.ORDER,
-                discount=discount,
-                extra_lines=extra,
-            )
-        ],
-        day=clock.today(),
-        event=Event.INVOICE_ISSUED,
-        actor=actor,
+    return Charge(
+        service=service,
+        start=day,
+        end=end,
+        amount=amount,
+        kind=Renewal.Kind.ORDER,
+        discount=discount,
+        extra_lines=extra,
     )
-    return service
 
 
 def open_renewal(service: Service) -> Renewal | None:

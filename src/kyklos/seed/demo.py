@@ -36,7 +36,7 @@ from kyklos.catalog.defaults import seed_policies
 from kyklos.catalog.models import LifecyclePolicy, Product
 from kyklos.core import clock
 from kyklos.customers.models import Customer
-from kyklos.customers.services import create_customer
+from kyklos.customers.services import create_customer, publish_terms_version
 from kyklos.lifecycle import services as lifecycle
 from kyklos.lifecycle.models import Renewal, Service, State
 from kyklos.notifications.models import Outbox
@@ -67,7 +67,7 @@ from kyklos.seed.demo_data import (
     DemoTicket,
     Plan,
 )
-from kyklos.seed.products import PRICE_CHANGES, PRODUCTS
+from kyklos.seed.products import DESCRIPTIONS, PRICE_CHANGES, PRODUCTS, TERMS_TEXTS
 from kyklos.support import defaults as support_defaults
 from kyklos.support import services as support
 
@@ -305,6 +305,11 @@ class _Story:
         for code, *_rest, addon_for in PRODUCTS:
             if addon_for:
                 self.products[code].addon_for.set([self.products[c] for c in addon_for])
+        for code, description in DESCRIPTIONS.items():  # what the shop shows
+            Product.objects.filter(code=code).update(description=description)
+        publish_terms_version(
+            version=TERMS_VERSION, texts=TERMS_TEXTS, published_on=first, actor=admin
+        )
 
     def change_price(self, code: str, cycle: str, amount: str, days: int) -> None:
         catalog.set_price(

@@ -43,3 +43,24 @@ PRODUCTS: list[tuple[str, str, str, dict, tuple[str, ...]]] = [
 
 #: A dated price change (R2.3): (code, cycle, new amount, days before today).
 PRICE_CHANGES = [("web-starter", "annual", "55.00", 90)]
+
+#: What the shop shows under a product's name (demo only).
+DESCRIPTIONS = {
+    "web-starter": "One website, 10 GB SSD, free SSL certificate, daily backups.",
+    "web-business": "Up to 10 websites, 50 GB SSD, staging copies, daily backups for 30 days.",
+    "mail-pro": "10 mailboxes of 10 GB with spam filtering, webmail and calendar sharing.",
+    "ssl-dv": "A domain-validated certificate, installed for you on our servers.",
+    "dedi-e2": "Intel Xeon E-2 server, 32 GB RAM, 2 × 1 TB NVMe, 1 Gbit/s, in Athens.",
+    "site-wordpress": "A WordPress site of up to 8 pages, in two languages, ready in 4 weeks.",
+    "eshop-woocommerce": "A WooCommerce shop with cards, bank transfer and courier shipping.",
+    "wp-care": "Updates, backups, uptime checks and an hour of changes a month.",
+    "iptv-box": "A set-top box with TV channels and recordings; the box is shipped to you.",
+    "chat-plan": "A chat window for your site, with the conversations kept in the EU.",
+}
+
+#: The demo's terms of service, published when the catalogue is made (R12.3).
+TERMS_TEXTS = {
+    "el": "Όροι χρήσης (επίδειξη).\n\nΟι υπηρεσίες πληρώνονται προκαταβολικά.",
+    "en": "Terms of service (demo).\n\nServices are paid in advance.",
+    "pl": "Regulamin (demonstracja).\n\nUsługi są płatne z góry.",
+}
