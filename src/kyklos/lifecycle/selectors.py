@@ -117,6 +117,11 @@ class PlanQuote:
     amount: Decimal
 
     @property
+    def magnitude(self) -> Decimal:
+        """What is billed or credited, without its sign."""
+        return abs(self.amount)
+
+    @property
     def is_upgrade(self) -> bool:
         return self.amount > 0
 
@@ -148,17 +153,22 @@ def open_plan_change(service: Service) -> PlanChange | None:
 
 
 def plan_change_refusal(service: Service, product: Product, *, today: date) -> str | None:
-    """Why ``service`` cannot move to ``product`` today, or None (PC-2). Reads the
-    service's state, its open documents and the catalog; prices are checked by
-    :func:`quote_plan_change`."""
+    """Why ``service`` cannot move to ``product`` today, or None (PC-2). Prices are
+    checked by :func:`quote_plan_change`."""
+    if service.parent_id is None:
+        if product.pk == service.product_id:
+            return _("The service is already on this plan.")
+        if product.type != service.product.type or product.is_addon:
+            return _("A service can move only to another plan of the same kind.")
+        if not product.is_active:
+            return _("%(p)s is no longer sold.") % {"p": product.name}
+    return plan_change_blocked(service, today=today)
+
+
+def plan_change_blocked(service: Service, *, today: date) -> str | None:
+    """Why ``service`` cannot change plan at all today, or None (PC-2)."""
     if service.parent_id is not None:
         return _("An add-on cannot change plan; change the main service.")
-    if product.pk == service.product_id:
-        return _("The service is already on this plan.")
-    if product.type != service.product.type or product.is_addon:
-        return _("A service can move only to another plan of the same kind.")
-    if not product.is_active:
-        return _("%(p)s is no longer sold.") % {"p": product.name}
     if service.state != State.ACTIVE:
         return _("Only an active service can change plan.")
     if service.cycle == Cycle.ONE_OFF or service.expires_on is None:
@@ -214,6 +224,8 @@ def quote_plan_change(service: Service, product: Product, *, today: date) -> Pla
 def plan_options(service: Service, *, today: date) -> list[PlanQuote]:
     """The plans ``service`` may move to today with what each costs, cheapest first; empty
     when the service cannot change plan at all."""
+    if plan_change_blocked(service, today=today) is not None:
+        return []
     candidates = Product.objects.filter(type=service.product.type, is_active=True).exclude(
         pk=service.product_id
     )
