@@ -72,7 +72,8 @@ def _send_invitation(request, customer, contact: Contact, token: str) -> None:
         event="contact_invited",
         to_email=contact.email,
         language=customer.language,
-        customer=customer,
+        # Not the account's notice: no copies to its contacts (notifications.copies).
+        customer=None,
         context={
             "customer_name": contact.name,
             "account_name": customer.display_name,
