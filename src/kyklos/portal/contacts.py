@@ -25,7 +25,7 @@ from kyklos.accounts.selectors import OWNER
 from kyklos.core import clock
 from kyklos.notifications import services as notifications
 from kyklos.portal.forms import AcceptInvitationForm, ContactForm, ScopeForm, add_service_errors
-from kyklos.portal.scopes import scope
+from kyklos.portal.scopes import page_language, scope
 
 
 def _page(request, customer, form=None, status=200):
@@ -136,6 +136,11 @@ def accept(request, token: str):
         return render(
             request, "portal/invitation.html", {"refusal": " ".join(exc.messages)}, status=410
         )
+    with translation.override(page_language(request, contact.customer)):
+        return _accept(request, token, contact)
+
+
+def _accept(request, token: str, contact: Contact):
     form = AcceptInvitationForm(
         request.POST if request.method == "POST" else None, initial={"username": contact.email}
     )

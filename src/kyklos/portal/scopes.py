@@ -64,7 +64,7 @@ def scope(page_scope: str):
                 return render(request, "portal/no_customer.html", status=403)
             request.portal_login = login
             request.portal_pages = allowed_pages(login.scope)
-            language = _language(request, login.customer)
+            language = page_language(request, login.customer)
             with translation.override(language):
                 if page_scope not in request.portal_pages:
                     response = render(
@@ -91,7 +91,8 @@ def _to_login(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _language(request: HttpRequest, customer) -> str:
+def page_language(request: HttpRequest, customer) -> str:
+    """The language chosen with the switcher, else the account's."""
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
     if chosen and translation.check_for_language(chosen):
         return translation.get_language()
