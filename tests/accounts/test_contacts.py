@@ -175,3 +175,11 @@ def test_the_audience_of_an_event_is_data():
     assert events.audience("ticket_opened") == "general"
     with pytest.raises(ValueError, match="audience"):
         events.register("odd_event", audience="everyone")
+
+
+def test_a_locked_account_invites_nobody(customer):
+    customer.status = customer.Status.LOCKED
+    customer.save()
+    with pytest.raises(ValidationError, match="locked"):
+        services.invite_contact(customer, name="A", email="a@example.gr", scope="billing")
+    assert not Contact.objects.exists()

@@ -326,6 +326,8 @@ def invite_contact(customer, *, name: str, email: str, scope: str, actor=None):
     contact (pending) and the invitation token, which is stored only as its digest; the
     caller sends the link. Refused input writes nothing."""
     _owner_only(actor, customer)
+    if customer.status != customer.Status.ACTIVE:
+        raise ValidationError(_("This account is locked; it cannot invite contacts."))
     name, email = (name or "").strip(), (email or "").strip().lower()
     if not name or len(name) > 150:
         raise ValidationError({"name": _("Give the contact's name (at most 150 characters).")})

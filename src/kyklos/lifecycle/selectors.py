@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from kyklos.catalog import selectors as catalog
-from kyklos.catalog.models import CYCLE_MONTHS, Cycle, Product
+from kyklos.catalog.models import CYCLE_MONTHS, Cycle, Product, ProductType
 from kyklos.core.money import ZERO, round_money
 from kyklos.lifecycle import schedule
 from kyklos.lifecycle.models import FINAL_STATES, LIVE_STATES, PlanChange, Renewal, Service, State
@@ -200,6 +200,10 @@ def quote_plan_change(service: Service, product: Product, *, today: date) -> Pla
     refusal = plan_change_refusal(service, product, today=today)
     if refusal is not None:
         raise ValidationError(refusal)
+    return _quote(service, product, today)
+
+
+def _quote(service: Service, product: Product, today: date) -> PlanQuote:
     old, currency = _current_price(service, today)
     new = catalog.price_on(product, service.cycle, today)  # PriceNotFound: a one-line error
     if new.currency != currency:
@@ -230,9 +234,9 @@ def plan_options(service: Service, *, today: date) -> list[PlanQuote]:
         pk=service.product_id
     )
     quotes = []
-    for product in candidates:
+    for product in candidates.exclude(type=ProductType.ADDON):
         try:
-            quotes.append(quote_plan_change(service, product, today=today))
+            quotes.append(_quote(service, product, today))  # the service was checked above
         except ValidationError:
             continue
     return sorted(quotes, key=lambda q: (q.new_price, q.product.name))
