@@ -289,3 +289,16 @@ def test_plan_options_list_the_other_plans_with_their_figures(customer, basic, p
         (cheap, Decimal("-15.12")),
         (pro, Decimal("30.25")),
     ]
+
+
+def test_the_quote_shows_the_credit_the_downgrade_will_give(customer, basic, pro):
+    with clock.frozen(STARTED):
+        service = services.order_service(customer=customer, product=pro, cycle="annual")
+        order = service.renewals.get().invoice
+        record_payment(order, amount=order.total, method="card")
+    service.refresh_from_db()
+    with clock.frozen(TODAY):
+        quote = selectors.quote_plan_change(service, basic, today=TODAY)
+        services.change_plan(service, basic)
+    assert (quote.amount, quote.credit) == (Decimal("-30.25"), Decimal("37.51"))
+    assert CreditEntry.objects.get().amount == quote.credit

@@ -43,6 +43,7 @@ def world(transactional_db):
     )
     basic = factories.product("shared_hosting", name="Hosting Basic", prices={"annual": "120.00"})
     factories.product("shared_hosting", name="Hosting Pro", prices={"annual": "240.00"})
+    factories.product("shared_hosting", name="Hosting Mini", prices={"annual": "60.00"})
     storage = factories.product("addon", name="Extra storage 10 GB", prices={"annual": "24.00"})
     service = factories.active_service(
         customer,

@@ -115,6 +115,9 @@ class PlanQuote:
     days_left: int
     days_in_period: int
     amount: Decimal
+    #: What a downgrade credits: the prorated difference with the VAT the period was
+    #: billed with (PC-4); zero for an upgrade.
+    credit: Decimal = ZERO
 
     @property
     def magnitude(self) -> Decimal:
@@ -211,6 +214,7 @@ def _quote(service: Service, product: Product, today: date) -> PlanQuote:
     start = current_period_start(service)
     days_in_period = (service.expires_on - start).days
     days_left = (service.expires_on - today).days
+    amount = prorate(new.amount - old, days_left, days_in_period, currency)
     return PlanQuote(
         service=service,
         product=product,
@@ -221,8 +225,29 @@ def _quote(service: Service, product: Product, today: date) -> PlanQuote:
         period_end=service.expires_on,
         days_left=days_left,
         days_in_period=days_in_period,
-        amount=prorate(new.amount - old, days_left, days_in_period, currency),
+        amount=amount,
+        credit=_with_billed_vat(service, -amount, currency) if amount < 0 else ZERO,
     )
+
+
+def billed_vat_rate(service: Service) -> Decimal:
+    """The VAT rate of the line that billed the service's current period (the period that
+    ends at its expiry); zero when no such period is on record (e.g. imported services)."""
+    renewal = (
+        Renewal.objects.filter(service=service, period_end=service.expires_on)
+        .exclude(status=Renewal.Status.VOID)
+        .select_related("invoice")
+        .order_by("-period_start")
+        .first()
+    )
+    if renewal is None:
+        return ZERO
+    line = renewal.invoice.lines.filter(product_code=service.product.code).first()
+    return line.vat_rate if line is not None else ZERO
+
+
+def _with_billed_vat(service: Service, net: Decimal, currency: str) -> Decimal:
+    return net + round_money(net * billed_vat_rate(service) / 100, currency)
 
 
 def plan_options(service: Service, *, today: date) -> list[PlanQuote]:

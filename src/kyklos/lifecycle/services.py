@@ -354,20 +354,8 @@ def _bill_upgrade(quote: PlanQuote, day: date, actor) -> Invoice:
 
 def _credit_downgrade(quote: PlanQuote, actor) -> None:
     """The prorated difference back as account credit, with the VAT rate the current
-    period was billed with (none when the period was not billed by Kyklos)."""
+    period was billed with (``quote.credit``, PC-4)."""
     service = quote.service
-    net = -quote.amount
-    paid = (
-        Renewal.objects.filter(service=service, period_end=service.expires_on)
-        .exclude(status=Renewal.Status.VOID)
-        .order_by("-period_start")
-        .first()
-    )
-    rate = ZERO
-    if paid is not None:
-        line = paid.invoice.lines.filter(product_code=service.product.code).first()
-        rate = line.vat_rate if line is not None else ZERO
-    amount = net + round_money(net * rate / 100, quote.currency)
     with translation.override(service.customer.language):
         note = _("Downgrade of %(service)s to %(plan)s: %(days)s of %(period)s days") % {
             "service": service.display_label,
@@ -377,7 +365,7 @@ def _credit_downgrade(quote: PlanQuote, actor) -> None:
         }
     payments.add_credit(
         service.customer,
-        amount=amount,
+        amount=quote.credit,
         currency=quote.currency,
         kind=CreditEntry.Kind.ADJUSTMENT,
         note=note,
