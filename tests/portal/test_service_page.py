@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from kyklos.billing.models import Invoice
 from kyklos.core.models import AuditEvent
@@ -18,6 +19,13 @@ pytestmark = pytest.mark.django_db
 
 #: 2026-06-01 → 2027-06-01: 365 days, 92 left on the portal tests' day (2027-03-01).
 STARTED, EXPIRES = date(2026, 6, 1), date(2027, 6, 1)
+
+
+@pytest.fixture(autouse=True)
+def _language_of_later_tests():
+    """The locale middleware leaves the last request's language active in this thread."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
