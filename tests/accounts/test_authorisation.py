@@ -298,6 +298,7 @@ API_NEEDS = {
     "order_service": ("lifecycle", "add"),
     "get_service": ("lifecycle", "view"),
     "cancel_service": ("lifecycle", "change"),
+    "change_service_plan": ("lifecycle", "change"),
     "list_invoices": ("billing", "view"),
     "invoice_pdf": ("billing", "view"),
     "invoice_xml": ("billing", "view"),

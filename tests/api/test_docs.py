@@ -14,6 +14,7 @@ PATHS = {
     "/api/v1/services": {"post"},
     "/api/v1/services/{service_id}": {"get"},
     "/api/v1/services/{service_id}/cancel": {"post"},
+    "/api/v1/services/{service_id}/plan": {"post"},
     "/api/v1/invoices": {"get"},
     "/api/v1/invoices/{invoice_id}/payments": {"post"},
     "/api/v1/invoices/{invoice_id}.pdf": {"get"},

@@ -237,3 +237,52 @@ def test_cancel_needs_a_known_moment_and_a_live_service(api, active):
         {"message": "This service has already ended.", "field": None},
     )
     assert row_counts() == before
+
+
+# --- plan change (PC-1 … PC-4) ------------------------------------------------------------
+
+
+def test_upgrade_returns_the_prorated_proforma_and_keeps_the_plan_until_paid(api, active):
+    factories.product(code="web-pro", name="Web Pro", prices={"annual": "240.00"})
+
+    response = api.post(f"services/{active.pk}/plan", {"product": "web-pro"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert {k: body[k] for k in ("status", "from_product", "to_product", "amount")} == {
+        "status": "open",
+        "from_product": "web-basic",
+        "to_product": "web-pro",
+        "amount": "103.56",  # 315 / 365 × 120
+    }
+    assert (body["days_left"], body["days_in_period"]) == (315, 365)
+    assert body["proforma"]["total"] == "128.41"  # with 24 % VAT
+    assert body["service"]["product"] == "web-basic"
+
+
+def test_downgrade_moves_now_and_says_what_was_credited(api, active):
+    factories.product(code="web-mini", name="Web Mini", prices={"annual": "60.00"})
+
+    response = api.post(f"services/{active.pk}/plan", {"product": "web-mini"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["amount"], body["proforma"]) == ("done", "-51.78", None)
+    assert body["service"]["product"] == "web-mini"
+
+
+def test_a_refused_plan_change_is_one_message_and_writes_nothing(api, active):
+    factories.product("email_hosting", code="mail-1", prices={"annual": "30.00"})
+    before = row_counts()
+
+    other_type = api.post(f"services/{active.pk}/plan", {"product": "mail-1"})
+    unknown = api.post(f"services/{active.pk}/plan", {"product": "nope"})
+    no_service = api.post("services/4040/plan", {"product": "web-basic"})
+
+    assert other_type.status_code == 422
+    assert other_type.json()["message"] == (
+        "A service can move only to another plan of the same kind."
+    )
+    assert (unknown.status_code, unknown.json()["field"]) == (422, "product")
+    assert no_service.status_code == 404
+    assert row_counts() == before

@@ -173,15 +173,23 @@ def owner_customer_id(obj) -> int | None:
 
 
 def customer_id_of(user) -> int | None:
-    """The customer a login belongs to (cached on the user object)."""
+    """The customer a login belongs to, as owner or contact (cached on the user object).
+    What a contact may do in the portal is narrowed by its scope there."""
     if not getattr(user, "is_authenticated", False):
         return None
     if not hasattr(user, "_kyklos_customer_id"):
+        from kyklos.accounts.models import Contact
         from kyklos.customers.models import Customer
 
         user._kyklos_customer_id = (
             Customer.objects.filter(user_id=user.pk).values_list("pk", flat=True).first()
         )
+        if user._kyklos_customer_id is None:  # a contact login acts for its account (R1.2)
+            user._kyklos_customer_id = (
+                Contact.objects.filter(user_id=user.pk, accepted_at__isnull=False)
+                .values_list("customer_id", flat=True)
+                .first()
+            )
     return user._kyklos_customer_id
 
 
@@ -223,6 +231,7 @@ register_action("service.view", "lifecycle", "view", customer=True)
 register_action("service.order", "lifecycle", "add", customer=True)
 register_action("service.renew", "lifecycle", "change", customer=True)
 register_action("service.cancel", "lifecycle", "change", customer=True)
+register_action("service.change_plan", "lifecycle", "change", customer=True)
 register_action("invoice.view", "billing", "view", customer=True)
 register_action("payment.record", "payments", "add")
 register_action("product.view", "catalog", "view")

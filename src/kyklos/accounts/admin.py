@@ -3,7 +3,7 @@ here: rows are written by the login code and purged by the retention engine."""
 
 from django.contrib import admin
 
-from kyklos.accounts.models import SecurityEvent, UserSession
+from kyklos.accounts.models import Contact, SecurityEvent, UserSession
 from kyklos.core.admin_tools import ReadOnlyAdmin
 
 
@@ -31,4 +31,26 @@ class UserSessionAdmin(ReadOnlyAdmin):
         "ip_address",
         "user_agent",
         "second_factor",
+    ]
+
+
+@admin.register(Contact)
+class ContactAdmin(ReadOnlyAdmin):
+    """The contact logins of customer accounts (R1.2); their owners manage them in the
+    portal."""
+
+    list_display = ["customer", "name", "email", "scope", "invited_at", "accepted_at"]
+    list_filter = ["scope"]
+    list_select_related = ["customer"]
+    search_fields = ["name", "email", "customer__name", "customer__company_name"]
+    fields = readonly_fields = [
+        "customer",
+        "user",
+        "name",
+        "email",
+        "scope",
+        "invited_by",
+        "invited_at",
+        "expires_at",
+        "accepted_at",
     ]

@@ -8,7 +8,14 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and login security"
 
     def ready(self) -> None:
-        from kyklos.accounts import roles, signals
+        from kyklos.accounts import roles, selectors, signals
+        from kyklos.core import hooks
+
+        def on_notice_copies(sender, customer_id, audience, **kwargs):
+            return selectors.contact_addresses(customer_id, audience)
 
         signals.connect()
+        hooks.notice_copies.connect(
+            on_notice_copies, weak=False, dispatch_uid="accounts.contact_copies"
+        )
         post_migrate.connect(roles.sync_after_migrate, dispatch_uid="kyklos.accounts.roles")

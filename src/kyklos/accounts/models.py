@@ -134,3 +134,70 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code {self.digest[:8]}… ({'used' if self.used_at else 'unused'})"
+
+
+# --- contacts: more logins for one customer account (R1.2) -------------------------------
+
+
+class ContactScope(models.TextChoices):
+    """What a contact login of a customer account may see and do in the portal."""
+
+    BILLING = "billing", _("Billing: invoices and payments")
+    TECHNICAL = "technical", _("Technical: services, tickets and credentials")
+    FULL = "full", _("Full: everything but the contacts")
+
+
+#: The notices each scope receives a copy of, by the audience of the notice (R1.2).
+NOTICE_AUDIENCES: dict[str, frozenset[str]] = {
+    ContactScope.BILLING: frozenset({"billing"}),
+    ContactScope.TECHNICAL: frozenset({"technical"}),
+    ContactScope.FULL: frozenset({"billing", "technical", "general"}),
+}
+
+
+class Contact(models.Model):
+    """A login of a customer account besides the owner's, with a scope.
+
+    The owner invites the address; the row is the invitation until it is accepted
+    (``user`` set): a single-use link whose token is stored as a SHA-256 digest and
+    expires at ``expires_at``. The invitee sets their own password and may turn on
+    two-factor login as the owner does. Removing a contact disables its login.
+    """
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="contacts"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="contact",
+    )
+    name = models.CharField(max_length=150)
+    email = models.EmailField()
+    scope = models.CharField(max_length=10, choices=ContactScope.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    invited_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    token_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["customer", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "email"], name="contact_once_per_customer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}> ({self.scope})"
+
+    @property
+    def audit_customer_id(self) -> int:
+        return self.customer_id
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.accepted_at is not None

@@ -21,7 +21,13 @@ from django.db.models import Q
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kyklos.accounts import services
-from kyklos.accounts.models import RecoveryCode, RecoveryCodeDevice, SecurityEvent, UserSession
+from kyklos.accounts.models import (
+    Contact,
+    RecoveryCode,
+    RecoveryCodeDevice,
+    SecurityEvent,
+    UserSession,
+)
 from kyklos.core.personal_data import (
     AUDIT_TRAIL,
     DELETE,
@@ -110,6 +116,33 @@ def export_recovery_devices(subject):
         {"device": d.name, "unused_codes": d.remaining()}
         for d in RecoveryCodeDevice.objects.filter(user__in=users_of(subject))
     ]
+
+
+def _contacts(subject):
+    """The subject as a contact login of some account: by their login or their address."""
+    query = Q(user__in=users_of(subject))
+    if subject.email:
+        query |= Q(email__iexact=subject.email)
+    return Contact.objects.filter(query).select_related("customer")
+
+
+def export_contacts(subject):
+    return [
+        {
+            "account": c.customer.display_name,
+            "name": c.name,
+            "email": c.email,
+            "access": c.get_scope_display(),
+            "invited": _when(c.invited_at),
+            "accepted": _when(c.accepted_at),
+        }
+        for c in _contacts(subject)
+    ]
+
+
+def erase_contacts(subject):
+    deleted, _by_model = _contacts(subject).delete()
+    return Erased(deleted=deleted)
 
 
 def _usernames(subject) -> list[str]:
@@ -274,6 +307,13 @@ def register() -> None:
         eraser=_deleting(RecoveryCodeDevice),
     )
     personal_data.declare_exempt(RecoveryCode, "digests of single-use codes only")
+    personal_data.register(
+        Contact,
+        category=ACCOUNT,
+        fields=["name", "email"],
+        exporter=export_contacts,
+        eraser=erase_contacts,
+    )
     for model in (AccessAttempt, AccessLog, AccessFailureLog):
         personal_data.register(
             model,

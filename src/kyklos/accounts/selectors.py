@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from kyklos.accounts import roles
-from kyklos.accounts.models import RecoveryCode, SecurityEvent, UserSession
+from kyklos.accounts.models import (
+    NOTICE_AUDIENCES,
+    Contact,
+    ContactScope,
+    RecoveryCode,
+    SecurityEvent,
+    UserSession,
+)
+from kyklos.customers.models import Customer
+from kyklos.customers.selectors import customer_for_user
 
 RECENT_EVENTS = 20
 
@@ -22,6 +33,69 @@ def recovery_codes_left(user) -> int:
     return RecoveryCode.objects.filter(
         device__user=user, device__confirmed=True, used_at__isnull=True
     ).count()
+
+
+# --- contacts: more logins for one customer account (R1.2) -------------------------------
+
+#: The scope of the account's owner: everything, and the contacts.
+OWNER = "owner"
+
+
+@dataclass(frozen=True)
+class PortalLogin:
+    """Whose account a login opens in the portal and with what scope: ``owner`` or one
+    of :class:`ContactScope`."""
+
+    customer: Customer
+    scope: str
+    contact: Contact | None = None
+
+    @property
+    def is_owner(self) -> bool:
+        return self.scope == OWNER
+
+
+def portal_login(user) -> PortalLogin | None:
+    """The customer account ``user`` logs in to, as owner or as a contact; None for
+    staff, anonymous users and logins of no account."""
+    customer = customer_for_user(user)
+    if customer is not None:
+        return PortalLogin(customer, OWNER)
+    if user is None or not user.is_authenticated:
+        return None
+    contact = (
+        Contact.objects.select_related("customer")
+        .filter(user_id=user.pk, accepted_at__isnull=False)
+        .first()
+    )
+    if contact is None:
+        return None
+    return PortalLogin(contact.customer, contact.scope, contact)
+
+
+def contacts_of(customer) -> list[Contact]:
+    """The contacts of an account, invited or accepted, by name."""
+    return list(Contact.objects.filter(customer=customer).select_related("user"))
+
+
+def contact_addresses(customer_id: int, audience: str) -> list[str]:
+    """The addresses of the account's contacts that receive notices of ``audience``
+    (``billing``, ``technical`` or ``general``): the rule is data,
+    :data:`kyklos.accounts.models.NOTICE_AUDIENCES`."""
+    scopes = [scope for scope, heard in NOTICE_AUDIENCES.items() if audience in heard]
+    return list(
+        Contact.objects.filter(
+            customer_id=customer_id,
+            scope__in=scopes,
+            accepted_at__isnull=False,
+            user__is_active=True,
+        )
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
+
+
+SCOPE_LABELS = dict(ContactScope.choices)
 
 
 # --- the role table -----------------------------------------------------------------------

@@ -6,18 +6,28 @@ address, purged after 3 months) and an audit event (without it).
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import time
+from datetime import timedelta
 from importlib import import_module
 
 from axes.helpers import get_client_ip_address
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kyklos.accounts.models import (
     RECOVERY_CODES,
+    Contact,
+    ContactScope,
     RecoveryCode,
     RecoveryCodeDevice,
     SecurityEvent,
@@ -26,6 +36,7 @@ from kyklos.accounts.models import (
     new_recovery_code,
 )
 from kyklos.core import clock
+from kyklos.core.actors import acting_user
 from kyklos.core.audit import log_action
 
 Kind = SecurityEvent.Kind
@@ -301,3 +312,133 @@ def create_login(*, email: str, password_hash: str):
     user.save(force_insert=True)
     log_action(user, "security.login_created", actor="anonymous", data={"channel": "signup"})
     return user
+
+
+# --- contacts: more logins for one customer account (R1.2) -------------------------------
+
+#: How long an invitation link is valid.
+INVITATION_HOURS = 72
+
+
+def _invitation_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _owner_only(actor, customer) -> None:
+    """Only the account's owner (or staff) manages its contacts."""
+    if actor is None or isinstance(actor, str) or getattr(actor, "is_staff", False):
+        return
+    if actor.pk != customer.user_id:
+        raise PermissionDenied(_("Only the owner of the account manages its contacts."))
+
+
+def _check_scope(scope: str) -> None:
+    if scope not in ContactScope.values:
+        raise ValidationError({"scope": _("Choose billing, technical or full access.")})
+
+
+@transaction.atomic
+def invite_contact(customer, *, name: str, email: str, scope: str, actor=None):
+    """Invite ``email`` to log in to ``customer``'s account with ``scope``: returns the
+    contact (pending) and the invitation token, which is stored only as its digest; the
+    caller sends the link. Refused input writes nothing."""
+    _owner_only(actor, customer)
+    if customer.status != customer.Status.ACTIVE:
+        raise ValidationError(_("This account is locked; it cannot invite contacts."))
+    name, email = (name or "").strip(), (email or "").strip().lower()
+    if not name or len(name) > 150:
+        raise ValidationError({"name": _("Give the contact's name (at most 150 characters).")})
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": _("Enter a valid e-mail address.")}) from None
+    _check_scope(scope)
+    owner_email = customer.user.email.lower() if customer.user_id else ""
+    if email in {customer.email.lower(), owner_email}:
+        raise ValidationError({"email": _("This is the owner's own address.")})
+    if Contact.objects.filter(customer=customer, email=email).exists():
+        raise ValidationError({"email": _("This address is already a contact or invited.")})
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    contact = Contact.objects.create(
+        customer=customer,
+        name=name,
+        email=email,
+        scope=scope,
+        invited_by=acting_user(actor),
+        invited_at=now,
+        expires_at=now + timedelta(hours=INVITATION_HOURS),
+        token_digest=_invitation_digest(token),
+    )
+    log_action(contact, "contact.invited", actor=actor, data={"email": email, "scope": scope})
+    return contact, token
+
+
+def find_invitation(token: str) -> Contact:
+    """The pending invitation of ``token``, or a one-line ValidationError: unknown, used
+    (single use) or expired."""
+    contact = (
+        Contact.objects.select_related("customer")
+        .filter(token_digest=_invitation_digest(token or ""), accepted_at__isnull=True)
+        .first()
+    )
+    if contact is None or not token:
+        raise ValidationError(_("This invitation link is not valid or was already used."))
+    if contact.expires_at <= clock.now():
+        raise ValidationError(
+            _("This invitation has expired; ask the account owner for a new one.")
+        )
+    return contact
+
+
+@transaction.atomic
+def accept_invitation(token: str, *, username: str, password: str, request=None):
+    """The invitee chooses a user name and a password (the password policy applies): the
+    login is created and the link can never be used again. Returns the new user."""
+    contact = find_invitation(token)
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    if contact.accepted_at is not None:
+        raise ValidationError(_("This invitation link is not valid or was already used."))
+    User = get_user_model()
+    username = (username or "").strip()
+    if not username or len(username) > 150:
+        raise ValidationError({"username": _("Choose a user name (at most 150 characters).")})
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This user name is taken; choose another.")})
+    user = User(username=username, email=contact.email, first_name=contact.name[:150])
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+    user.set_password(password)
+    user.save()
+    Contact.objects.filter(pk=contact.pk).update(
+        user=user, accepted_at=clock.now(), token_digest=""
+    )
+    log_action(contact, "contact.accepted", actor=user, data={"username": username})
+    return user
+
+
+@transaction.atomic
+def change_contact_scope(contact: Contact, scope: str, *, actor=None) -> Contact:
+    _owner_only(actor, contact.customer)
+    _check_scope(scope)
+    if scope != contact.scope:
+        log_action(
+            contact, "contact.scope_changed", actor=actor, data={"from": contact.scope, "to": scope}
+        )
+        Contact.objects.filter(pk=contact.pk).update(scope=scope)
+        contact.scope = scope
+    return contact
+
+
+@transaction.atomic
+def remove_contact(contact: Contact, *, actor=None) -> None:
+    """The contact can no longer log in: its login is disabled (every session ends at
+    once) and the contact is removed; a pending invitation dies with it."""
+    _owner_only(actor, contact.customer)
+    log_action(contact, "contact.removed", actor=actor, data={"email": contact.email})
+    if contact.user_id:
+        end_all_sessions(contact.user, reason="contact removed")
+        disable_user(contact.user)
+    contact.delete()

@@ -288,6 +288,24 @@ class CancelIn(Input):
     reason: str = stored_in(Service, "cancel_reason", "")
 
 
+class PlanIn(Input):
+    product: str = Field(max_length=50, description="The code of the plan to move to.")
+
+
+class PlanChangeOut(Schema):
+    """A plan change: ``open`` until its proforma is paid (upgrade), else ``done``."""
+
+    status: str
+    from_product: str = Field(description="The code of the plan the service was on.")
+    to_product: str = Field(description="The code of the plan it moves to.")
+    days_left: int
+    days_in_period: int
+    amount: str = Field(description='The prorated difference: "30.25" billed, "-30.25" credited.')
+    currency: str
+    proforma: InvoiceOut | None = Field(description="The proforma of an upgrade.")
+    service: ServiceOut
+
+
 # --- invoices and payments ---------------------------------------------------------------
 
 

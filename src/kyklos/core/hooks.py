@@ -80,3 +80,10 @@ services_changed = Signal()
 #: kwargs: ``service`` (lifecycle.Service, already on the new product), ``previous_product_id``,
 #: ``actor``. Provisioning receives it to change the plan on the server.
 service_plan_changed = Signal()
+
+#: A customer's notice is being sent: who else gets a copy (R1.2). Sent by
+#: ``notifications.services`` at send time; accounts answers with the addresses of the
+#: account's contact logins whose scope hears the notice's audience.
+#: kwargs: ``customer_id``, ``audience`` ("billing" | "technical" | "general"), ``event``.
+#: A receiver returns a list of e-mail addresses.
+notice_copies = Signal()

@@ -16,13 +16,31 @@ from kyklos.core.admin_tools import (
     with_actor,
 )
 from kyklos.lifecycle import services
-from kyklos.lifecycle.models import Renewal, Service, State
+from kyklos.lifecycle.models import PlanChange, Renewal, Service, State
 from kyklos.lifecycle.transitions import transition
 
 
 class RenewalInline(ReadOnlyInline):
     model = Renewal
     fields = ["kind", "period_start", "period_end", "amount", "invoice", "status"]
+
+
+class PlanChangeInline(ReadOnlyInline):
+    """The service's plan history with the prorated figures (decision 0027)."""
+
+    model = PlanChange
+    fk_name = "service"
+    fields = [
+        "requested_on",
+        "from_product",
+        "to_product",
+        "days_left",
+        "days_in_period",
+        "amount",
+        "invoice",
+        "status",
+        "done_on",
+    ]
 
 
 class OrderForm(ServiceForm):
@@ -68,7 +86,7 @@ class ServiceAdmin(NoDelete, admin.ModelAdmin):
     search_fields = ["label", "customer__name", "customer__company_name", "customer__email"]
     raw_id_fields = ["customer", "parent"]
     date_hierarchy = "expires_on"
-    inlines = [RenewalInline]
+    inlines = [RenewalInline, PlanChangeInline]
     actions = [
         "renew_now",
         "cancel_at_end_of_period",

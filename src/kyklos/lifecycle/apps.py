@@ -12,6 +12,7 @@ class LifecycleConfig(AppConfig):
 
         def on_invoice_paid(sender, invoice, actor=None, **kwargs):
             services.apply_paid_renewals(invoice, actor=actor)
+            services.apply_paid_plan_changes(invoice, actor=actor)
 
         def on_identity_check_decided(sender, invoice, verified, actor=None, **kwargs):
             services.release_identity_hold(invoice, verified=verified, actor=actor)

@@ -124,3 +124,66 @@ class Renewal(models.Model):
 
     def __str__(self) -> str:
         return f"service {self.service_id} {self.period_start}–{self.period_end}"
+
+
+class PlanChange(models.Model):
+    """A move of a service to another plan of its product type (upgrade or downgrade).
+
+    The price difference is prorated on the days left of the paid period: an upgrade is
+    billed on a proforma and the service moves when it is paid; a downgrade moves at once
+    and the difference becomes account credit (decision 0027). The row is also the
+    service's plan history.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for payment")
+        DONE = "done", _("Done")
+        VOID = "void", _("Void")
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="plan_changes")
+    from_product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
+    to_product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
+    requested_on = models.DateField()
+    done_on = models.DateField(null=True, blank=True)
+    period_end = models.DateField(
+        help_text=_("The end of the paid period the change is prorated on.")
+    )
+    days_left = models.PositiveIntegerField()
+    days_in_period = models.PositiveIntegerField()
+    old_price = models.DecimalField(max_digits=12, decimal_places=2)
+    new_price = models.DecimalField(max_digits=12, decimal_places=2)
+    amount = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("The prorated difference: positive is billed, negative is credited."),
+    )
+    currency = models.CharField(max_length=3)
+    invoice = models.ForeignKey(
+        "billing.Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="plan_changes",
+        help_text=_("The proforma of an upgrade."),
+    )
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        ordering = ["service", "-requested_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service"],
+                condition=models.Q(status="open"),
+                name="plan_change_one_open",
+            )
+        ]
+        indexes = [models.Index(fields=["invoice"], name="plan_change_invoice")]
+
+    def __str__(self) -> str:
+        return (
+            f"service {self.service_id} {self.from_product_id}→{self.to_product_id} ({self.status})"
+        )
+
+    @property
+    def audit_customer_id(self) -> int:
+        return self.service.customer_id

@@ -6,15 +6,20 @@ once; the guards in :mod:`kyklos.lifecycle.services` and the portal's buttons us
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Protocol
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
-from kyklos.catalog.models import Cycle
+from kyklos.catalog import selectors as catalog
+from kyklos.catalog.models import CYCLE_MONTHS, Cycle, Product, ProductType
+from kyklos.core.money import ZERO, round_money
 from kyklos.lifecycle import schedule
-from kyklos.lifecycle.models import FINAL_STATES, LIVE_STATES, Renewal, Service, State
+from kyklos.lifecycle.models import FINAL_STATES, LIVE_STATES, PlanChange, Renewal, Service, State
 from kyklos.payments.services import BilledService
 
 #: How a customer's services are listed: main services first, soonest expiry first.
@@ -90,6 +95,182 @@ def cancellation_effective_on(
     the ``end_of_period``, moved to a month end by a written-notice rule (R3.7, R3.8)."""
     wanted = today if when == "immediate" or not service.expires_on else service.expires_on
     return schedule.cancellation_effective(service.product.policy, today, wanted)
+
+
+# --- plan changes (upgrade and downgrade) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanQuote:
+    """What moving ``service`` to ``product`` costs today: the price difference prorated
+    on the days left of the paid period (PC-1). ``amount`` > 0 is billed, < 0 credited."""
+
+    service: Service
+    product: Product
+    old_price: Decimal
+    new_price: Decimal
+    currency: str
+    period_start: date
+    period_end: date
+    days_left: int
+    days_in_period: int
+    amount: Decimal
+    #: What a downgrade credits: the prorated difference with the VAT the period was
+    #: billed with (PC-4); zero for an upgrade.
+    credit: Decimal = ZERO
+
+    @property
+    def magnitude(self) -> Decimal:
+        """What is billed or credited, without its sign."""
+        return abs(self.amount)
+
+    @property
+    def is_upgrade(self) -> bool:
+        return self.amount > 0
+
+    @property
+    def is_downgrade(self) -> bool:
+        return self.amount < 0
+
+
+def prorate(difference: Decimal, days_left: int, days_in_period: int, currency: str) -> Decimal:
+    """``days_left / days_in_period × difference``, rounded once (PC-1)."""
+    if days_in_period <= 0 or days_left <= 0:
+        return ZERO
+    return round_money(difference * Decimal(days_left) / Decimal(days_in_period), currency)
+
+
+def current_period_start(service: Service) -> date:
+    """The first day of the period that ends on the service's expiry."""
+    anchor = service.started_on.day if service.started_on else None
+    return schedule.add_months(service.expires_on, -CYCLE_MONTHS[Cycle(service.cycle)], anchor)
+
+
+def open_plan_change(service: Service) -> PlanChange | None:
+    """The upgrade of ``service`` whose proforma is waiting for payment, if any."""
+    return (
+        PlanChange.objects.filter(service=service, status=PlanChange.Status.OPEN)
+        .select_related("invoice", "to_product")
+        .first()
+    )
+
+
+def plan_change_refusal(service: Service, product: Product, *, today: date) -> str | None:
+    """Why ``service`` cannot move to ``product`` today, or None (PC-2). Prices are
+    checked by :func:`quote_plan_change`."""
+    if service.parent_id is None:
+        if product.pk == service.product_id:
+            return _("The service is already on this plan.")
+        if product.type != service.product.type or product.is_addon:
+            return _("A service can move only to another plan of the same kind.")
+        if not product.is_active:
+            return _("%(p)s is no longer sold.") % {"p": product.name}
+    return plan_change_blocked(service, today=today)
+
+
+def plan_change_blocked(service: Service, *, today: date) -> str | None:
+    """Why ``service`` cannot change plan at all today, or None (PC-2)."""
+    if service.parent_id is not None:
+        return _("An add-on cannot change plan; change the main service.")
+    if service.state != State.ACTIVE:
+        return _("Only an active service can change plan.")
+    if service.cycle == Cycle.ONE_OFF or service.expires_on is None:
+        return _("A one-off service has no period to change plan in.")
+    if service.expires_on <= today:
+        return _("The paid period has ended; renew the service first.")
+    if service.cancel_effective_on is not None:
+        return _("The service is being cancelled; it cannot change plan.")
+    if Renewal.objects.filter(service=service, status=Renewal.Status.OPEN).exists():
+        return _("A proforma of this service is waiting for payment; pay it first.")
+    if PlanChange.objects.filter(service=service, status=PlanChange.Status.OPEN).exists():
+        return _("A plan change of this service is waiting for payment.")
+    if PlanChange.objects.filter(service=service, requested_on=today).exists():
+        return _("The plan of this service was changed today; try again tomorrow.")
+    return None
+
+
+def _current_price(service: Service, day: date):
+    if service.agreed_price is not None:
+        currency = catalog.price_on(service.product, service.cycle, day).currency
+        return service.agreed_price, currency
+    price = catalog.price_on(service.product, service.cycle, day)
+    return price.amount, price.currency
+
+
+def quote_plan_change(service: Service, product: Product, *, today: date) -> PlanQuote:
+    """The prorated figures of moving ``service`` to ``product`` today, or a
+    ValidationError with the one-line reason it is refused (PC-1, PC-2)."""
+    refusal = plan_change_refusal(service, product, today=today)
+    if refusal is not None:
+        raise ValidationError(refusal)
+    return _quote(service, product, today)
+
+
+def _quote(service: Service, product: Product, today: date) -> PlanQuote:
+    old, currency = _current_price(service, today)
+    new = catalog.price_on(product, service.cycle, today)  # PriceNotFound: a one-line error
+    if new.currency != currency:
+        raise ValidationError(_("The two plans are priced in different currencies."))
+    start = current_period_start(service)
+    days_in_period = (service.expires_on - start).days
+    days_left = (service.expires_on - today).days
+    amount = prorate(new.amount - old, days_left, days_in_period, currency)
+    return PlanQuote(
+        service=service,
+        product=product,
+        old_price=old,
+        new_price=new.amount,
+        currency=currency,
+        period_start=start,
+        period_end=service.expires_on,
+        days_left=days_left,
+        days_in_period=days_in_period,
+        amount=amount,
+        credit=_with_billed_vat(service, -amount, currency) if amount < 0 else ZERO,
+    )
+
+
+def billed_vat_rate(service: Service) -> Decimal:
+    """The VAT rate of the line that billed the service's current period (the period that
+    ends at its expiry); zero when no such period is on record (e.g. imported services)."""
+    renewal = (
+        Renewal.objects.filter(service=service, period_end=service.expires_on)
+        .exclude(status=Renewal.Status.VOID)
+        .select_related("invoice")
+        .order_by("-period_start")
+        .first()
+    )
+    if renewal is None:
+        return ZERO
+    line = renewal.invoice.lines.filter(product_code=service.product.code).first()
+    return line.vat_rate if line is not None else ZERO
+
+
+def _with_billed_vat(service: Service, net: Decimal, currency: str) -> Decimal:
+    return net + round_money(net * billed_vat_rate(service) / 100, currency)
+
+
+def plan_options(service: Service, *, today: date) -> list[PlanQuote]:
+    """The plans ``service`` may move to today with what each costs, cheapest first; empty
+    when the service cannot change plan at all."""
+    if plan_change_blocked(service, today=today) is not None:
+        return []
+    candidates = Product.objects.filter(type=service.product.type, is_active=True).exclude(
+        pk=service.product_id
+    )
+    quotes = []
+    for product in candidates.exclude(type=ProductType.ADDON):
+        try:
+            quotes.append(_quote(service, product, today))  # the service was checked above
+        except ValidationError:
+            continue
+    return sorted(quotes, key=lambda q: (q.new_price, q.product.name))
+
+
+def plan_history(service: Service) -> QuerySet[PlanChange]:
+    return PlanChange.objects.filter(service=service).select_related(
+        "from_product", "to_product", "invoice"
+    )
 
 
 # --- running services ---------------------------------------------------------------------

@@ -14,26 +14,42 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kyklos.accounts.access import authorize
-from kyklos.billing.models import Invoice
-from kyklos.billing.services import LineSpec, cancel_proformas
+from kyklos.billing.models import DocumentKind, Invoice
+from kyklos.billing.services import DocumentSpec, LineSpec, cancel_proformas, issue_documents
 from kyklos.catalog import selectors as catalog
 from kyklos.catalog import services as catalog_services
 from kyklos.catalog.models import Coupon, Cycle, Product
-from kyklos.core import clock
+from kyklos.core import clock, hooks
 from kyklos.core.audit import log_action
 from kyklos.core.money import ZERO, round_money
 from kyklos.customers.models import Customer
 from kyklos.lifecycle import notices as service_notices
 from kyklos.lifecycle import schedule
 from kyklos.lifecycle.billing import Charge, issue_for_charges
-from kyklos.lifecycle.models import FINAL_STATES, LIVE_STATES, Renewal, Service, State
-from kyklos.lifecycle.selectors import can_renew, cancel_refusal, cancellation_effective_on
+from kyklos.lifecycle.models import (
+    FINAL_STATES,
+    LIVE_STATES,
+    PlanChange,
+    Renewal,
+    Service,
+    State,
+)
+from kyklos.lifecycle.selectors import (
+    PlanQuote,
+    can_renew,
+    cancel_refusal,
+    cancellation_effective_on,
+    quote_plan_change,
+)
 from kyklos.lifecycle.transitions import transition, transition_many
 from kyklos.notifications import services as notifications
 from kyklos.notifications.models import Event
+from kyklos.payments import services as payments
+from kyklos.payments.models import CreditEntry
 from kyklos.payments.selectors import is_on_identity_hold
 
 
@@ -321,8 +337,171 @@ def end_services(ids: list[int], to: str, *, day: date, reason: str, actor=None)
     open_renewals = Renewal.objects.filter(service_id__in=moved, status=Renewal.Status.OPEN)
     invoice_ids = list(open_renewals.values_list("invoice_id", flat=True).distinct())
     open_renewals.update(status=Renewal.Status.VOID)
+    open_changes = PlanChange.objects.filter(service_id__in=moved, status=PlanChange.Status.OPEN)
+    invoice_ids += list(open_changes.values_list("invoice_id", flat=True))
+    open_changes.update(status=PlanChange.Status.VOID)
     cancel_proformas(invoice_ids, reason=f"service {to}", actor=actor)
     return moved
+
+
+# --- plan changes (upgrade and downgrade) -------------------------------------------------
+
+
+@transaction.atomic
+def change_plan(service: Service, product: Product, *, actor=None) -> PlanChange:
+    """Move ``service`` to ``product``, another plan of its product type (PC-1 … PC-4).
+
+    The difference between the plans' prices is prorated on the days left of the paid
+    period. An upgrade issues a proforma for it and the service moves when it is paid
+    (:func:`apply_paid_plan_changes`, from the ``invoice_paid`` hook); a downgrade moves
+    at once and the difference, with the VAT it was billed with, becomes account credit;
+    an even change moves at once. A refused change writes nothing and says why in one
+    line. Returns the :class:`PlanChange` (``status`` open for an upgrade).
+    """
+    authorize(actor, "service.change_plan", service)
+    service = (
+        Service.objects.select_for_update()
+        .select_related("customer", "product__policy")
+        .get(pk=service.pk)
+    )
+    product = Product.objects.get(pk=product.pk)
+    day = clock.today()
+    quote = quote_plan_change(service, product, today=day)
+    change = PlanChange.objects.create(
+        service=service,
+        from_product=service.product,
+        to_product=product,
+        requested_on=day,
+        period_end=quote.period_end,
+        days_left=quote.days_left,
+        days_in_period=quote.days_in_period,
+        old_price=quote.old_price,
+        new_price=quote.new_price,
+        amount=quote.amount,
+        currency=quote.currency,
+    )
+    data = {
+        "from": service.product.code,
+        "to": product.code,
+        "amount": str(quote.amount),
+        "currency": quote.currency,
+        "days_left": quote.days_left,
+        "days_in_period": quote.days_in_period,
+    }
+    if quote.is_upgrade:
+        change.invoice = _bill_upgrade(quote, day, actor)
+        change.save(update_fields=["invoice"])
+        log_action(
+            service,
+            "service.plan_change_requested",
+            actor=actor,
+            data={**data, "invoice": change.invoice.number},
+        )
+        return change
+    if quote.is_downgrade:
+        _credit_downgrade(quote, actor)
+    _move(change, day, actor, data)
+    return change
+
+
+def _bill_upgrade(quote: PlanQuote, day: date, actor) -> Invoice:
+    service, product = quote.service, quote.product
+    customer = service.customer
+    with translation.override(customer.language):
+        description = _("Upgrade of %(service)s to %(plan)s, %(start)s to %(end)s") % {
+            "service": service.display_label,
+            "plan": product.name,
+            "start": day.isoformat(),
+            "end": quote.period_end.isoformat(),
+        }
+    (invoice,) = issue_documents(
+        [
+            DocumentSpec(
+                customer=customer,
+                kind=DocumentKind.PROFORMA,
+                lines=[
+                    LineSpec(
+                        description=description,
+                        unit_price=quote.amount,
+                        product_code=product.code,
+                        period_start=day,
+                        period_end=quote.period_end,
+                    )
+                ],
+                issued_on=day,
+                due_on=day,
+                currency=quote.currency,
+            )
+        ],
+        actor=actor,
+    )
+    service_notices.send(
+        service,
+        Event.INVOICE_ISSUED,
+        day,
+        invoice_id=invoice.pk,
+        invoice_number=invoice.number,
+        total=str(invoice.total),
+        currency=invoice.currency,
+        due_on=invoice.due_on.isoformat(),
+    )
+    return invoice
+
+
+def _credit_downgrade(quote: PlanQuote, actor) -> None:
+    """The prorated difference back as account credit, with the VAT rate the current
+    period was billed with (``quote.credit``, PC-4)."""
+    service = quote.service
+    with translation.override(service.customer.language):
+        note = _("Downgrade of %(service)s to %(plan)s: %(days)s of %(period)s days") % {
+            "service": service.display_label,
+            "plan": quote.product.name,
+            "days": quote.days_left,
+            "period": quote.days_in_period,
+        }
+    payments.add_credit(
+        service.customer,
+        amount=quote.credit,
+        currency=quote.currency,
+        kind=CreditEntry.Kind.ADJUSTMENT,
+        note=note,
+        actor=actor,
+    )
+
+
+def _move(change: PlanChange, day: date, actor, data: dict) -> None:
+    """Put the service on its new plan, close ``change`` and tell the apps that act on
+    the servers (``hooks.service_plan_changed``)."""
+    service = change.service
+    Service.objects.filter(pk=service.pk).update(product=change.to_product, agreed_price=None)
+    PlanChange.objects.filter(pk=change.pk).update(status=PlanChange.Status.DONE, done_on=day)
+    change.status, change.done_on = PlanChange.Status.DONE, day
+    service.refresh_from_db()
+    log_action(service, "service.plan_changed", actor=actor, data=data)
+    hooks.service_plan_changed.send(
+        sender=Service, service=service, previous_product_id=change.from_product_id, actor=actor
+    )
+
+
+def apply_paid_plan_changes(invoice: Invoice, *, actor=None) -> None:
+    """An upgrade's proforma was paid: its service moves to the new plan now, if it is
+    still live and on the plan it was on when the upgrade was asked for."""
+    changes = PlanChange.objects.filter(
+        invoice=invoice, status=PlanChange.Status.OPEN
+    ).select_related("service", "from_product", "to_product")
+    day = clock.today()
+    for change in changes:
+        service = change.service
+        data = {
+            "from": change.from_product.code,
+            "to": change.to_product.code,
+            "paid": invoice.number,
+        }
+        if service.state not in LIVE_STATES or service.product_id != change.from_product_id:
+            PlanChange.objects.filter(pk=change.pk).update(status=PlanChange.Status.VOID)
+            log_action(service, "service.plan_change_paid_after_end", actor=actor, data=data)
+            continue
+        _move(change, day, actor, data)
 
 
 @transaction.atomic

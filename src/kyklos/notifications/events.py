@@ -23,13 +23,39 @@ _events: dict[str, tuple[str, ...]] = {str(e): tuple(REQUIRED_KEYS[e]) for e in 
 #: Events that go to a customer's billing e-mail rather than the administrative one (R6.8).
 _billing: set[str] = {Event.RENEWAL_INVOICE, Event.INVOICE_ISSUED}
 
+BILLING, TECHNICAL, GENERAL = "billing", "technical", "general"
+AUDIENCES = (BILLING, TECHNICAL, GENERAL)
+#: Who a customer's notice is for, besides the owner's address (R1.2): the account's
+#: contacts whose scope hears that audience get a copy (``accounts.models.NOTICE_AUDIENCES``).
+#: Events not listed here are ``general``; events billed to the billing e-mail are ``billing``.
+_audience: dict[str, str] = {
+    Event.RENEWAL_INVOICE: BILLING,
+    Event.INVOICE_ISSUED: BILLING,
+    Event.PAYMENT_REMINDER: BILLING,
+    Event.PAYMENT_RECEIVED: BILLING,
+    Event.EXPIRY_WARNING: TECHNICAL,
+    Event.SERVICE_SUSPENDED: TECHNICAL,
+    Event.SERVICE_TERMINATED: TECHNICAL,
+    Event.SERVICE_RENEWED: TECHNICAL,
+    Event.SERVICE_REACTIVATED: TECHNICAL,
+    Event.SERVICE_CANCELLED: TECHNICAL,
+}
+
 
 def register(
-    event: str, required_keys: Iterable[str] = (), *, to_billing_email: bool = False
+    event: str,
+    required_keys: Iterable[str] = (),
+    *,
+    to_billing_email: bool = False,
+    audience: str | None = None,
 ) -> None:
     """Declare ``event``, once (a second registration is refused).
-    ``to_billing_email`` sends a customer's notice to their billing address (invoices)."""
+    ``to_billing_email`` sends a customer's notice to their billing address (invoices);
+    ``audience`` (``billing``, ``technical``, ``general``; default ``billing`` for those,
+    else ``general``) says which contacts of the account get a copy (R1.2)."""
     keys = tuple(required_keys)
+    if audience is not None and audience not in AUDIENCES:
+        raise ValueError(f"A notice's audience is one of {AUDIENCES}, not {audience!r}.")
     if len(event) > 40 or not event.replace("_", "").isalnum():
         raise ValueError(f"A notice event is a short snake_case name, not {event!r}.")
     if event in _events:
@@ -37,10 +63,16 @@ def register(
     _events[event] = keys
     if to_billing_email:
         _billing.add(event)
+    _audience[event] = audience or (BILLING if to_billing_email else GENERAL)
 
 
 def goes_to_billing_email(event: str) -> bool:
     return event in _billing
+
+
+def audience(event: str) -> str:
+    """Which contacts of an account hear ``event``: billing, technical or general."""
+    return _audience.get(event, BILLING if event in _billing else GENERAL)
 
 
 def is_known(event: str) -> bool:

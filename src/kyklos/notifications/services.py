@@ -50,7 +50,7 @@ from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.db.models import QuerySet
 
-from kyklos.core import clock, messaging
+from kyklos.core import clock, hooks, messaging
 from kyklos.core.bulk import insert_many
 from kyklos.notifications import attachments as attachment_renderers
 from kyklos.notifications import events, selectors
@@ -286,6 +286,7 @@ def _deliver(row: Outbox, connection: BaseEmailBackend) -> None:
         body=notice.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[row.to_email],
+        cc=copies(row),
         headers={**_headers(row), **row.headers},
         connection=connection,
     )
@@ -294,6 +295,24 @@ def _deliver(row: Outbox, connection: BaseEmailBackend) -> None:
     connection.open()  # no-op while open; reopens after a failure closed it
     if connection.send_messages([message]) != 1:
         raise RuntimeError("the e-mail backend did not accept the message")
+
+
+def copies(row: Outbox) -> list[str]:
+    """The account's contacts who get a copy of a customer's notice, by its audience
+    (R1.2; ``events.audience``, answered by accounts through ``hooks.notice_copies``).
+    Read at send time, so a contact removed meanwhile gets nothing; marketing is never
+    copied (its consent is the addressee's)."""
+    if row.customer_id is None or messaging.purpose_of(row.event) is not None:
+        return []
+    found: list[str] = []
+    for _receiver, addresses in hooks.notice_copies.send(
+        sender=Outbox,
+        customer_id=row.customer_id,
+        audience=events.audience(row.event),
+        event=row.event,
+    ):
+        found += [a for a in addresses or () if a.lower() != row.to_email.lower()]
+    return sorted(set(found))
 
 
 def _headers(row: Outbox) -> dict[str, str]:

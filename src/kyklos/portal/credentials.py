@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kyklos.core.forms import add_service_errors
 from kyklos.lifecycle.models import Service
-from kyklos.portal.views import customer_view
+from kyklos.portal.scopes import TECHNICAL, scope
 from kyklos.vault import services as vault
 from kyklos.vault.models import Credential
 
@@ -63,7 +63,7 @@ def _page(request, customer, form=None, status=200):
 
 
 @require_http_methods(["GET", "POST"])
-@customer_view
+@scope(TECHNICAL)
 def credentials(request, customer):
     if request.method == "GET":
         return _page(request, customer)
@@ -93,7 +93,7 @@ def credentials(request, customer):
 
 
 @require_POST
-@customer_view
+@scope(TECHNICAL)
 def handover(request, customer):
     """All the customer's credentials in clear, offered once the contract has ended."""
     if not Credential.objects.filter(

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
+from kyklos.accounts.models import ContactScope
 from kyklos.customers.models import ChangeRequest, Customer
 from kyklos.customers.services import EDITABLE_FIELDS
 
@@ -75,3 +76,57 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         return
     for field, errors in error.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+class PlanChoiceForm(forms.Form):
+    """The plan a service moves to: one of the options the page offered."""
+
+    plan = forms.TypedChoiceField(
+        label=_("New plan"), coerce=int, widget=forms.RadioSelect, choices=()
+    )
+
+    def __init__(self, *args, options, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].choices = [(q.product.pk, q.product.name) for q in options]
+        self.fields["plan"].error_messages["invalid_choice"] = _("Choose one of the plans listed.")
+        self.fields["plan"].error_messages["required"] = _("Choose one of the plans listed.")
+
+
+class ContactForm(forms.Form):
+    """A contact the owner invites (R1.2)."""
+
+    name = forms.CharField(label=_("Name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail"))
+    scope = forms.ChoiceField(
+        label=_("Access"), choices=ContactScope.choices, widget=forms.RadioSelect
+    )
+
+
+class ScopeForm(forms.Form):
+    scope = forms.ChoiceField(label=_("Access"), choices=ContactScope.choices)
+
+
+class AcceptInvitationForm(forms.Form):
+    """The invitee's own user name and password."""
+
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return data

@@ -40,7 +40,7 @@ from kyklos.payments.services import (
     submit_proof,
 )
 from kyklos.portal.forms import add_service_errors
-from kyklos.portal.views import customer_view
+from kyklos.portal.scopes import BILLING, scope
 
 
 class ProofForm(forms.Form):
@@ -113,7 +113,7 @@ def _back(invoice: Invoice) -> HttpResponse:
 
 
 @require_POST
-@customer_view
+@scope(BILLING)
 def pay(request, customer, pk: int):
     invoice = _invoice(customer, pk)
     method = request.POST.get("method", "")
@@ -150,7 +150,7 @@ def pay(request, customer, pk: int):
 
 
 @require_POST
-@customer_view
+@scope(BILLING)
 def upload_proof(request, customer, pk: int):
     invoice = _invoice(customer, pk)
     form = ProofForm(request.POST, request.FILES)
@@ -170,7 +170,7 @@ def upload_proof(request, customer, pk: int):
 
 
 @require_GET
-@customer_view
+@scope(BILLING)
 def checkout_return(request, customer, pk: int):
     """The customer is back from the provider. PayPal needs the approved order captured;
     the payment is recorded when the provider's signed notice arrives."""
@@ -192,7 +192,7 @@ def checkout_return(request, customer, pk: int):
 
 
 @require_POST
-@customer_view
+@scope(BILLING)
 def refund(request, customer, pk: int):
     """The customer confirms the refund they were shown (its total is sent back and must
     still be the computed one)."""

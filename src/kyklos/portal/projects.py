@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kyklos.core.forms import add_service_errors
-from kyklos.portal.views import customer_view
+from kyklos.portal.scopes import BILLING, TECHNICAL, scope
 from kyklos.projects import selectors, services
 from kyklos.projects.models import Channel, Deliverable, Project, Quote, Variation
 
@@ -57,7 +57,7 @@ def _quotes(customer):
 
 
 @require_GET
-@customer_view
+@scope(BILLING)
 def quote_list(request, customer):
     context = {
         "customer": customer,
@@ -69,7 +69,7 @@ def quote_list(request, customer):
 
 
 @require_http_methods(["GET", "POST"])
-@customer_view
+@scope(BILLING)
 def quote_detail(request, customer, pk: int):
     quote = get_object_or_404(
         _quotes(customer).select_related("sla_version", "acceptance__sla_version"), pk=pk
@@ -113,7 +113,7 @@ def quote_detail(request, customer, pk: int):
 
 
 @require_POST
-@customer_view
+@scope(BILLING)
 def quote_decline(request, customer, pk: int):
     quote = get_object_or_404(_quotes(customer), pk=pk)
     try:
@@ -126,7 +126,7 @@ def quote_decline(request, customer, pk: int):
 
 
 @require_GET
-@customer_view
+@scope(BILLING)
 def quote_pdf(request, customer, pk: int):
     quote = get_object_or_404(_quotes(customer).select_related("customer"), pk=pk)
     response = HttpResponse(selectors.quote_pdf(quote), content_type="application/pdf")
@@ -135,7 +135,7 @@ def quote_pdf(request, customer, pk: int):
 
 
 @require_GET
-@customer_view
+@scope(BILLING)
 def project_detail(request, customer, pk: int):
     project = get_object_or_404(Project, pk=pk, customer=customer)
     context = {
@@ -151,7 +151,7 @@ def project_detail(request, customer, pk: int):
 
 
 @require_POST
-@customer_view
+@scope(BILLING)
 def variation_answer(request, customer, pk: int):
     variation = get_object_or_404(
         Variation.objects.select_related("project"), pk=pk, project__customer=customer
@@ -208,7 +208,7 @@ def _deliverable(customer, pk: int) -> Deliverable:
 
 
 @require_http_methods(["GET", "POST"])
-@customer_view
+@scope(TECHNICAL)
 def deliverable_detail(request, customer, pk: int):
     """A proof or demo: see it, approve it (the typed name and a tick) or ask for changes
     with a comment. Staff record an approval that arrives as an e-mail reply."""
@@ -255,7 +255,7 @@ def deliverable_detail(request, customer, pk: int):
 
 
 @require_GET
-@customer_view
+@scope(TECHNICAL)
 def deliverable_file(request, customer, pk: int):
     deliverable = _deliverable(customer, pk)
     if not deliverable.file:
@@ -266,7 +266,7 @@ def deliverable_file(request, customer, pk: int):
 
 
 @require_GET
-@customer_view
+@scope(TECHNICAL)
 def support_hours(request, customer):
     """The customer's support hours (R7.10): this month's balance of each package and the
     months before, and what is left of a training's hours (R7.6)."""

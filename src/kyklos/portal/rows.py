@@ -68,6 +68,7 @@ class ServiceRow:
     renew_url: str = ""
     cancel_url: str = ""
     open_invoice_url: str = ""
+    url: str = ""
     addons: list[ServiceRow] = field(default_factory=list)
 
 
@@ -108,11 +109,12 @@ _customer_services = prepared(
 def service_rows(services: list[tuple], today: date) -> list[ServiceRow]:
     """One row per main service, its add-ons under it (R2.5)."""
     renew_url, cancel_url = url_maker("portal:renew"), url_maker("portal:cancel")
-    invoice_url = url_maker("portal:invoice")
+    invoice_url, page_url = url_maker("portal:invoice"), url_maker("portal:service")
     policies: dict[int, LifecyclePolicy] = {}
     rows = []
     for values in services:
         row = _row(values, today, policies)
+        row.url = page_url(row.pk)
         if row.open_invoice_id:
             row.open_invoice_url = invoice_url(row.open_invoice_id)
         if row.parent_id is None:

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kyklos.lifecycle.models import LIVE_STATES, Service
 from kyklos.portal.forms import add_service_errors
+from kyklos.portal.scopes import TECHNICAL, scope
 from kyklos.portal.ticket_forms import ReplyForm, TicketForm
-from kyklos.portal.views import customer_view
 from kyklos.support import selectors, services
 from kyklos.support.models import Attachment, Channel, Message, Status
 
@@ -31,7 +31,7 @@ def _services(customer):
 
 
 @require_GET
-@customer_view
+@scope(TECHNICAL)
 def ticket_list(request, customer):
     page = Paginator(selectors.tickets_for_customer(customer.pk), TICKETS_PER_PAGE).get_page(
         request.GET.get("page")
@@ -40,7 +40,7 @@ def ticket_list(request, customer):
 
 
 @require_http_methods(["GET", "POST"])
-@customer_view
+@scope(TECHNICAL)
 def ticket_new(request, customer):
     form = TicketForm(
         request.POST if request.method == "POST" else None,
@@ -79,7 +79,7 @@ def _own(customer, pk: int):
 
 
 @require_GET
-@customer_view
+@scope(TECHNICAL)
 def ticket_detail(request, customer, pk: int):
     return _detail(request, customer, _own(customer, pk), ReplyForm())
 
@@ -96,7 +96,7 @@ def _detail(request, customer, ticket, form, status=200):
 
 
 @require_POST
-@customer_view
+@scope(TECHNICAL)
 def ticket_reply(request, customer, pk: int):
     ticket = _own(customer, pk)
     form = ReplyForm(request.POST, request.FILES)
@@ -131,7 +131,7 @@ def ticket_reply(request, customer, pk: int):
 
 
 @require_POST
-@customer_view
+@scope(TECHNICAL)
 def ticket_close(request, customer, pk: int):
     ticket = _own(customer, pk)
     services.close(ticket, actor=request.user, reason="closed by the customer")
@@ -140,7 +140,7 @@ def ticket_close(request, customer, pk: int):
 
 
 @require_GET
-@customer_view
+@scope(TECHNICAL)
 def ticket_attachment(request, customer, pk: int):
     """A file of a public message on one of the customer's own tickets."""
     item = get_object_or_404(

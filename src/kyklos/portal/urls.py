@@ -1,12 +1,22 @@
 from django.urls import path
 
-from kyklos.portal import credentials, payment_views, projects, tickets, views
+from kyklos.portal import (
+    contacts,
+    credentials,
+    payment_views,
+    projects,
+    service_pages,
+    tickets,
+    views,
+)
 
 # Logging in and out (``portal:login``, ``portal:logout``) are accounts' views, put into this
 # namespace where the apps are composed: kyklos.config.urls.
 app_name = "portal"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("services/<int:pk>/", service_pages.service_detail, name="service"),
+    path("services/<int:pk>/plan/", service_pages.service_plan, name="service_plan"),
     path("services/<int:pk>/renew/", views.renew, name="renew"),
     path("services/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("invoices/", views.invoice_list, name="invoices"),
@@ -39,6 +49,10 @@ urlpatterns = [
         views.change_document,
         name="change_document",
     ),
+    path("contacts/", contacts.contact_list, name="contacts"),
+    path("contacts/<int:pk>/scope/", contacts.contact_scope, name="contact_scope"),
+    path("contacts/<int:pk>/remove/", contacts.contact_remove, name="contact_remove"),
+    path("invitations/<str:token>/", contacts.accept, name="invitation"),
     path("credentials/", credentials.credentials, name="credentials"),
     path("credentials/handover/", credentials.handover, name="credentials_handover"),
 ]

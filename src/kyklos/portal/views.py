@@ -7,18 +7,14 @@ to the customer and nothing is written.
 
 from __future__ import annotations
 
-from functools import wraps
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
@@ -26,7 +22,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kyklos.accounts import services as account_security
-from kyklos.accounts.access import customer_only
 from kyklos.billing.selectors import (
     document_identifiers,
     document_pdf,
@@ -36,8 +31,7 @@ from kyklos.billing.selectors import (
 )
 from kyklos.core import clock, fragments
 from kyklos.customers import services as customers
-from kyklos.customers.models import ChangeRequest, Customer
-from kyklos.customers.selectors import customer_for_user
+from kyklos.customers.models import ChangeRequest
 from kyklos.lifecycle import selectors as lifecycle_selectors
 from kyklos.lifecycle import services as lifecycle
 from kyklos.lifecycle.models import Service
@@ -50,59 +44,26 @@ from kyklos.portal.rows import (
     read_services,
     service_rows,
 )
+from kyklos.portal.scopes import ANY, BILLING, FULL, TECHNICAL, is_htmx, scope
 
 INVOICES_PER_PAGE = 25
 
 
-def customer_view(view):
-    """Log-in required; the view gets the login's customer, in the customer's language
-    unless a language was chosen with the switcher (the language cookie)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return _to_login(request)
-        customer = customer_for_user(request.user)
-        if customer is None:
-            return render(request, "portal/no_customer.html", status=403)
-        language = _language(request, customer)
-        with translation.override(language):
-            response = view(request, customer, *args, **kwargs)
-        response.headers["Content-Language"] = language
-        return response
-
-    return customer_only(wrapper)
-
-
-def _to_login(request: HttpRequest) -> HttpResponse:
-    """The login page; an HTMX request (e.g. after the session expired) is told to load
-    it as a whole page instead of swapping it into a row."""
-    if not _is_htmx(request):
-        return redirect_to_login(request.get_full_path())
-    response = HttpResponse()
-    response["HX-Redirect"] = redirect_to_login(reverse("portal:dashboard"))["Location"]
-    return response
-
-
-def _language(request: HttpRequest, customer: Customer) -> str:
-    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    if chosen and translation.check_for_language(chosen):
-        return translation.get_language()
-    return customer.language
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
+#: Every portal view declares who may open it with ``@scope`` (kyklos.portal.scopes).
+_is_htmx = is_htmx
 
 
 # --- services -----------------------------------------------------------------------------
 
 
 @require_GET
-@customer_view
+@scope(ANY)
 def dashboard(request, customer):
     """Every service of the customer. The list is read on every visit and rendered only
-    when what it shows changed (fragments.cached)."""
+    when what it shows changed (fragments.cached). A billing contact starts on the
+    invoices instead (their login does not show services)."""
+    if TECHNICAL not in request.portal_pages:
+        return redirect("portal:invoices")
     services, today = read_services(customer.pk), clock.today()
     html = fragments.cached(
         request,
@@ -119,7 +80,7 @@ def dashboard(request, customer):
 
 
 @require_POST
-@customer_view
+@scope(TECHNICAL)
 def renew(request, customer, pk: int):
     service = get_object_or_404(Service, pk=pk, customer=customer, parent__isnull=True)
     notice, error = "", ""
@@ -152,7 +113,7 @@ def _service_row(request, customer, pk: int, *, notice: str, error: str) -> Http
 
 
 @require_http_methods(["GET", "POST"])
-@customer_view
+@scope(TECHNICAL)
 def cancel(request, customer, pk: int):
     service = get_object_or_404(
         Service.objects.select_related("product__policy"),
@@ -187,7 +148,7 @@ def cancel(request, customer, pk: int):
 
 
 @require_GET
-@customer_view
+@scope(BILLING)
 def invoice_list(request, customer):
     """The customer's documents, newest first, a page at a time; the page is rendered only
     when what it shows changed (fragments.cached)."""
@@ -210,7 +171,7 @@ def invoice_list(request, customer):
 
 
 @require_GET
-@customer_view
+@scope(BILLING)
 def invoice_detail(request, customer, pk: int):
     invoice = get_object_or_404(invoices_for_customer(customer.pk), pk=pk)
     return invoice_page(request, customer, invoice)
@@ -231,7 +192,7 @@ def invoice_page(request, customer, invoice, *, proof_form=None, status=200) -> 
 
 
 @require_GET
-@customer_view
+@scope(BILLING)
 def invoice_pdf(request, customer, pk: int):
     """The document's PDF, for the retention period (R6.8)."""
     invoice = get_object_or_404(invoices_for_customer(customer.pk), pk=pk)
@@ -248,13 +209,13 @@ def invoice_pdf(request, customer, pk: int):
 
 
 @require_GET
-@customer_view
+@scope(FULL)
 def profile(request, customer):
     return _profile(request, customer)
 
 
 @require_POST
-@customer_view
+@scope(FULL)
 def update_particulars(request, customer):
     form = ParticularsForm(request.POST, customer=customer)
     if form.is_valid() and form.changes_email(customer) and not _reauthenticated(request, form):
@@ -277,7 +238,7 @@ def update_particulars(request, customer):
 
 
 @require_POST
-@customer_view
+@scope(FULL)
 def file_change_request(request, customer):
     form = ChangeRequestForm(request.POST, request.FILES)
     if form.is_valid():
@@ -311,7 +272,7 @@ def _profile(request, customer, *, particulars_form=None, change_form=None) -> H
 
 
 @require_GET
-@customer_view
+@scope(FULL)
 def change_document(request, customer, pk: int):
     """The supporting document of one of the customer's own change requests."""
     change = get_object_or_404(ChangeRequest, pk=pk, customer=customer)

@@ -5,7 +5,16 @@ from ninja import Router, Status
 from kyklos.api import selectors
 from kyklos.api.auth import needs
 from kyklos.api.errors import get_or_404
-from kyklos.api.schemas import ERRORS, ERRORS_WITH_404, CancelIn, OrderIn, OrderOut, ServiceOut
+from kyklos.api.schemas import (
+    ERRORS,
+    ERRORS_WITH_404,
+    CancelIn,
+    OrderIn,
+    OrderOut,
+    PlanChangeOut,
+    PlanIn,
+    ServiceOut,
+)
 from kyklos.catalog.models import Product
 from kyklos.customers.models import Customer
 from kyklos.lifecycle import services
@@ -65,3 +74,35 @@ def cancel_service(request, service_id: int, payload: CancelIn):
         service, when=payload.when, reason=payload.reason, actor=request.auth
     )
     return selectors.services().get(pk=service_id)
+
+
+@router.post(
+    "/{service_id}/plan",
+    response={200: PlanChangeOut, **ERRORS_WITH_404},
+    auth=needs("lifecycle", "change"),
+)
+def change_service_plan(request, service_id: int, payload: PlanIn):
+    """Move a service to another plan of its product type, prorated on the days left of
+    the paid period: an upgrade returns its proforma and moves when it is paid; a
+    downgrade moves now and credits the account (PC-1 … PC-4)."""
+    service = get_or_404(selectors.services(), service_id, _("There is no service %(id)s."))
+    product = Product.objects.filter(code=payload.product).first()
+    if product is None:
+        raise ValidationError(
+            {
+                "product": _("There is no product with the code “%(code)s”.")
+                % {"code": payload.product}
+            }
+        )
+    change = services.change_plan(service, product, actor=request.auth)
+    return {
+        "status": change.status,
+        "from_product": change.from_product.code,
+        "to_product": product.code,
+        "days_left": change.days_left,
+        "days_in_period": change.days_in_period,
+        "amount": str(change.amount),
+        "currency": change.currency,
+        "proforma": selectors.invoices().get(pk=change.invoice_id) if change.invoice_id else None,
+        "service": selectors.services().get(pk=service.pk),
+    }

@@ -33,7 +33,8 @@ def days_left(days: int | None) -> str:
 
 class CachedChromeNode(template.Node):
     """``{% chrome "header" %}…{% endchrome %}``: a part of every page (its header, its
-    footer) rendered once per language, path and login state (kyklos.core.fragments),
+    footer) rendered once per language, path, login state and the page scopes the login
+    opens (kyklos.core.fragments),
     with each request's CSRF token put in."""
 
     def __init__(self, name: str, nodelist: template.NodeList):
@@ -44,7 +45,11 @@ class CachedChromeNode(template.Node):
         if request is None:
             return self.nodelist.render(context)
         user = context.get("user")
-        inputs = (request.get_full_path(), bool(user and user.is_authenticated))
+        inputs = (
+            request.get_full_path(),
+            bool(user and user.is_authenticated),
+            tuple(sorted(getattr(request, "portal_pages", ()))),  # the links a login sees
+        )
 
         def render() -> str:
             with context.push(csrf_token=fragments.CSRF_MARKER):
