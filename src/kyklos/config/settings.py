@@ -326,6 +326,7 @@ KYKLOS_DAILY_STEPS = [
     "einvoicing.transmit",
     # Zones still due are published; certificates inside their renewal window are renewed.
     "dns.publish",
+    "certificates.renew",
     "support.sla_check",
     # Housekeeping: handover and retention of personal data.
     "intake.purge_quarantine",
@@ -502,4 +503,23 @@ KYKLOS_DNS_PUSH = {
     "BACKOFF_SECONDS": env.int("KYKLOS_DNS_PUSH_BACKOFF_SECONDS", default=30),
     "MAX_BACKOFF_SECONDS": env.int("KYKLOS_DNS_PUSH_MAX_BACKOFF_SECONDS", default=3600),
     "STALE_SECONDS": env.int("KYKLOS_DNS_PUSH_STALE_SECONDS", default=300),
+}
+
+# --- Certificates by ACME (docs/certificates.md, decision 0030) ------------------------------
+# The CA's ACME directory (Let's Encrypt: https://acme-v02.api.letsencrypt.org/directory),
+# the contact address of the provider's account, and a CA bundle to trust the directory's
+# HTTPS with (empty: the system's; the tests trust pebble's).
+KYKLOS_ACME_DIRECTORY = env.str(
+    "KYKLOS_ACME_DIRECTORY", default="https://acme-staging-v02.api.letsencrypt.org/directory"
+)
+KYKLOS_ACME_EMAIL = env.str("KYKLOS_ACME_EMAIL", default="")
+KYKLOS_ACME_CA_BUNDLE = env.str("KYKLOS_ACME_CA_BUNDLE", default="")
+KYKLOS_CERTIFICATES = {
+    # R5.1: renewals from this many days before expiry.
+    "RENEW_DAYS": env.int("KYKLOS_CERTIFICATES_RENEW_DAYS", default=30),
+    "MAX_ATTEMPTS": env.int("KYKLOS_CERTIFICATES_MAX_ATTEMPTS", default=6),
+    "BACKOFF_SECONDS": env.int("KYKLOS_CERTIFICATES_BACKOFF_SECONDS", default=300),
+    "MAX_BACKOFF_SECONDS": env.int("KYKLOS_CERTIFICATES_MAX_BACKOFF_SECONDS", default=6 * 3600),
+    "STALE_SECONDS": env.int("KYKLOS_CERTIFICATES_STALE_SECONDS", default=900),
+    "ORDER_TIMEOUT_SECONDS": env.int("KYKLOS_CERTIFICATES_ORDER_TIMEOUT_SECONDS", default=90),
 }

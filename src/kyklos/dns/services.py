@@ -46,6 +46,15 @@ def option(name: str) -> int:
 # --- zones ----------------------------------------------------------------------------------
 
 
+def domain_name(text: str) -> str:
+    """A domain name checked and normalised (lower case, no final dot), or a one-line
+    ValidationError."""
+    try:
+        return validation.zone_name(text)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
 def _apex_ns(zone: str) -> validation.RRset:
     servers = [validation.content("NS", ns, zone) for ns in _nameservers()]
     return validation.RRset(zone, "NS", 3600, servers)
@@ -120,10 +129,7 @@ def ensure_zone(name: str, *, customer_id: int, service_id: int | None = None, a
     """The zone ``name`` hosted for the customer, made from the default template when new
     (SOA and NS from the settings); idempotent. A removed zone of the same customer is
     hosted again with fresh template records; another customer's zone is refused."""
-    try:
-        cleaned = validation.zone_name(name)
-    except ValueError as error:
-        raise ValidationError(str(error)) from None
+    cleaned = domain_name(name)
     ns = _apex_ns(cleaned)  # refuses a configuration without name servers, before writing
     now = clock.now()
     zone = Zone.objects.select_for_update().filter(name=cleaned).first()
