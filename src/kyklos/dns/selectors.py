@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from kyklos.dns.models import Record, Zone
-from kyklos.dns.validation import RRset
+from kyklos.dns.validation import EDITABLE_TYPES, RRset
+
+#: The record types a customer edits (the SOA and the apex NS are the provider's).
+EDITABLE = EDITABLE_TYPES
 
 
 def zone_for(name: str) -> Zone | None:

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from kyklos.portal import credentials, payment_views, projects, tickets, views
+from kyklos.portal import (
+    certificates,
+    credentials,
+    payment_views,
+    projects,
+    tickets,
+    views,
+    zones,
+)
 
 # Logging in and out (``portal:login``, ``portal:logout``) are accounts' views, put into this
 # namespace where the apps are composed: kyklos.config.urls.
@@ -41,4 +49,17 @@ urlpatterns = [
     ),
     path("credentials/", credentials.credentials, name="credentials"),
     path("credentials/handover/", credentials.handover, name="credentials_handover"),
+    path("dns/", zones.zone_list, name="dns_zones"),
+    path("dns/<str:name>/", zones.zone_records, name="dns_zone"),
+    path("certificates/", certificates.certificate_list, name="certificates"),
+    path(
+        "certificates/<uuid:uid>/chain/",
+        certificates.certificate_chain,
+        name="certificate_chain",
+    ),
+    path(
+        "certificates/<uuid:uid>/renew/",
+        certificates.certificate_renew,
+        name="certificate_renew",
+    ),
 ]
