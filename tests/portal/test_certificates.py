@@ -39,22 +39,22 @@ def test_page_shows_expiry_state_and_download(portal, customer, other_customer):
     assert page.status_code == 200
     assert "maria-nowak.gr" in html and "nikos.gr" not in html
     assert "Issued" in html and "Renewable from" in html and "Renew now" not in html
-    chain = portal.get(f"/portal/certificates/{mine.uid}/chain/")
+    chain = portal.get(f"/portal/certificates/{mine.pk}/chain/")
     assert chain.status_code == 200
     assert chain.content.startswith(b"-----BEGIN CERTIFICATE-----")
     assert "attachment" in chain["Content-Disposition"]
-    assert portal.get(f"/portal/certificates/{theirs.uid}/chain/").status_code == 404
+    assert portal.get(f"/portal/certificates/{theirs.pk}/chain/").status_code == 404
 
 
 def test_renewal_is_offered_from_30_days_before_expiry(portal, customer):
     early = issued(customer, days_left=45)
-    answer = portal.post(f"/portal/certificates/{early.uid}/renew/", follow=True)
+    answer = portal.post(f"/portal/certificates/{early.pk}/renew/", follow=True)
     assert "can be renewed from" in answer.content.decode()
     early.refresh_from_db()
     assert early.state == Certificate.State.ISSUED and early.renewals == 0
     due = issued(customer, days_left=20)
     assert "Renew now" in portal.get("/portal/certificates/").content.decode()
-    portal.post(f"/portal/certificates/{due.uid}/renew/")
+    portal.post(f"/portal/certificates/{due.pk}/renew/")
     due.refresh_from_db()
     assert due.state == Certificate.State.PENDING and due.renewals == 1
 

@@ -14,8 +14,9 @@ def certificates_of(customer_id: int) -> QuerySet[Certificate]:
     )
 
 
-def certificate_of(customer_id: int, uid) -> Certificate | None:
-    return certificates_of(customer_id).filter(uid=uid).first()
+def certificate_of(customer_id: int, pk: int) -> Certificate | None:
+    """The customer's certificate ``pk``, or None (another customer's too)."""
+    return certificates_of(customer_id).filter(pk=pk).first()
 
 
 def private_key(certificate: Certificate) -> str | None:

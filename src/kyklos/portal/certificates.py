@@ -110,8 +110,8 @@ def _key_once(request, customer, requested):
 
 @require_GET
 @customer_view
-def certificate_chain(request, customer, uid):
-    certificate = certificate_selectors.certificate_of(customer.pk, uid)
+def certificate_chain(request, customer, pk: int):
+    certificate = certificate_selectors.certificate_of(customer.pk, pk)
     if certificate is None or not certificate.chain_pem:
         raise Http404
     response = HttpResponse(certificate.chain_pem, content_type="application/x-pem-file")
@@ -122,8 +122,8 @@ def certificate_chain(request, customer, uid):
 
 @require_POST
 @customer_view
-def certificate_renew(request, customer, uid):
-    certificate = certificate_selectors.certificate_of(customer.pk, uid)
+def certificate_renew(request, customer, pk: int):
+    certificate = certificate_selectors.certificate_of(customer.pk, pk)
     if certificate is None:
         raise Http404
     try:

@@ -53,12 +53,12 @@ urlpatterns = [
     path("dns/<str:name>/", zones.zone_records, name="dns_zone"),
     path("certificates/", certificates.certificate_list, name="certificates"),
     path(
-        "certificates/<uuid:uid>/chain/",
+        "certificates/<int:pk>/chain/",
         certificates.certificate_chain,
         name="certificate_chain",
     ),
     path(
-        "certificates/<uuid:uid>/renew/",
+        "certificates/<int:pk>/renew/",
         certificates.certificate_renew,
         name="certificate_renew",
     ),
