@@ -167,3 +167,44 @@ def test_refused_orders_write_nothing(customer, pebble):
     with pytest.raises(ValidationError, match="DV, OV or EV"):
         services.request_certificate(customer, ["a.test"], kind="xx", actor=None)
     assert not Certificate.objects.exists()
+
+
+def test_http01_for_a_name_whose_dns_is_elsewhere(powerdns, live_server, customer, settings):
+    """DNS elsewhere (a zone Kyklos does not host, here straight in PowerDNS) pointing at our
+    web server: pebble fetches the answer from Kyklos's /.well-known/acme-challenge/."""
+    import requests
+
+    from tests.certificates.pebble import running_pebble
+
+    requests.post(
+        f"{powerdns.api_url}/api/v1/servers/localhost/zones",
+        headers={"X-API-Key": powerdns.api_key},
+        json={
+            "name": "other-dns.test.",
+            "kind": "Native",
+            "nameservers": ["ns.other-dns.test."],
+            "rrsets": [
+                {
+                    "name": "shop.other-dns.test.",
+                    "type": "A",
+                    "ttl": 60,
+                    "records": [{"content": "127.0.0.1", "disabled": False}],
+                }
+            ],
+        },
+        timeout=5,
+    ).raise_for_status()
+    settings.ALLOWED_HOSTS = ["*"]
+    port = int(live_server.url.rsplit(":", 1)[1])
+    with running_pebble(powerdns.dns_port, http_port=port) as ca:
+        ca.settings(settings)
+        requested = services.request_certificate(customer, ["shop.other-dns.test"], actor=None)
+        certificate = Certificate.objects.get(pk=requested.certificate.pk)
+    assert certificate.state == Certificate.State.ISSUED, certificate.error
+    assert Attempt.objects.get(certificate=certificate).methods == {
+        "shop.other-dns.test": "http-01"
+    }
+    assert names_of(certificate.chain_pem) == {"shop.other-dns.test"}
+    from kyklos.certificates.models import HttpChallenge
+
+    assert not HttpChallenge.objects.exists()  # withdrawn after the order
