@@ -76,8 +76,10 @@ def test_errors_are_translated(portal, zone, customer):
     answer = post_rows(
         portal, zone, [{"name": "x", "type": "A", "ttl": "5", "content": "198.51.100.4"}]
     )
+    html = answer.content.decode()
     assert answer.status_code == 400
-    assert "Nothing was saved" not in answer.content.decode()
+    assert "Δεν αποθηκεύτηκε τίποτα" in html
+    assert "Το TTL πρέπει να είναι από 60 έως 604800 δευτερόλεπτα." in html
 
 
 def test_another_customers_zone_is_not_found(portal, other_customer):
