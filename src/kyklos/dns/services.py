@@ -453,7 +453,10 @@ def _attempt(zone: Zone, token: str, client) -> str:
             request=error.request,
             response=error.response,
         )
-    except Exception as error:  # configuration, or a bug: a deploy fixes it, so retry
+    except pdns.PdnsConfigError as error:  # the settings: fixing them is a deploy, so retry
+        log.warning("dns: zone %s not pushed: %s", zone.name, error)
+        return _record(zone, token, started, PushAttempt.Result.TEMPORARY, error=str(error))
+    except Exception as error:  # a bug: a deploy fixes it, so retry
         log.exception("dns: pushing zone %s failed unexpectedly", zone.name)
         return _record(
             zone,

@@ -88,8 +88,10 @@ def _editor(request, customer, zone, rows, *, errors=None, status=200, saved=Fal
             s for s in dns_selectors.records(zone) if s.type == "NS" and s.name == zone.name
         ],
     }
-    template = "portal/_dns_records.html" if _is_htmx(request) else "portal/dns_zone.html"
-    return render(request, template, context, status=status)
+    if _is_htmx(request):
+        # htmx swaps only 2xx answers: the refusal is in the editor it swaps in.
+        return render(request, "portal/_dns_records.html", context)
+    return render(request, "portal/dns_zone.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
