@@ -10,6 +10,8 @@ from kyklos.core.tasks import enqueue
 
 
 def publish(day: date, run=None) -> dict[str, int]:
+    """Publish to PowerDNS every zone still due (after the step commits); count the zones
+    that failed and wait for staff."""
     from kyklos.dns import tasks
     from kyklos.dns.models import Zone
 
