@@ -99,10 +99,12 @@ def order_certificate(request, payload: CertificateIn):
 
 
 @router.get(
-    "/{uid}", response={200: CertificateOut, **ERRORS_WITH_404}, auth=needs("certificates", "view")
+    "/{certificate_id}",
+    response={200: CertificateOut, **ERRORS_WITH_404},
+    auth=needs("certificates", "view"),
 )
-def get_certificate(request, uid: UUID):
-    certificate = Certificate.objects.filter(uid=uid).first()
+def get_certificate(request, certificate_id: UUID):
+    certificate = Certificate.objects.filter(uid=certificate_id).first()
     if certificate is None:
-        raise HttpError(404, _("There is no certificate %(id)s.") % {"id": uid})
+        raise HttpError(404, _("There is no certificate %(id)s.") % {"id": certificate_id})
     return certificate
