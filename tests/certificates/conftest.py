@@ -3,6 +3,7 @@ import base64
 import pytest
 
 from tests.certificates.pebble import pebble, pebble_server  # noqa: F401
+from tests.dns.conftest import seeded  # noqa: F401
 from tests.dns.pdns import powerdns, powerdns_server  # noqa: F401
 
 

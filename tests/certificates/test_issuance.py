@@ -16,7 +16,7 @@ from kyklos.dns import services as dns
 from kyklos.lifecycle.models import State
 from tests import factories
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded")]
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from kyklos.lifecycle.models import State
 from kyklos.lifecycle.transitions import transition
 from tests import factories
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded")]
 
 
 @pytest.fixture

@@ -11,12 +11,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 
-from kyklos.catalog.defaults import seed_policies
-from kyklos.catalog.models import LifecyclePolicy
 from kyklos.certificates.models import Certificate
 from kyklos.core import clock
 from kyklos.dns import services as dns
 from tests import factories
+from tests.dns.seed import seed_migrated_data
 from tests.portal.conftest import PASSWORD
 from tests.portal.test_browser import CHROMIUM, chromium_page
 
@@ -32,11 +31,7 @@ pytestmark = [
 @pytest.fixture
 def maria(transactional_db, settings):
     settings.KYKLOS_VAULT_KEYS = "k1:" + base64.urlsafe_b64encode(b"1" * 32).decode()
-    seed_policies(LifecyclePolicy)
-    from django.core.management import call_command
-
-    call_command("migrate", "dns", "0001", verbosity=0)  # the template comes from 0002
-    call_command("migrate", "dns", verbosity=0)
+    seed_migrated_data()
     user = get_user_model().objects.create_user("maria", password=PASSWORD)
     customer = factories.customer(name="Maria Nowak", language="en", user=user)
     dns.ensure_zone("maria-nowak.gr", customer_id=customer.pk)
