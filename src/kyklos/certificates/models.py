@@ -4,6 +4,7 @@ import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Certificate(models.Model):
@@ -24,7 +25,7 @@ class Certificate(models.Model):
         PENDING = "pending", _("Waiting to be issued")
         ISSUING = "issuing", _("Being issued")
         RETRY = "retry", _("Will retry")
-        ISSUED = "issued", _("Issued")
+        ISSUED = "issued", pgettext_lazy("certificate", "Issued")
         FAILED = "failed", _("Failed: needs staff")
         CANCELLED = "cancelled", _("Cancelled")
 
