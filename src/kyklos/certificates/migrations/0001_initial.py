@@ -6,82 +6,174 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0001_initial'),
-        ('lifecycle', '0001_initial'),
+        ("customers", "0001_initial"),
+        ("lifecycle", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HttpChallenge',
+            name="HttpChallenge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=128, unique=True)),
-                ('key_authorization', models.CharField(max_length=300)),
-                ('name', models.CharField(max_length=253)),
-                ('created_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(max_length=128, unique=True)),
+                ("key_authorization", models.CharField(max_length=300)),
+                ("name", models.CharField(max_length=253)),
+                ("created_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='Certificate',
+            name="Certificate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('names', models.JSONField(help_text='The first is the common name.', verbose_name='names')),
-                ('kind', models.CharField(choices=[('dv', 'Domain validated (DV)'), ('ov', 'Organisation validated (OV)'), ('ev', 'Extended validation (EV)')], default='dv', max_length=2, verbose_name='kind')),
-                ('state', models.CharField(choices=[('awaiting_org', 'Awaiting organisation validation'), ('pending', 'Waiting to be issued'), ('issuing', 'Being issued'), ('retry', 'Will retry'), ('issued', 'Issued'), ('failed', 'Failed: needs staff'), ('cancelled', 'Cancelled')], max_length=12, verbose_name='state')),
-                ('key_custody', models.CharField(choices=[('vault', 'Sealed in the vault (site hosted here)'), ('shown_once', 'Shown once to the customer, not stored')], max_length=10, verbose_name='private key')),
-                ('key_purpose', models.CharField(blank=True, max_length=120)),
-                ('csr_pem', models.TextField()),
-                ('chain_pem', models.TextField(blank=True, verbose_name='certificate chain')),
-                ('serial', models.CharField(blank=True, max_length=64)),
-                ('not_before', models.DateTimeField(blank=True, null=True)),
-                ('not_after', models.DateTimeField(blank=True, null=True, verbose_name='expires')),
-                ('issued_at', models.DateTimeField(blank=True, null=True)),
-                ('renewals', models.PositiveIntegerField(default=0)),
-                ('organisation_validated_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('claim', models.CharField(blank=True, max_length=32)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('error', models.TextField(blank=True, verbose_name='last error')),
-                ('created_at', models.DateTimeField()),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='certificates', to='customers.customer')),
-                ('service', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='certificates', to='lifecycle.service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "names",
+                    models.JSONField(
+                        help_text="The first is the common name.", verbose_name="names"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("dv", "Domain validated (DV)"),
+                            ("ov", "Organisation validated (OV)"),
+                            ("ev", "Extended validation (EV)"),
+                        ],
+                        default="dv",
+                        max_length=2,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("awaiting_org", "Awaiting organisation validation"),
+                            ("pending", "Waiting to be issued"),
+                            ("issuing", "Being issued"),
+                            ("retry", "Will retry"),
+                            ("issued", "Issued"),
+                            ("failed", "Failed: needs staff"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=12,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "key_custody",
+                    models.CharField(
+                        choices=[
+                            ("vault", "Sealed in the vault (site hosted here)"),
+                            ("shown_once", "Shown once to the customer, not stored"),
+                        ],
+                        max_length=10,
+                        verbose_name="private key",
+                    ),
+                ),
+                ("key_purpose", models.CharField(blank=True, max_length=120)),
+                ("csr_pem", models.TextField()),
+                ("chain_pem", models.TextField(blank=True, verbose_name="certificate chain")),
+                ("serial", models.CharField(blank=True, max_length=64)),
+                ("not_before", models.DateTimeField(blank=True, null=True)),
+                ("not_after", models.DateTimeField(blank=True, null=True, verbose_name="expires")),
+                ("issued_at", models.DateTimeField(blank=True, null=True)),
+                ("renewals", models.PositiveIntegerField(default=0)),
+                ("organisation_validated_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("claim", models.CharField(blank=True, max_length=32)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("error", models.TextField(blank=True, verbose_name="last error")),
+                ("created_at", models.DateTimeField()),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certificates",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="certificates",
+                        to="lifecycle.service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'certificate',
-                'verbose_name_plural': 'certificates',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "certificate",
+                "verbose_name_plural": "certificates",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Attempt',
+            name="Attempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('sender', models.CharField(max_length=32)),
-                ('started_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField()),
-                ('result', models.CharField(choices=[('issued', 'Issued'), ('temporary', 'Temporary failure'), ('refused', 'Refused by the CA')], max_length=10)),
-                ('methods', models.JSONField(default=dict, help_text='The challenge answered per name.')),
-                ('error', models.TextField(blank=True)),
-                ('response', models.TextField(blank=True, help_text="The CA's answer.")),
-                ('certificate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempts_made', to='certificates.certificate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("sender", models.CharField(max_length=32)),
+                ("started_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField()),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("issued", "Issued"),
+                            ("temporary", "Temporary failure"),
+                            ("refused", "Refused by the CA"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "methods",
+                    models.JSONField(default=dict, help_text="The challenge answered per name."),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("response", models.TextField(blank=True, help_text="The CA's answer.")),
+                (
+                    "certificate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attempts_made",
+                        to="certificates.certificate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['certificate_id', 'number'],
+                "ordering": ["certificate_id", "number"],
             },
         ),
         migrations.AddIndex(
-            model_name='certificate',
-            index=models.Index(fields=['state', 'next_attempt_at'], name='certificate_due'),
+            model_name="certificate",
+            index=models.Index(fields=["state", "next_attempt_at"], name="certificate_due"),
         ),
         migrations.AddIndex(
-            model_name='certificate',
-            index=models.Index(fields=['state', 'not_after'], name='certificate_renewal'),
+            model_name="certificate",
+            index=models.Index(fields=["state", "not_after"], name="certificate_renewal"),
         ),
     ]

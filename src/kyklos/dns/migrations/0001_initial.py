@@ -5,96 +5,188 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0001_initial'),
-        ('lifecycle', '0001_initial'),
+        ("customers", "0001_initial"),
+        ("lifecycle", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Zone',
+            name="Zone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=253, unique=True, verbose_name='name')),
-                ('wanted', models.CharField(choices=[('present', 'Hosted'), ('removed', 'Removed')], default='present', max_length=8, verbose_name='wanted')),
-                ('sync', models.CharField(choices=[('pending', 'Waiting to be published'), ('pushing', 'Publishing'), ('synced', 'Published'), ('retry', 'Will retry'), ('failed', 'Failed: needs staff')], default='pending', max_length=8, verbose_name='publication')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('pushed_version', models.PositiveIntegerField(default=0)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('claim', models.CharField(blank=True, max_length=32)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('error', models.TextField(blank=True, verbose_name='last error')),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('removed_at', models.DateTimeField(blank=True, null=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dns_zones', to='customers.customer')),
-                ('service', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='dns_zones', to='lifecycle.service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=253, unique=True, verbose_name="name")),
+                (
+                    "wanted",
+                    models.CharField(
+                        choices=[("present", "Hosted"), ("removed", "Removed")],
+                        default="present",
+                        max_length=8,
+                        verbose_name="wanted",
+                    ),
+                ),
+                (
+                    "sync",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting to be published"),
+                            ("pushing", "Publishing"),
+                            ("synced", "Published"),
+                            ("retry", "Will retry"),
+                            ("failed", "Failed: needs staff"),
+                        ],
+                        default="pending",
+                        max_length=8,
+                        verbose_name="publication",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("pushed_version", models.PositiveIntegerField(default=0)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("claim", models.CharField(blank=True, max_length=32)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("error", models.TextField(blank=True, verbose_name="last error")),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                ("removed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dns_zones",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="dns_zones",
+                        to="lifecycle.service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'DNS zone',
-                'verbose_name_plural': 'DNS zones',
-                'ordering': ['name'],
+                "verbose_name": "DNS zone",
+                "verbose_name_plural": "DNS zones",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Record',
+            name="Record",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=253, verbose_name='name')),
-                ('type', models.CharField(max_length=10, verbose_name='type')),
-                ('ttl', models.PositiveIntegerField(verbose_name='TTL')),
-                ('content', models.TextField(verbose_name='content')),
-                ('zone', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='records', to='dns.zone')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=253, verbose_name="name")),
+                ("type", models.CharField(max_length=10, verbose_name="type")),
+                ("ttl", models.PositiveIntegerField(verbose_name="TTL")),
+                ("content", models.TextField(verbose_name="content")),
+                (
+                    "zone",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="records",
+                        to="dns.zone",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'DNS record',
-                'verbose_name_plural': 'DNS records',
-                'ordering': ['zone_id', 'name', 'type', 'content'],
+                "verbose_name": "DNS record",
+                "verbose_name_plural": "DNS records",
+                "ordering": ["zone_id", "name", "type", "content"],
             },
         ),
         migrations.CreateModel(
-            name='PushAttempt',
+            name="PushAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('sender', models.CharField(max_length=32)),
-                ('started_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField()),
-                ('result', models.CharField(choices=[('done', 'Published'), ('temporary', 'Temporary failure'), ('permanent', 'Refused')], max_length=10)),
-                ('request', models.TextField(blank=True)),
-                ('response', models.TextField(blank=True)),
-                ('error', models.TextField(blank=True)),
-                ('zone', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='push_attempts', to='dns.zone')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("sender", models.CharField(max_length=32)),
+                ("started_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField()),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("done", "Published"),
+                            ("temporary", "Temporary failure"),
+                            ("permanent", "Refused"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("request", models.TextField(blank=True)),
+                ("response", models.TextField(blank=True)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "zone",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="push_attempts",
+                        to="dns.zone",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['zone_id', 'number'],
+                "ordering": ["zone_id", "number"],
             },
         ),
         migrations.CreateModel(
-            name='ZoneTemplate',
+            name="ZoneTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, unique=True, verbose_name='name')),
-                ('default', models.BooleanField(default=False, help_text='Used for every new zone.', verbose_name='default')),
-                ('records', models.JSONField(blank=True, default=list, verbose_name='records')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, unique=True, verbose_name="name")),
+                (
+                    "default",
+                    models.BooleanField(
+                        default=False, help_text="Used for every new zone.", verbose_name="default"
+                    ),
+                ),
+                ("records", models.JSONField(blank=True, default=list, verbose_name="records")),
             ],
             options={
-                'verbose_name': 'zone template',
-                'verbose_name_plural': 'zone templates',
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('default', True)), fields=('default',), name='one_default_template')],
+                "verbose_name": "zone template",
+                "verbose_name_plural": "zone templates",
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("default", True)),
+                        fields=("default",),
+                        name="one_default_template",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='zone',
-            index=models.Index(fields=['sync', 'next_attempt_at'], name='dns_zone_due'),
+            model_name="zone",
+            index=models.Index(fields=["sync", "next_attempt_at"], name="dns_zone_due"),
         ),
         migrations.AddIndex(
-            model_name='record',
-            index=models.Index(fields=['zone', 'name', 'type'], name='dns_rrset'),
+            model_name="record",
+            index=models.Index(fields=["zone", "name", "type"], name="dns_rrset"),
         ),
     ]
