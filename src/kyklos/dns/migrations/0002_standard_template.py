@@ -1,18 +1,10 @@
 from django.db import migrations
 
-STANDARD = [
-    {"name": "@", "type": "A", "ttl": 3600, "content": "{web_ipv4}"},
-    {"name": "www", "type": "CNAME", "ttl": 3600, "content": "{zone}"},
-    {"name": "@", "type": "MX", "ttl": 3600, "content": "10 {mail_host}"},
-    {"name": "@", "type": "TXT", "ttl": 3600, "content": "v=spf1 mx a -all"},
-]
+from kyklos.dns.defaults import seed
 
 
 def forwards(apps, schema_editor):
-    ZoneTemplate = apps.get_model("dns", "ZoneTemplate")
-    ZoneTemplate.objects.get_or_create(
-        name="standard", defaults={"default": True, "records": STANDARD}
-    )
+    seed(lambda name: apps.get_model("dns", name))
 
 
 class Migration(migrations.Migration):
