@@ -310,6 +310,11 @@ API_NEEDS = {
     "change_ticket": ("support", "change"),
     "list_messages": ("support", "view"),
     "add_message": ("support", "change"),
+    "zone_records": ("dns", "view"),
+    "replace_zone_records": ("dns", "change"),
+    "list_certificates": ("certificates", "view"),
+    "order_certificate": ("certificates", "add"),
+    "get_certificate": ("certificates", "view"),
 }
 #: Operations that no role but the admin may call, on purpose.
 ADMIN_ONLY = {"create_product"}

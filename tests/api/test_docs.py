@@ -23,6 +23,9 @@ PATHS = {
     "/api/v1/tickets": {"get", "post"},
     "/api/v1/tickets/{ticket_id}": {"get", "patch"},
     "/api/v1/tickets/{ticket_id}/messages": {"get", "post"},
+    "/api/v1/dns/zones/{name}/records": {"get", "put"},
+    "/api/v1/certificates": {"get", "post"},
+    "/api/v1/certificates/{certificate_id}": {"get"},
 }
 
 

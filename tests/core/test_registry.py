@@ -77,6 +77,8 @@ FORMER_ORDER = {
     "receivables.run_collections": 80,
     "receivables.month_end_interest": 90,
     "einvoicing.transmit": 95,  # added with national e-invoicing (decision 0018)
+    "dns.publish": 96,  # added with DNS hosting (decision 0029)
+    "certificates.renew": 97,  # added with certificates by ACME (R5.1, decision 0030)
     "support.sla_check": 200,
     "intake.purge_quarantine": 900,
     "vault.offer_handover": 900,

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from kyklos.accounts.access import customer_only, public
 from kyklos.accounts.views import login_view
+from kyklos.certificates import views as certificate_views
 from kyklos.portal import urls as portal_urls
 from kyklos.privacy import urls as privacy_urls
 from kyklos.storefront import urls as storefront_urls
@@ -39,6 +40,12 @@ _PORTAL = [
 urlpatterns = [
     # The public shop: its home at /, the rest under /shop/ (docs/storefront.md).
     path("", include(storefront_urls)),
+    # ACME HTTP-01 answers for names whose DNS is elsewhere (docs/certificates.md).
+    path(
+        ".well-known/acme-challenge/<str:token>",
+        certificate_views.acme_challenge,
+        name="acme-challenge",
+    ),
     path("account/", include("kyklos.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("kyklos.api.urls")),

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kyklos.portal import (
+    certificates,
     contacts,
     credentials,
     payment_views,
@@ -8,6 +9,7 @@ from kyklos.portal import (
     service_pages,
     tickets,
     views,
+    zones,
 )
 
 # Logging in and out (``portal:login``, ``portal:logout``) are accounts' views, put into this
@@ -55,4 +57,17 @@ urlpatterns = [
     path("invitations/<str:token>/", contacts.accept, name="invitation"),
     path("credentials/", credentials.credentials, name="credentials"),
     path("credentials/handover/", credentials.handover, name="credentials_handover"),
+    path("dns/", zones.zone_list, name="dns_zones"),
+    path("dns/<str:name>/", zones.zone_records, name="dns_zone"),
+    path("certificates/", certificates.certificate_list, name="certificates"),
+    path(
+        "certificates/<int:pk>/chain/",
+        certificates.certificate_chain,
+        name="certificate_chain",
+    ),
+    path(
+        "certificates/<int:pk>/renew/",
+        certificates.certificate_renew,
+        name="certificate_renew",
+    ),
 ]

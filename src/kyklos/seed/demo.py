@@ -37,6 +37,7 @@ from kyklos.catalog.models import LifecyclePolicy, Product
 from kyklos.core import clock
 from kyklos.customers.models import Customer
 from kyklos.customers.services import create_customer, publish_terms_version
+from kyklos.dns import defaults as dns_defaults
 from kyklos.lifecycle import services as lifecycle
 from kyklos.lifecycle.models import Renewal, Service, State
 from kyklos.notifications.models import Outbox
@@ -99,7 +100,7 @@ def is_empty() -> bool:
 def wipe() -> None:
     """Delete every row of every table, then put back what the migrations seed (the
     default lifecycle policies, support defaults, VAT rates, payment-method fees, the kinds
-    of work, rate policy and SLA); the schema stays."""
+    of work, rate policy and SLA, the standard zone template); the schema stays."""
     # Inside a transaction, PostgreSQL refuses to truncate tables with deferred
     # foreign-key checks pending; run them first.
     connection.check_constraints()
@@ -109,6 +110,7 @@ def wipe() -> None:
     seed_vat_rates()
     seed_fees(MethodFee)
     projects_defaults.seed(lambda name: django_apps.get_model("projects", name), clock.now())
+    dns_defaults.seed(lambda name: django_apps.get_model("dns", name))
 
 
 # --- loading -------------------------------------------------------------------------------

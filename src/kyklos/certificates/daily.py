@@ -1,0 +1,19 @@
+"""Certificates' step of the daily run: renewals from 30 days before expiry (R5.1)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from kyklos.core.registry import registry
+
+
+def renew(day: date, run=None) -> dict[str, int]:
+    """Renew by ACME every issued certificate that expires within 30 days (R5.1); the
+    orders run after the step commits."""
+    from kyklos.certificates import services  # the ACME client: loaded when the step runs
+
+    return services.renew_due(day)
+
+
+def register() -> None:
+    registry.register_daily_step("certificates.renew", renew)
