@@ -195,6 +195,17 @@ def record_payment(
             note=_("Paid more than %(n)s asked for") % {"n": invoice.number},
             actor=actor,
         )
+    if amount != owed or excess:
+        # A payment that settles the document exactly is told by its receipt or tax
+        # invoice (R3.4: one e-mail, not two); a part payment or one with credit left over
+        # is told here.
+        _payment_notice(invoice, amount + excess, paid_on)
+    if amount == owed:
+        billing.settle(invoice, paid_on=paid_on, actor=actor)
+    return payment
+
+
+def _payment_notice(invoice: Invoice, amount: Decimal, paid_on: date) -> None:
     notices.queue_notice(
         event=Event.PAYMENT_RECEIVED,
         customer=invoice.customer,
@@ -203,14 +214,11 @@ def record_payment(
         context={
             "customer_name": invoice.customer.display_name,
             "invoice_number": invoice.number,
-            "amount": str(amount + excess),
+            "amount": str(amount),
             "currency": invoice.currency,
             "paid_on": paid_on.isoformat(),
         },
     )
-    if amount == owed:
-        billing.settle(invoice, paid_on=paid_on, actor=actor)
-    return payment
 
 
 @dataclass(frozen=True, slots=True)
