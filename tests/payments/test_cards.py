@@ -3,7 +3,7 @@ PaymentIntents with 3-D Secure, cards on file, automatic payment of due renewals
 R6.10). Nothing about Stripe is mocked in-process."""
 
 import json
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
