@@ -69,6 +69,3 @@ def providers(settings):
         "webhook_tolerance": 300,
     }
     return settings.KYKLOS_PAYMENTS
-
-
-from tests.payments.localstripe import localstripe, localstripe_server  # noqa: E402, F401
