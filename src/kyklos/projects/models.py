@@ -647,6 +647,4 @@ class ThirdPartyCost(models.Model):
     @property
     def audit_customer_id(self) -> int:
         return self.project.customer_id
-
-
 from kyklos.projects.models_deliverables import *  # noqa: E402, F403  (R7.6, R7.9, R7.10)
