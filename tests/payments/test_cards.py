@@ -387,3 +387,77 @@ def test_staff_see_every_attempt(
     assert page.status_code == 200 and proforma.number in page.content.decode()
     one = admin_client.get(f"/admin/payments/cardcharge/{CardCharge.objects.get().pk}/change/")
     assert one.status_code == 200 and "kyklos-renewal-" in one.content.decode()
+
+
+# --- through the real daily run -----------------------------------------------------------
+
+
+@pytest.fixture
+def monthly_auto(localstripe, django_capture_on_commit_callbacks):
+    """A paid monthly hosting (expires 2027-05-10) of a customer with automatic payment."""
+    from kyklos.lifecycle import services as lifecycle
+    from kyklos.payments.services import record_payment
+
+    customer = factories.customer(name="Eleni Auto", email="eleni.auto@example.gr", language="el")
+    with clock.frozen(date(2027, 4, 10)):
+        service = lifecycle.order_service(
+            customer=customer, product=factories.product(), cycle="monthly", label="auto.gr"
+        )
+        order = Invoice.objects.get(renewals__service=service)
+        record_payment(order, amount=order.total, method="bank_transfer", reference="order")
+    return customer, service
+
+
+def run(run_day, day, django_capture_on_commit_callbacks):
+    """The day's run, then the jobs it enqueued (after its commit), on the same day."""
+    with clock.frozen(day), django_capture_on_commit_callbacks(execute=True):
+        return run_day(day)
+
+
+def test_the_daily_run_charges_a_saved_card_on_the_renewals_due_date(
+    monthly_auto, localstripe, run_day, django_capture_on_commit_callbacks
+):
+    customer, service = monthly_auto
+    with clock.frozen(date(2027, 4, 12)):
+        saved(customer, localstripe)
+        cards.set_auto_pay(customer, True)
+
+    result = run(run_day, date(2027, 5, 5), django_capture_on_commit_callbacks)
+
+    assert result.actions["card_charge_queued"] == 1
+    renewal = Invoice.objects.get(renewals__service=service, renewals__kind="renewal")
+    assert (renewal.due_on, renewal.status) == (date(2027, 5, 5), "paid")  # 5 days ahead
+    service.refresh_from_db()
+    assert service.expires_on == date(2027, 6, 10)
+    charge = CardCharge.objects.get()
+    assert (charge.invoice_id, charge.status, charge.scheduled_on) == (
+        renewal.pk,
+        "succeeded",
+        date(2027, 5, 5),
+    )
+    for day in range(6, 11):  # nothing more to remind, nothing charged again
+        run(run_day, date(2027, 5, day), django_capture_on_commit_callbacks)
+    assert CardCharge.objects.count() == 1
+    assert not Outbox.objects.filter(event="payment_reminder", status="queued").exists()
+
+
+def test_a_declined_saved_card_moves_the_renewal_into_reminders_and_suspension(
+    monthly_auto, localstripe, run_day, django_capture_on_commit_callbacks
+):
+    customer, service = monthly_auto
+    with clock.frozen(date(2027, 4, 12)):
+        saved(customer, localstripe, DECLINED_ON_CHARGE)
+        cards.set_auto_pay(customer, True)
+
+    for day in range(5, 11):
+        run(run_day, date(2027, 5, day), django_capture_on_commit_callbacks)
+
+    assert list(CardCharge.objects.order_by("attempt").values_list("scheduled_on", "status")) == [
+        (date(2027, 5, 5), "declined"),
+        (date(2027, 5, 7), "declined"),
+        (date(2027, 5, 9), "declined"),
+    ]
+    reminders = Outbox.objects.filter(event="payment_reminder", status="queued")
+    assert sorted(reminders.values_list("offset_days", flat=True)) == [0, 1]
+    service.refresh_from_db()
+    assert service.state == "suspended"  # R6.10: an unpaid renewal, like any other
