@@ -3,7 +3,7 @@ PaymentIntents with 3-D Secure, cards on file, automatic payment of due renewals
 R6.10). Nothing about Stripe is mocked in-process."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -461,3 +461,30 @@ def test_a_declined_saved_card_moves_the_renewal_into_reminders_and_suspension(
     assert sorted(reminders.values_list("offset_days", flat=True)) == [0, 1]
     service.refresh_from_db()
     assert service.state == "suspended"  # R6.10: an unpaid renewal, like any other
+
+
+def test_an_unreachable_provider_is_tried_again_later_and_charges_once(
+    auto_customer, proforma, localstripe, settings, django_capture_on_commit_callbacks
+):
+    from tests.payments.localstripe import free_port
+
+    reachable = settings.KYKLOS_PAYMENTS
+    settings.KYKLOS_PAYMENTS = {
+        **reachable,
+        "stripe_api_base": f"http://localhost:{free_port()}",  # nobody listens there
+    }
+    charge_day(date(2027, 4, 2), django_capture_on_commit_callbacks)
+    charge = CardCharge.objects.get()
+    assert (charge.status, charge.tries) == ("retry", 1)
+    assert charge.next_try_at is not None
+
+    settings.KYKLOS_PAYMENTS = reachable
+    with clock.frozen(date(2027, 4, 2)):
+        assert cards.charge_due() == {}  # not yet: it waits for its backoff
+    with clock.frozen(charge.next_try_at + timedelta(seconds=1)):
+        assert cards.charge_due() == {"succeeded": 1}
+        assert cards.charge_due() == {}
+    proforma.refresh_from_db()
+    assert proforma.status == "paid"
+    assert Payment.objects.filter(invoice=proforma).count() == 1
+    assert Checkout.objects.filter(invoice=proforma).count() == 1  # the same checkout again

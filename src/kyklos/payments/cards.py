@@ -478,29 +478,16 @@ def _charge(charge: CardCharge, token: str) -> str:
     """Charge one attempt and record its answer; never raises."""
     import stripe
 
-    from kyklos.payments.checkouts import open_checkout, settle_from_provider
+    from kyklos.payments.checkouts import settle_from_provider
     from kyklos.payments.providers.stripe_card import CardRefused
 
-    with transaction.atomic():
-        invoice = (
-            Invoice.objects.select_for_update().select_related("customer").get(pk=charge.invoice_id)
-        )
-        profile = getattr(charge.customer, "card_profile", None)
-        reason = ""
-        if invoice.status != Invoice.Status.OPEN:
-            reason = "the document is no longer open"
-        elif profile is None or not profile.auto_pay:
-            reason = "automatic payment was turned off"
-        elif charge.card.removed_at is not None:
-            reason = "the card was removed"
-        if reason:
-            return _record(charge, token, Status.CANCELLED, error=reason)
-        checkout = charge.checkout
-        if checkout is None:
-            checkout = open_checkout(invoice, Method.CARD, actor="automation")
-            CardCharge.objects.filter(pk=charge.pk).update(
-                checkout=checkout, amount=checkout.amount, currency=checkout.currency
-            )
+    try:
+        prepared = _prepare(charge, token)
+    except ValidationError as error:  # e.g. the document can no longer be paid
+        return _record(charge, token, Status.CANCELLED, error=" ".join(error.messages))
+    if isinstance(prepared, str):
+        return prepared
+    checkout, profile = prepared
     try:
         intent = _provider().charge_off_session(
             checkout,
@@ -542,6 +529,34 @@ def _charge(charge: CardCharge, token: str) -> str:
     except WebhookRejected as error:
         return _record(charge, token, Status.FAILED, error=str(error), reference=intent.id)
     return _record(charge, token, Status.SUCCEEDED, reference=intent.id)
+
+
+def _prepare(charge: CardCharge, token: str):
+    """In one transaction: still to charge? Then the attempt's checkout (with the card
+    fee, as any card payment). Returns (checkout, profile), or the status recorded."""
+    from kyklos.payments.checkouts import open_checkout
+
+    with transaction.atomic():
+        invoice = (
+            Invoice.objects.select_for_update().select_related("customer").get(pk=charge.invoice_id)
+        )
+        profile = getattr(charge.customer, "card_profile", None)
+        reason = ""
+        if invoice.status != Invoice.Status.OPEN:
+            reason = "the document is no longer open"
+        elif profile is None or not profile.auto_pay:
+            reason = "automatic payment was turned off"
+        elif charge.card.removed_at is not None:
+            reason = "the card was removed"
+        if reason:
+            return _record(charge, token, Status.CANCELLED, error=reason)
+        checkout = charge.checkout
+        if checkout is None:
+            checkout = open_checkout(invoice, Method.CARD, actor="automation")
+            CardCharge.objects.filter(pk=charge.pk).update(
+                checkout=checkout, amount=checkout.amount, currency=checkout.currency
+            )
+    return checkout, profile
 
 
 def _retry(charge: CardCharge, token: str, error: Exception) -> str:
