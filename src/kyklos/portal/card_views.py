@@ -9,6 +9,7 @@ These pages alone load Stripe.js; their CSP adds its origin from the same settin
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -100,8 +101,6 @@ def cards(request, customer):
         setup_secret = new_card_setup(customer)
     except ValidationError as error:
         messages.error(request, _one_line(error))
-    from django.conf import settings
-
     context = {
         "cards": list(saved_cards(customer.pk)),
         "auto_pay": auto_pay_on(customer.pk),
