@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0003_policy_warn_late_fees'),
+        ("catalog", "0003_policy_warn_late_fees"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='lifecyclepolicy',
-            name='payment_due_days',
-            field=models.PositiveSmallIntegerField(default=5, help_text='The renewal proforma falls due this many days before expiry (R3.4).'),
+            model_name="lifecyclepolicy",
+            name="payment_due_days",
+            field=models.PositiveSmallIntegerField(
+                default=5,
+                help_text="The renewal proforma falls due this many days before expiry (R3.4).",
+            ),
         ),
     ]

@@ -6,87 +6,185 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0005_transmission_cancelled'),
-        ('customers', '0001_initial'),
-        ('payments', '0004_refunds'),
+        ("billing", "0005_transmission_cancelled"),
+        ("customers", "0001_initial"),
+        ("payments", "0004_refunds"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='checkout',
-            name='setup_reference',
-            field=models.CharField(blank=True, help_text='Card: the setup intent that collects the card on the pay page.', max_length=200),
+            model_name="checkout",
+            name="setup_reference",
+            field=models.CharField(
+                blank=True,
+                help_text="Card: the setup intent that collects the card on the pay page.",
+                max_length=200,
+            ),
         ),
         migrations.CreateModel(
-            name='CardProfile',
+            name="CardProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider_customer', models.CharField(max_length=200, unique=True)),
-                ('auto_pay', models.BooleanField(default=False, help_text='Renewal proformas are charged to the saved card on their due date.')),
-                ('auto_pay_changed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField()),
-                ('customer', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='card_profile', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("provider_customer", models.CharField(max_length=200, unique=True)),
+                (
+                    "auto_pay",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Renewal proformas are charged to the saved card on their due date.",
+                    ),
+                ),
+                ("auto_pay_changed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "customer",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="card_profile",
+                        to="customers.customer",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SavedCard',
+            name="SavedCard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider_reference', models.CharField(max_length=200, unique=True)),
-                ('brand', models.CharField(max_length=20)),
-                ('last4', models.CharField(max_length=4)),
-                ('exp_month', models.PositiveSmallIntegerField()),
-                ('exp_year', models.PositiveSmallIntegerField()),
-                ('created_at', models.DateTimeField()),
-                ('removed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='saved_cards', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("provider_reference", models.CharField(max_length=200, unique=True)),
+                ("brand", models.CharField(max_length=20)),
+                ("last4", models.CharField(max_length=4)),
+                ("exp_month", models.PositiveSmallIntegerField()),
+                ("exp_year", models.PositiveSmallIntegerField()),
+                ("created_at", models.DateTimeField()),
+                ("removed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="saved_cards",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CardCharge',
+            name="CardCharge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('attempt', models.PositiveSmallIntegerField()),
-                ('scheduled_on', models.DateField()),
-                ('idempotency_key', models.CharField(max_length=100, unique=True)),
-                ('status', models.CharField(choices=[('queued', 'Waiting to be charged'), ('charging', 'Being charged'), ('retry', 'Provider unreachable; will try again'), ('succeeded', 'Paid'), ('declined', 'Declined'), ('action_required', 'The bank asks the customer to confirm'), ('failed', 'Failed'), ('cancelled', 'Not charged')], default='queued', max_length=16)),
-                ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('currency', models.CharField(blank=True, max_length=3)),
-                ('provider_reference', models.CharField(blank=True, max_length=200)),
-                ('error_code', models.CharField(blank=True, max_length=100)),
-                ('error', models.CharField(blank=True, max_length=500)),
-                ('tries', models.PositiveSmallIntegerField(default=0)),
-                ('next_try_at', models.DateTimeField(blank=True, null=True)),
-                ('claim', models.CharField(blank=True, max_length=32)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('checkout', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='card_charge', to='payments.checkout')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='card_charges', to='customers.customer')),
-                ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='card_charges', to='billing.invoice')),
-                ('card', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='charges', to='payments.savedcard')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("attempt", models.PositiveSmallIntegerField()),
+                ("scheduled_on", models.DateField()),
+                ("idempotency_key", models.CharField(max_length=100, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting to be charged"),
+                            ("charging", "Being charged"),
+                            ("retry", "Provider unreachable; will try again"),
+                            ("succeeded", "Paid"),
+                            ("declined", "Declined"),
+                            ("action_required", "The bank asks the customer to confirm"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Not charged"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                ("currency", models.CharField(blank=True, max_length=3)),
+                ("provider_reference", models.CharField(blank=True, max_length=200)),
+                ("error_code", models.CharField(blank=True, max_length=100)),
+                ("error", models.CharField(blank=True, max_length=500)),
+                ("tries", models.PositiveSmallIntegerField(default=0)),
+                ("next_try_at", models.DateTimeField(blank=True, null=True)),
+                ("claim", models.CharField(blank=True, max_length=32)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "checkout",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="card_charge",
+                        to="payments.checkout",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="card_charges",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="card_charges",
+                        to="billing.invoice",
+                    ),
+                ),
+                (
+                    "card",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="charges",
+                        to="payments.savedcard",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='savedcard',
-            index=models.Index(fields=['customer', 'removed_at'], name='saved_card_customer'),
+            model_name="savedcard",
+            index=models.Index(fields=["customer", "removed_at"], name="saved_card_customer"),
         ),
         migrations.AddIndex(
-            model_name='cardcharge',
-            index=models.Index(fields=['status', 'next_try_at'], name='card_charge_due'),
+            model_name="cardcharge",
+            index=models.Index(fields=["status", "next_try_at"], name="card_charge_due"),
         ),
         migrations.AddConstraint(
-            model_name='cardcharge',
-            constraint=models.UniqueConstraint(fields=('invoice', 'attempt'), name='card_charge_attempt'),
+            model_name="cardcharge",
+            constraint=models.UniqueConstraint(
+                fields=("invoice", "attempt"), name="card_charge_attempt"
+            ),
         ),
     ]
