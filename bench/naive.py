@@ -19,7 +19,7 @@ from kyklos.catalog.selectors import PriceNotFound, price_on
 from kyklos.core import clock
 from kyklos.lifecycle import schedule
 from kyklos.lifecycle.billing import Charge, issue_for_charges
-from kyklos.lifecycle.daily import ACTOR, _notice
+from kyklos.lifecycle.daily import ACTOR, _notice, _reminder_is_noise, _warning_is_noise
 from kyklos.lifecycle.models import LIVE_STATES, Renewal, Service, State
 from kyklos.lifecycle.services import end_services, with_addons
 from kyklos.lifecycle.transitions import transition_many
@@ -101,6 +101,9 @@ def _one(service: Service, day: date, counts: Counter) -> None:
             .select_related("invoice")
             .first()
         )
+        # R3.4: the same noise rules as the set-based run (lifecycle.daily)
+        service.has_open_renewal = renewal is not None
+        service.invoice_issued_on = renewal.invoice.issued_on if renewal else None
         if renewal is not None:
             invoice = renewal.invoice
             extra = {
@@ -109,9 +112,25 @@ def _one(service: Service, day: date, counts: Counter) -> None:
                 "total": str(invoice.total),
                 "currency": invoice.currency,
             }
-            _notices(service, day, Event.PAYMENT_REMINDER, policy.reminder_offsets, extra, counts)
+            _notices(
+                service,
+                day,
+                Event.PAYMENT_REMINDER,
+                policy.reminder_offsets,
+                extra,
+                counts,
+                lambda offset: _reminder_is_noise(service, offset, policy),
+            )
         if service.cancel_effective_on is None:
-            _notices(service, day, Event.EXPIRY_WARNING, policy.warning_offsets, {}, counts)
+            _notices(
+                service,
+                day,
+                Event.EXPIRY_WARNING,
+                policy.warning_offsets,
+                {},
+                counts,
+                lambda offset: _warning_is_noise(service, offset, policy),
+            )
     # suspension and termination (R3.5)
     ends = expires + timedelta(days=policy.terminate_after_days)
     if service.state == State.ACTIVE and expires <= day - timedelta(days=policy.suspend_after_days):
@@ -144,7 +163,7 @@ def _one(service: Service, day: date, counts: Counter) -> None:
             counts["service_terminated"] += 1
 
 
-def _notices(service, day, event, offsets, extra, counts) -> None:
+def _notices(service, day, event, offsets, extra, counts, is_noise) -> None:
     for offset, next_offset in sorted(schedule.notice_pairs(offsets), reverse=True):
         if service.expires_on > day + timedelta(days=offset):
             continue
@@ -155,7 +174,9 @@ def _notices(service, day, event, offsets, extra, counts) -> None:
             offset_days=offset,
         ).exists():
             continue
-        live = schedule.still_meaningful(day, service.expires_on, offset, next_offset)
+        live = schedule.still_meaningful(
+            day, service.expires_on, offset, next_offset
+        ) and not is_noise(offset)
         counts[event if live else f"{event}_skipped"] += 1
         status = Outbox.Status.QUEUED if live else Outbox.Status.SKIPPED
         notices.queue_notices([_notice(service, event, day, offset=offset, status=status, **extra)])

@@ -1,6 +1,9 @@
 import pytest
 from django.conf import settings
 
+#: localstripe (a Stripe test server run as a process) for the card tests of any app.
+pytest_plugins = ["tests.payments.localstripe"]
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):

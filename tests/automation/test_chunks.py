@@ -25,20 +25,19 @@ from tests import factories
 DAY = date(2027, 6, 1)
 #: What :func:`populate` makes due on DAY for each customer, by hand from the default
 #: shared-hosting policy (annual: proforma 30 days ahead; warnings 30, 7; reminders 7, 1,
-#: 0; suspension on expiry, termination 30 days after):
-#: - expiring in 30 days: proforma, 30-day warning;
-#: - expiring in 7 days: (late) proforma, 7-day warning and reminder; the 30-day warning
-#:   is stale (skipped);
-#: - expiring today: (late) proforma, the day-0 reminder, suspension; stale: warnings 30
-#:   and 7, reminders 7 and 1;
+#: 0; suspension on expiry, termination 30 days after) and R3.4 (no reminder with its
+#: proforma; an auto-renewing service's warnings are said by its proforma and reminders):
+#: - expiring in 30 days: proforma; the 30-day warning skipped (the proforma says it);
+#: - expiring in 7 days: (late) proforma; the 7-day warning and reminder skipped (same day
+#:   as the proforma), the 30-day warning stale (skipped);
+#: - expiring today: (late) proforma, suspension; skipped: warnings 30 and 7, reminders 7
+#:   and 1 (stale) and the day-0 one (with its proforma);
 #: - suspended, expired 30 days ago: termination;
 #: - cancellation effective today.
 EXPECTED_PER_CUSTOMER = {
     "renewal_invoice": 3,
-    "expiry_warning": 2,
-    "expiry_warning_skipped": 3,
-    "payment_reminder": 2,
-    "payment_reminder_skipped": 2,
+    "expiry_warning_skipped": 5,
+    "payment_reminder_skipped": 4,
     "service_suspended": 1,
     "service_terminated": 1,
     "service_cancelled": 1,

@@ -54,8 +54,8 @@ def test_automate_prints_a_summary_and_then_says_it_already_ran(service):
     first = run("automate", "--date", "2027-12-11")
     again = run("automate", "--date", "2027-12-11")
 
-    assert "2027-12-11: 2 actions" in first
-    assert "renewal_invoice" in first and "expiry_warning" in first
+    assert "2027-12-11: 1 actions" in first
+    assert "renewal_invoice" in first and "expiry_warning_skipped" in first
     assert again.startswith("2027-12-11: nothing to do — already ran at")
     assert AutomationRun.objects.get(day=date(2027, 12, 11)).attempts == 2
 
@@ -82,8 +82,8 @@ def test_automate_plan_prints_the_steps_in_order_and_runs_nothing(service, setti
         "The daily step: seal what the day's run logged.",
     ]
     plan = json.loads(run("automate", "--plan", "--json"))
-    assert plan[6] == {
-        "position": 7,
+    assert plan[7] == {
+        "position": 8,
         "name": "projects.expire_quotes",
         "chunkable": False,
         "summary": "Daily step: sent quotes whose last valid day is before ``day`` expire (R7.1).",
@@ -96,7 +96,7 @@ def test_simulate_runs_the_real_steps_and_keeps_nothing(service):
     data = json.loads(run("simulate", "--start", "2027-12-01", "--days", "80", "--json"))
 
     by_day = {d["date"]: d["actions"] for d in data if d["actions"]}
-    assert by_day["2027-12-11"] == {"renewal_invoice": 1, "expiry_warning": 1}
+    assert by_day["2027-12-11"] == {"renewal_invoice": 1, "expiry_warning_skipped": 1}
     assert by_day["2028-01-10"] == {"payment_reminder": 1, "service_suspended": 1}
     assert by_day["2028-02-09"] == {"service_terminated": 1}
     # rolled back: nothing kept

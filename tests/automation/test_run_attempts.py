@@ -56,10 +56,10 @@ def test_the_next_attempt_finishes_the_run_and_every_attempt_is_kept(monkeypatch
     attempts = list(run.attempt_log.values_list("number", "status", "summary"))
     assert attempts == [
         (1, "failed", {}),
-        (2, "done", {"expiry_warning": 1, "renewal_invoice": 1}),
+        (2, "done", {"expiry_warning_skipped": 1, "renewal_invoice": 1}),
         (3, "done", {}),
     ]
-    assert run.summary == {"expiry_warning": 1, "renewal_invoice": 1}
+    assert run.summary == {"expiry_warning_skipped": 1, "renewal_invoice": 1}
 
 
 def test_a_later_failure_does_not_undo_a_finished_run(monkeypatch, service):

@@ -88,9 +88,11 @@ def test_annual_hosting_from_order_to_termination(eleni, hosting):
     assert notices(service) == [
         ("invoice_issued", "2027-01-10", 0, "queued"),
         ("renewal_invoice", "2027-12-11", 0, "queued"),  # 30 days ahead (R3.2)
-        ("expiry_warning", "2027-12-11", 30, "queued"),  # R3.3
+        # R3.3/R3.4: the proforma and its reminders stand in for an auto-renewing
+        # service's "expires soon" warnings (recorded, never sent)
+        ("expiry_warning", "2027-12-11", 30, "skipped"),
         ("payment_reminder", "2028-01-03", 7, "queued"),
-        ("expiry_warning", "2028-01-03", 7, "queued"),
+        ("expiry_warning", "2028-01-03", 7, "skipped"),
         ("payment_reminder", "2028-01-09", 1, "queued"),
         ("payment_reminder", "2028-01-10", 0, "queued"),
         ("service_suspended", "2028-01-10", 0, "queued"),
@@ -124,9 +126,9 @@ def test_monthly_service_gets_its_proforma_five_days_ahead(eleni, hosting):
     assert renewal.invoice.total == Decimal("14.88")  # 12.00 + 24 %
     assert notices(service) == [
         ("expiry_warning", "2027-03-08", 30, "skipped"),  # its moment passed on 03-08
-        ("expiry_warning", "2027-03-08", 7, "queued"),
+        ("expiry_warning", "2027-03-08", 7, "skipped"),  # before the proforma (R3.4)
         ("renewal_invoice", "2027-03-10", 0, "queued"),
-        ("payment_reminder", "2027-03-10", 7, "queued"),  # late but before the 1-day one
+        ("payment_reminder", "2027-03-10", 7, "skipped"),  # not with its proforma (R3.4)
         ("payment_reminder", "2027-03-14", 1, "queued"),
         ("payment_reminder", "2027-03-15", 0, "queued"),
         ("service_suspended", "2027-03-15", 0, "queued"),
@@ -157,8 +159,8 @@ def test_payment_before_expiry_renews_from_the_previous_expiry(eleni, hosting):
     assert service.state == State.ACTIVE
     assert notices(service) == [
         ("renewal_invoice", "2027-12-11", 0, "queued"),
-        ("expiry_warning", "2027-12-11", 30, "queued"),
-        ("service_renewed", "2027-12-20", 0, "queued"),
+        ("expiry_warning", "2027-12-11", 30, "skipped"),
+        # renewed while running: the receipt says so, no "renewed" e-mail (R3.4)
     ]
 
 
@@ -187,7 +189,7 @@ def test_running_a_day_twice_does_nothing_the_second_time(eleni, hosting, run_da
 
     again = run_day(date(2027, 12, 11))
 
-    assert first.actions == {"expiry_warning": 1, "renewal_invoice": 1}
+    assert first.actions == {"expiry_warning_skipped": 1, "renewal_invoice": 1}
     assert again.actions == {} and again.previous_run_at is not None
     assert (Outbox.objects.count(), Invoice.objects.count(), AuditEvent.objects.count()) == before
 
@@ -200,15 +202,14 @@ def test_a_run_after_missed_days_catches_up_and_skips_stale_notices(eleni, hosti
     assert Renewal.objects.get(service=service).invoice.issued_on == date(2028, 1, 5)
     assert notices(service) == [
         ("renewal_invoice", "2028-01-05", 0, "queued"),
-        ("payment_reminder", "2028-01-05", 7, "queued"),
+        ("payment_reminder", "2028-01-05", 7, "skipped"),  # never with its proforma
         ("expiry_warning", "2028-01-05", 30, "skipped"),
-        ("expiry_warning", "2028-01-05", 7, "queued"),
+        ("expiry_warning", "2028-01-05", 7, "skipped"),
     ]
     assert result.actions == {
         "renewal_invoice": 1,
-        "payment_reminder": 1,
-        "expiry_warning": 1,
-        "expiry_warning_skipped": 1,
+        "payment_reminder_skipped": 1,
+        "expiry_warning_skipped": 2,
     }
 
 

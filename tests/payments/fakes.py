@@ -19,42 +19,20 @@ PAYPAL_WEBHOOK_ID = "8PT597110X687430LKGECATA"
 PAYPAL_CERT_URL = "https://api.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-1d93a270"
 
 
-class StripeServer(stripe.HTTPClient):
-    """Answers the Stripe API calls Kyklos makes and remembers them."""
-
-    name = "kyklos-test"
-
-    def __init__(self):
-        super().__init__()
-        self.requests: list[tuple[str, str, str]] = []
-
-    def request(self, method, url, headers, post_data=None, *, _usage=None):
-        self.requests.append((method, url, post_data or ""))
-        if url.endswith("/v1/checkout/sessions"):
-            body = {
-                "id": "cs_test_a1B2c3",
-                "object": "checkout.session",
-                "url": "https://checkout.stripe.com/c/pay/cs_test_a1B2c3",
-            }
-        elif url.endswith("/v1/refunds"):
-            body = {"id": "re_test_9Z8y", "object": "refund", "status": "succeeded"}
-        else:
-            return json.dumps({"error": {"message": "unknown"}}), 404, {}
-        return json.dumps(body), 200, {"request-id": "req_test"}
-
-    def close(self):
-        pass
+#: The payment intent a test's events name by default (the card tests put localstripe's here).
+INTENT = {"id": "pi_test_3Kyk"}
 
 
 def stripe_event(
     *,
     event_id="evt_1Q0kyklos",
-    event_type="checkout.session.completed",
-    session="cs_test_a1B2c3",
+    event_type="payment_intent.succeeded",
+    intent=None,
     amount=15178,
     currency="eur",
-    payment_status="paid",
+    status="succeeded",
 ) -> bytes:
+    """A Stripe event about a PaymentIntent, as Stripe (and localstripe) send them."""
     return json.dumps(
         {
             "id": event_id,
@@ -65,13 +43,13 @@ def stripe_event(
             "livemode": False,
             "data": {
                 "object": {
-                    "id": session,
-                    "object": "checkout.session",
-                    "amount_total": amount,
+                    "id": intent or INTENT["id"],
+                    "object": "payment_intent",
+                    "amount": amount,
+                    "amount_received": amount if status == "succeeded" else 0,
                     "currency": currency,
-                    "payment_status": payment_status,
-                    "payment_intent": "pi_test_3Kyk",
-                    "client_reference_id": "1",
+                    "status": status,
+                    "metadata": {"checkout": "1"},
                 }
             },
         }

@@ -15,15 +15,15 @@ from kyklos.billing.models import Invoice
 from kyklos.core import clock
 from kyklos.core.models import AuditEvent
 from kyklos.lifecycle.models import State
-from kyklos.payments import checkouts
+from kyklos.payments import cards, checkouts
 from kyklos.payments.methods import WebhookDuplicate, WebhookRejected
 from kyklos.payments.models import Checkout, CreditEntry, Payment, WebhookEvent
-from kyklos.payments.providers import paypal, stripe_card
+from kyklos.payments.providers import paypal
 from kyklos.payments.selectors import credit_balance
+from tests.payments import fakes
 from tests.payments.fakes import (
     PAYPAL_CERT_URL,
     PayPalSigner,
-    StripeServer,
     paypal_event,
     stripe_event,
     stripe_headers,
@@ -35,26 +35,26 @@ NOW = datetime(2027, 4, 2, 9, 0, tzinfo=ZoneInfo("Europe/Athens"))
 
 
 @pytest.fixture
-def stripe_server(providers, monkeypatch):
-    server = StripeServer()
-    monkeypatch.setattr(stripe_card, "HTTP_CLIENT", server)
-    return server
-
-
-@pytest.fixture
 def now():
     with clock.frozen(NOW):
         yield NOW
 
 
 @pytest.fixture
-def card_checkout(proforma, stripe_server, now):
-    return checkouts.start_checkout(
+def card_checkout(proforma, localstripe, now, monkeypatch):
+    """A card checkout at localstripe whose PaymentIntent waits for 3-D Secure: pending,
+    so the webhooks below decide it; their events name its intent."""
+    checkout = checkouts.start_checkout(
         proforma,
         method="card",
         return_url="https://portal.example/checkouts/{id}/return/",
         cancel_url="https://portal.example/invoices/1/",
     )
+    localstripe.confirm_setup(checkout.setup_reference, "4000002500003155")
+    assert cards.pay_checkout(checkout, checkout.setup_reference) == "requires_action"
+    checkout.refresh_from_db()
+    monkeypatch.setitem(fakes.INTENT, "id", checkout.provider_reference)
+    return checkout
 
 
 def written():
@@ -68,17 +68,14 @@ def written():
     )
 
 
-def test_a_card_checkout_asks_stripe_for_the_total_with_the_card_fee(card_checkout, stripe_server):
+def test_a_card_checkout_asks_stripe_for_the_total_with_the_card_fee(card_checkout, localstripe):
     # 148.80 + 2% card fee (2.40 + 0.58 VAT) = 151.78
-    assert (card_checkout.amount, card_checkout.provider_reference) == (
-        Decimal("151.78"),
-        "cs_test_a1B2c3",
-    )
-    assert card_checkout.redirect_url == "https://checkout.stripe.com/c/pay/cs_test_a1B2c3"
-    (method, url, form) = stripe_server.requests[0]
-    assert (method, url) == ("post", "https://api.stripe.com/v1/checkout/sessions")
-    assert "[unit_amount]=15178" in form and "[currency]=eur" in form
-    assert f"success_url=https%3A%2F%2Fportal.example%2Fcheckouts%2F{card_checkout.pk}" in form
+    assert card_checkout.amount == Decimal("151.78")
+    assert card_checkout.provider_reference.startswith("pi_")
+    intent = localstripe.api("GET", f"/v1/payment_intents/{card_checkout.provider_reference}")
+    assert (intent["amount"], intent["currency"]) == (15178, "eur")
+    assert intent["metadata"]["checkout"] == str(card_checkout.pk)
+    assert card_checkout.redirect_url == ""  # the card is typed on our own pay page
 
 
 def test_stripes_signed_event_records_the_payment_and_starts_the_order(
@@ -91,8 +88,8 @@ def test_stripes_signed_event_records_the_payment_and_starts_the_order(
     # 151.78 = the fee proforma's 2.98 + the order's 148.80, each settled with its receipt
     payments = Payment.objects.order_by("id")
     assert [(p.invoice.number, p.amount, p.method, p.provider_reference) for p in payments] == [
-        ("PRO-2027-000002", Decimal("2.98"), "card", "pi_test_3Kyk"),
-        ("PRO-2027-000001", Decimal("148.80"), "card", "pi_test_3Kyk"),
+        ("PRO-2027-000002", Decimal("2.98"), "card", card_checkout.provider_reference),
+        ("PRO-2027-000001", Decimal("148.80"), "card", card_checkout.provider_reference),
     ]
     proforma.refresh_from_db()
     order.refresh_from_db()
@@ -118,7 +115,7 @@ def test_the_same_event_id_twice_is_done_once(card_checkout, now, caplog):
 def test_a_second_event_for_a_paid_checkout_changes_nothing(card_checkout, now):
     body = stripe_event()
     checkouts.handle_webhook("card", body, stripe_headers(body))
-    other = stripe_event(event_id="evt_2", event_type="checkout.session.async_payment_succeeded")
+    other = stripe_event(event_id="evt_2")
     event = checkouts.handle_webhook("card", other, stripe_headers(other))
     assert event.outcome == "already succeeded"
     assert Payment.objects.count() == 2
@@ -148,7 +145,7 @@ def _signed(**event):
         # a forged confirmation: genuine signature, 1.00 EUR instead of 151.78
         (_signed(amount=100), "confirms 1.00 EUR"),
         (_signed(currency="usd"), "confirms 151.78 USD"),
-        (_signed(session="cs_unknown"), "names no checkout of ours"),
+        (_signed(intent="pi_unknown"), "names no checkout of ours"),
     ],
 )
 def test_bad_stripe_webhooks_are_refused_write_nothing_and_are_logged(
@@ -163,8 +160,10 @@ def test_bad_stripe_webhooks_are_refused_write_nothing_and_are_logged(
     assert "card webhook refused" in caplog.text
 
 
-def test_an_expired_session_marks_the_checkout_failed(card_checkout, now):
-    body = stripe_event(event_type="checkout.session.expired", payment_status="unpaid")
+def test_a_failed_intent_marks_the_checkout_failed(card_checkout, now):
+    body = stripe_event(
+        event_type="payment_intent.payment_failed", status="requires_payment_method"
+    )
     assert checkouts.handle_webhook("card", body, stripe_headers(body)).outcome == "failed"
     card_checkout.refresh_from_db()
     assert card_checkout.status == "failed"
@@ -214,12 +213,13 @@ def test_a_webhook_for_a_method_kyklos_does_not_have_is_not_found(card_checkout,
     ("invoice_status", "message"), [("paid", "already paid"), ("cancelled", "is cancelled")]
 )
 def test_no_checkout_for_a_paid_or_cancelled_document(
-    proforma, stripe_server, now, invoice_status, message
+    proforma, localstripe, now, invoice_status, message
 ):
     Invoice.objects.filter(pk=proforma.pk).update(status=invoice_status)
     with pytest.raises(ValidationError, match=message):
         checkouts.start_checkout(proforma, method="card", return_url="/r/{id}", cancel_url="/c/")
-    assert Checkout.objects.count() == 0 and stripe_server.requests == []
+    assert Checkout.objects.count() == 0
+    assert localstripe.api("GET", "/v1/setup_intents")["data"] == []
 
 
 def test_a_method_without_keys_is_not_available(proforma, now):

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -66,6 +67,11 @@ class LifecyclePolicy(models.Model):
     lead_days_semiannual = models.PositiveSmallIntegerField(default=14)
     lead_days_annual = models.PositiveSmallIntegerField(default=30)
     lead_days_biennial = models.PositiveSmallIntegerField(default=30)
+    # R3.4 payment should arrive this many days before expiry: the renewal proforma's due date.
+    payment_due_days = models.PositiveSmallIntegerField(
+        default=5,
+        help_text=_("The renewal proforma falls due this many days before expiry (R3.4)."),
+    )
     # R3.3 reminders (days before expiry; 0 = on the expiry day) and "expires soon" notices.
     reminder_offsets = models.JSONField(default=list, validators=[_validate_offsets])
     warning_offsets = models.JSONField(default=list, validators=[_validate_offsets])
@@ -107,6 +113,11 @@ class LifecyclePolicy(models.Model):
         if cycle == Cycle.ONE_OFF:
             return None
         return getattr(self, f"lead_days_{cycle}")
+
+    def renewal_due_on(self, period_start, issued_on):
+        """The due date of the proforma for the period starting ``period_start`` (R3.4):
+        ``payment_due_days`` before it, never before the day the proforma is issued."""
+        return max(period_start - timedelta(days=self.payment_due_days), issued_on)
 
     def clean(self) -> None:
         if self.terminate_after_days < self.suspend_after_days:

@@ -317,6 +317,9 @@ KYKLOS_DAILY_STEPS = [
     # The lifecycle, per customer chunk: cancellations before anything is billed.
     "lifecycle.apply_cancellations",
     "lifecycle.issue_renewal_proformas",
+    # Card on file: renewals due today (issued just now, or earlier) are charged after the
+    # run's commit; the reminders come after, so a paid one is never sent (R3.4, R6.10).
+    "payments.charge_due",
     "lifecycle.send_payment_reminders",
     "lifecycle.send_expiry_warnings",
     "lifecycle.suspend_expired",
@@ -401,6 +404,17 @@ KYKLOS_INTAKE = {
 KYKLOS_PAYMENTS = {
     "stripe_secret_key": env.str("KYKLOS_STRIPE_SECRET_KEY", default=""),
     "stripe_webhook_secret": env.str("KYKLOS_STRIPE_WEBHOOK_SECRET", default=""),
+    "stripe_publishable_key": env.str("KYKLOS_STRIPE_PUBLISHABLE_KEY", default=""),
+    # Empty: Stripe itself. A Stripe-compatible test server (localstripe) in tests and demos.
+    "stripe_api_base": env.str("KYKLOS_STRIPE_API_BASE", default=""),
+    # Stripe.js, loaded by the card pages; the pages' CSP allows its origin (and only there).
+    "stripe_js_url": env.str("KYKLOS_STRIPE_JS_URL", default="https://js.stripe.com/v3/"),
+    # Card on file (R6.10): a due renewal is charged on these days after its due date
+    # (0 = the due date); a provider that cannot be reached is tried again after
+    # card_charge_backoff seconds, doubling, at most card_charge_tries times per attempt.
+    "card_retry_days": env.list("KYKLOS_CARD_RETRY_DAYS", cast=int, default=[0, 2, 4]),
+    "card_charge_tries": env.int("KYKLOS_CARD_CHARGE_TRIES", default=5),
+    "card_charge_backoff": env.int("KYKLOS_CARD_CHARGE_BACKOFF", default=600),
     "paypal_client_id": env.str("KYKLOS_PAYPAL_CLIENT_ID", default=""),
     "paypal_client_secret": env.str("KYKLOS_PAYPAL_CLIENT_SECRET", default=""),
     "paypal_webhook_id": env.str("KYKLOS_PAYPAL_WEBHOOK_ID", default=""),

@@ -63,6 +63,14 @@ def _line(
     )
 
 
+def _due_on(charge: Charge, day: date, event: str) -> date:
+    """A renewal falls due the policy's ``payment_due_days`` before the period starts
+    (R3.4); anything else when its period starts (or today)."""
+    if event == Event.RENEWAL_INVOICE and charge.kind == Renewal.Kind.RENEWAL:
+        return charge.service.product.policy.renewal_due_on(charge.start, day)
+    return charge.start if charge.start > day else day
+
+
 def issue_for_charges(
     charges: list[Charge],
     *,
@@ -98,7 +106,7 @@ def issue_for_charges(
                 kind=DocumentKind.PROFORMA,
                 lines=lines,
                 issued_on=day,
-                due_on=charge.start if charge.start > day else day,
+                due_on=_due_on(charge, day, event),
             )
         )
     invoices = issue_documents(specs, actor=actor)

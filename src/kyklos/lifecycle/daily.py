@@ -102,6 +102,8 @@ NOTICE_FIELDS = (
     "parent_id",
     "label",
     "expires_on",
+    "cycle",
+    "auto_renew",
     "customer__id",
     "customer__kind",
     "customer__name",
@@ -214,9 +216,38 @@ def _amount(service: Service, prices: dict):
 # --- reminders and "expires soon" warnings (R3.3) ------------------------------------
 
 
+def _reminder_is_noise(service: Service, offset: int, policy: LifecyclePolicy) -> bool:
+    """R3.4: a reminder whose moment is not after its proforma's issue day says nothing
+    the proforma did not (it would go out in the same run, or the day after)."""
+    moment = service.expires_on - timedelta(days=offset)
+    return service.invoice_issued_on is not None and moment <= service.invoice_issued_on
+
+
+def _warning_is_noise(service: Service, offset: int, policy: LifecyclePolicy) -> bool:
+    """R3.3/R3.4: for a service that renews by itself the renewal proforma and its
+    reminders are the notices. An "expires soon" warning due before (or on the day of) the
+    proforma is noise — a paid monthly service would hear "expires in 30 days" the day
+    after it was renewed — and one due on a reminder's day while the proforma is open
+    says the same thing twice."""
+    if not service.auto_renew:
+        return False
+    lead = policy.lead_days(service.cycle)
+    if lead is not None and offset >= lead:
+        return True
+    return service.has_open_renewal and offset in policy.reminder_offsets
+
+
 def _queue_notices(
-    day: date, ctx: Context, *, event: str, offsets_of, base: QuerySet, with_invoice: bool
+    day: date,
+    ctx: Context,
+    *,
+    event: str,
+    offsets_of,
+    base: QuerySet,
+    with_invoice: bool,
+    is_noise: Callable[[Service, int, LifecyclePolicy], bool],
 ) -> dict[str, int]:
+    policies = {p.pk: p for p in _policies(ctx)}
     groups: dict[tuple[int, int | None], list[int]] = defaultdict(list)
     for policy in _policies(ctx):
         for pair in schedule.notice_pairs(offsets_of(policy)):
@@ -241,11 +272,16 @@ def _queue_notices(
                 invoice_number=_open_renewal_field("invoice__number"),
                 invoice_total=_open_renewal_field("invoice__total"),
                 invoice_currency=_open_renewal_field("invoice__currency"),
+                invoice_issued_on=_open_renewal_field("invoice__issued_on"),
             )
+        else:
+            due = due.annotate(has_open_renewal=Exists(_open_renewal()))
         for batch in batches(due, ctx.batch_size, select_first=True):
             rows = []
             for service in batch:
-                live = schedule.still_meaningful(day, service.expires_on, offset, next_offset)
+                live = schedule.still_meaningful(
+                    day, service.expires_on, offset, next_offset
+                ) and not is_noise(service, offset, policies[service.product.policy_id])
                 sent += live
                 skipped += not live
                 extra = {}
@@ -291,6 +327,7 @@ def send_payment_reminders(day: date, ctx: Context) -> dict[str, int]:
         offsets_of=lambda p: p.reminder_offsets,
         base=base,
         with_invoice=True,
+        is_noise=_reminder_is_noise,
     )
 
 
@@ -304,6 +341,7 @@ def send_expiry_warnings(day: date, ctx: Context) -> dict[str, int]:
         offsets_of=lambda p: p.warning_offsets,
         base=base,
         with_invoice=False,
+        is_noise=_warning_is_noise,
     )
 
 

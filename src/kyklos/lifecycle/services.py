@@ -47,7 +47,7 @@ from kyklos.lifecycle.selectors import (
 )
 from kyklos.lifecycle.transitions import transition, transition_many
 from kyklos.notifications import services as notifications
-from kyklos.notifications.models import Event
+from kyklos.notifications.models import Event, Outbox
 from kyklos.payments import services as payments
 from kyklos.payments.models import CreditEntry
 from kyklos.payments.selectors import is_on_identity_hold
@@ -559,6 +559,15 @@ def apply_paid_renewals(invoice: Invoice, *, actor=None) -> None:
     for renewal in renewals:
         _apply(renewal, day, actor)
     Renewal.objects.filter(pk__in=[r.pk for r in renewals]).update(status=Renewal.Status.PAID)
+    withdraw_reminders(invoice)
+
+
+def withdraw_reminders(invoice: Invoice) -> int:
+    """R3.4: payment reminders of a document paid before they were sent are withdrawn
+    (recorded as skipped, never sent). Returns how many."""
+    return Outbox.objects.filter(
+        event=Event.PAYMENT_REMINDER, invoice_id=invoice.pk, status=Outbox.Status.QUEUED
+    ).update(status=Outbox.Status.SKIPPED, last_error="withdrawn: the document was paid")
 
 
 def release_identity_hold(invoice: Invoice, *, verified: bool, actor=None) -> None:
@@ -671,12 +680,14 @@ def _apply(renewal: Renewal, day: date, actor) -> None:
         actor=actor,
         data={"from": renewal.period_start.isoformat(), "to": new_expiry.isoformat()},
     )
-    event = Event.SERVICE_RENEWED
-    if service.state == State.SUSPENDED:
-        if not service.product.policy.auto_reactivate:
-            return
-        transition(service, State.ACTIVE, day=day, reason="paid", actor=actor)
-        event = Event.SERVICE_REACTIVATED
+    if service.state != State.SUSPENDED:
+        # R3.4: a service renewed while it runs hears it from the receipt; a separate
+        # "renewed" e-mail each period is noise.
+        return
+    if not service.product.policy.auto_reactivate:
+        return
+    transition(service, State.ACTIVE, day=day, reason="paid", actor=actor)
+    event = Event.SERVICE_REACTIVATED
     if service.parent_id is None:
         service.expires_on = new_expiry
         service_notices.send(

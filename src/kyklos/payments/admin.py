@@ -18,6 +18,8 @@ from kyklos.core.admin_tools import (
 from kyklos.payments import bank, identity, refunds
 from kyklos.payments.models import (
     BankStatement,
+    CardCharge,
+    CardProfile,
     Checkout,
     CreditEntry,
     IdentityCheck,
@@ -26,6 +28,7 @@ from kyklos.payments.models import (
     RecordedMethod,
     Refund,
     ReviewStatus,
+    SavedCard,
     StatementLine,
     TransferProof,
     WebhookEvent,
@@ -309,3 +312,41 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 @admin.register(MethodFee)
 class MethodFeeAdmin(NoDelete, admin.ModelAdmin):
     list_display = ["method", "percent", "threshold", "extra_percent"]
+
+
+@admin.register(CardCharge)
+class CardChargeAdmin(ReadOnlyAdmin):
+    """Every automatic charge of a saved card, with the provider's answer (R6.10)."""
+
+    list_display = [
+        "invoice",
+        "customer",
+        "attempt",
+        "scheduled_on",
+        "status",
+        "amount",
+        "error_code",
+        "finished_at",
+    ]
+    list_filter = ["status", "scheduled_on"]
+    search_fields = ["invoice__number", "provider_reference", "customer__email"]
+
+
+@admin.register(SavedCard)
+class SavedCardAdmin(ReadOnlyAdmin):
+    list_display = [
+        "customer",
+        "brand",
+        "last4",
+        "exp_month",
+        "exp_year",
+        "created_at",
+        "removed_at",
+    ]
+    search_fields = ["customer__email", "last4"]
+
+
+@admin.register(CardProfile)
+class CardProfileAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "provider_customer", "auto_pay", "auto_pay_changed_at"]
+    list_filter = ["auto_pay"]

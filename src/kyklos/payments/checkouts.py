@@ -54,25 +54,7 @@ def start_checkout(invoice: Invoice, *, method: str, return_url: str, cancel_url
     provider = _online_method(method)
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().select_related("customer").get(pk=invoice.pk)
-        check_payable(locked)
-        owed = locked.total - amount_paid(locked)
-        _quote, fee_document = fees.issue_fee_document(locked, method, actor=actor)
-        checkout = Checkout.objects.create(
-            invoice=locked,
-            customer=locked.customer,
-            method=method,
-            fee_invoice=fee_document,
-            amount=owed + (fee_document.total if fee_document else 0),
-            currency=locked.currency,
-            created_at=clock.now(),
-            created_by=acting_user(actor),
-        )
-        log_action(
-            checkout,
-            "checkout.started",
-            actor=actor,
-            data={"invoice": locked.number, "amount": str(checkout.amount), "method": method},
-        )
+        checkout = open_checkout(locked, method, actor=actor)
     # The provider call is outside the transaction: a slow provider holds no lock.
     try:
         reference = provider.start_checkout(
@@ -85,10 +67,59 @@ def start_checkout(invoice: Invoice, *, method: str, return_url: str, cancel_url
             _("The payment provider could not be reached; please try again later.")
         ) from None
     Checkout.objects.filter(pk=checkout.pk).update(
-        provider_reference=reference, redirect_url=checkout.redirect_url
+        provider_reference=reference,
+        redirect_url=checkout.redirect_url,
+        setup_reference=checkout.setup_reference,
     )
     checkout.provider_reference = reference
     return checkout
+
+
+def open_checkout(invoice: Invoice, method: str, *, actor=None) -> Checkout:
+    """Inside the caller's transaction: the method's fee document and a pending checkout
+    for what ``invoice`` still owes (with the fee). ``invoice`` must be locked."""
+    check_payable(invoice)
+    owed = invoice.total - amount_paid(invoice)
+    _quote, fee_document = fees.issue_fee_document(invoice, method, actor=actor)
+    checkout = Checkout.objects.create(
+        invoice=invoice,
+        customer=invoice.customer,
+        method=method,
+        fee_invoice=fee_document,
+        amount=owed + (fee_document.total if fee_document else 0),
+        currency=invoice.currency,
+        created_at=clock.now(),
+        created_by=acting_user(actor),
+    )
+    log_action(
+        checkout,
+        "checkout.started",
+        actor=actor,
+        data={"invoice": invoice.number, "amount": str(checkout.amount), "method": method},
+    )
+    return checkout
+
+
+def settle_from_provider(checkout: Checkout, event: ProviderEvent) -> str:
+    """A payment the provider confirmed to us directly (we asked it, e.g. the return page
+    retrieving the intent, or an off-session charge's answer): the same checks and the
+    same recording as a webhook, once — a checkout no longer pending is left as it is."""
+    with transaction.atomic():
+        locked = (
+            Checkout.objects.select_for_update(of=("self",))
+            .select_related("invoice", "fee_invoice")
+            .get(pk=checkout.pk)
+        )
+        if event.checkout_reference != locked.provider_reference:
+            raise WebhookRejected(f"{event.checkout_reference} is not checkout {locked.pk}'s")
+        if event.outcome == "succeeded" and (
+            event.amount != locked.amount or event.currency != locked.currency
+        ):
+            raise WebhookRejected(
+                f"{event.checkout_reference} confirms {event.amount} {event.currency}, "
+                f"checkout {locked.pk} is for {locked.amount} {locked.currency}"
+            )
+        return _apply(locked, event)
 
 
 def handle_webhook(method: str, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:

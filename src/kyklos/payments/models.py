@@ -138,6 +138,11 @@ class Checkout(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     currency = models.CharField(max_length=3)
     provider_reference = models.CharField(max_length=200, blank=True)
+    setup_reference = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=_("Card: the setup intent that collects the card on the pay page."),
+    )
     redirect_url = models.URLField(max_length=2000, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField()
@@ -421,6 +426,113 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"refund {self.amount} {self.currency} ({self.kind}, {self.status})"
+
+    @property
+    def audit_customer_id(self) -> int:
+        return self.customer_id
+
+
+class CardProfile(models.Model):
+    """A customer's side at the card provider: their customer id there and whether
+    renewals are charged to the saved card automatically (R6.10)."""
+
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.PROTECT, related_name="card_profile"
+    )
+    provider_customer = models.CharField(max_length=200, unique=True)
+    auto_pay = models.BooleanField(
+        default=False,
+        help_text=_("Renewal proformas are charged to the saved card on their due date."),
+    )
+    auto_pay_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"card profile of customer {self.customer_id}"
+
+    @property
+    def audit_customer_id(self) -> int:
+        return self.customer_id
+
+
+class SavedCard(models.Model):
+    """A card kept at the provider for later payments: only its reference there and what
+    the customer needs to recognise it (brand, last four digits, expiry), never its number."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="saved_cards"
+    )
+    provider_reference = models.CharField(max_length=200, unique=True)
+    brand = models.CharField(max_length=20)
+    last4 = models.CharField(max_length=4)
+    exp_month = models.PositiveSmallIntegerField()
+    exp_year = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField()
+    created_by = _user_fk()
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "removed_at"], name="saved_card_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.brand} •••• {self.last4} ({self.exp_month:02d}/{self.exp_year})"
+
+    @property
+    def audit_customer_id(self) -> int:
+        return self.customer_id
+
+
+class CardCharge(models.Model):
+    """One off-session attempt to charge a saved card for a due document (R6.10): a
+    durable job row (claimed, tried outside any transaction, answered), numbered per
+    document; its idempotency key at the provider is the document and the number."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be charged")
+        CHARGING = "charging", _("Being charged")
+        RETRY = "retry", _("Provider unreachable; will try again")
+        SUCCEEDED = "succeeded", _("Paid")
+        DECLINED = "declined", _("Declined")
+        ACTION_REQUIRED = "action_required", _("The bank asks the customer to confirm")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Not charged")
+
+    invoice = models.ForeignKey(
+        "billing.Invoice", on_delete=models.PROTECT, related_name="card_charges"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="card_charges"
+    )
+    card = models.ForeignKey(SavedCard, on_delete=models.PROTECT, related_name="charges")
+    attempt = models.PositiveSmallIntegerField()
+    scheduled_on = models.DateField()
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    checkout = models.OneToOneField(
+        Checkout, null=True, blank=True, on_delete=models.PROTECT, related_name="card_charge"
+    )
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    provider_reference = models.CharField(max_length=200, blank=True)
+    error_code = models.CharField(max_length=100, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    tries = models.PositiveSmallIntegerField(default=0)
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "attempt"], name="card_charge_attempt")
+        ]
+        indexes = [models.Index(fields=["status", "next_try_at"], name="card_charge_due")]
+
+    def __str__(self) -> str:
+        return f"card charge {self.attempt} of invoice {self.invoice_id} ({self.status})"
 
     @property
     def audit_customer_id(self) -> int:

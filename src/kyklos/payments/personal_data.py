@@ -22,7 +22,15 @@ from kyklos.core.personal_data import (
     personal_data,
 )
 from kyklos.customers.models import Customer
-from kyklos.payments.models import BankStatement, Payment, StatementLine, TransferProof
+from kyklos.payments.models import (
+    BankStatement,
+    CardCharge,
+    CardProfile,
+    Payment,
+    SavedCard,
+    StatementLine,
+    TransferProof,
+)
 
 #: Why statement lines and transfer proofs are kept (in the registry, and in an erasure).
 RECORDS_HOLD = "billing records are kept for the tax period (R9.4)"
@@ -86,6 +94,33 @@ def export_proofs(subject: Subject):
     ]
 
 
+def export_cards(subject: Subject):
+    if subject.customer_id is None:
+        return []
+    rows = SavedCard.objects.filter(customer_id=subject.customer_id).order_by("created_at")
+    return [
+        {
+            "card": str(row),
+            "saved_at": row.created_at.isoformat(),
+            "removed_at": row.removed_at.isoformat() if row.removed_at else None,
+        }
+        for row in rows
+    ]
+
+
+def erase_cards(subject: Subject) -> Erased:
+    """A saved card is forgotten: no longer charged, its face blanked. (The card itself
+    is held by Stripe, under the provider's customer id; staff remove it there.)"""
+    if subject.customer_id is None:
+        return Erased()
+    CardProfile.objects.filter(customer_id=subject.customer_id).update(auto_pay=False)
+    cleared = SavedCard.objects.filter(customer_id=subject.customer_id).exclude(last4="")
+    from kyklos.core import clock
+
+    count = cleared.update(last4="", brand="", removed_at=clock.now())
+    return Erased(anonymised=count)
+
+
 def keep_for_tax_period(model):
     def eraser(subject: Subject) -> Erased:
         kept = 0
@@ -115,6 +150,19 @@ def register() -> None:
     )
     personal_data.declare_exempt(
         BankStatement, "file_name is the name of the provider's own statement file"
+    )
+    personal_data.register(
+        SavedCard,
+        category="customer_records",
+        fields=["brand", "last4", "exp_month", "exp_year"],
+        exporter=export_cards,
+        eraser=erase_cards,
+    )
+    personal_data.declare_exempt(
+        CardProfile, "provider_customer is the card provider's opaque id for the customer"
+    )
+    personal_data.declare_exempt(
+        CardCharge, "an attempt's provider answer and codes; the card is in SavedCard"
     )
     personal_data.register(
         Payment,

@@ -112,3 +112,25 @@ def eligible_refunds(invoices: list[Invoice]) -> dict:
     from kyklos.payments import refunds  # refunds builds on payments.services
 
     return refunds.eligible_refunds(invoices)
+
+
+def saved_cards(customer_id: int):
+    """The customer's cards on file (newest first), never their numbers."""
+    from kyklos.payments.models import SavedCard
+
+    return SavedCard.objects.filter(customer_id=customer_id, removed_at__isnull=True)
+
+
+def auto_pay_on(customer_id: int) -> bool:
+    from kyklos.payments.models import CardProfile
+
+    return CardProfile.objects.filter(customer_id=customer_id, auto_pay=True).exists()
+
+
+def card_charges(invoice_id: int):
+    """Every automatic charge attempt on a document (staff and the customer see them)."""
+    from kyklos.payments.models import CardCharge
+
+    return (
+        CardCharge.objects.filter(invoice_id=invoice_id).select_related("card").order_by("attempt")
+    )

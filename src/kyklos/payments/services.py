@@ -195,6 +195,17 @@ def record_payment(
             note=_("Paid more than %(n)s asked for") % {"n": invoice.number},
             actor=actor,
         )
+    if amount != owed or excess:
+        # A payment that settles the document exactly is told by its receipt or tax
+        # invoice (R3.4: one e-mail, not two); a part payment or one with credit left over
+        # is told here.
+        _payment_notice(invoice, amount + excess, paid_on)
+    if amount == owed:
+        billing.settle(invoice, paid_on=paid_on, actor=actor)
+    return payment
+
+
+def _payment_notice(invoice: Invoice, amount: Decimal, paid_on: date) -> None:
     notices.queue_notice(
         event=Event.PAYMENT_RECEIVED,
         customer=invoice.customer,
@@ -203,14 +214,11 @@ def record_payment(
         context={
             "customer_name": invoice.customer.display_name,
             "invoice_number": invoice.number,
-            "amount": str(amount + excess),
+            "amount": str(amount),
             "currency": invoice.currency,
             "paid_on": paid_on.isoformat(),
         },
     )
-    if amount == owed:
-        billing.settle(invoice, paid_on=paid_on, actor=actor)
-    return payment
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,3 +464,61 @@ def issue_refund(invoice: Invoice, **fields):
     from kyklos.payments import refunds
 
     return refunds.issue_refund(invoice, **fields)
+
+
+# --- cards (kyklos.payments.cards): the portal's published way in ----------------------------
+
+
+def card_checkout(customer, pk):
+    from kyklos.payments import cards
+
+    return cards.card_checkout(customer, pk)
+
+
+def card_page(checkout) -> dict:
+    from kyklos.payments import cards
+
+    return cards.card_page(checkout)
+
+
+def pay_checkout_by_card(checkout, setup_id: str, *, save: bool = False, actor=None) -> str:
+    from kyklos.payments import cards
+
+    return cards.pay_checkout(checkout, setup_id, save=save, actor=actor)
+
+
+def check_card_return(checkout) -> str:
+    from kyklos.payments import cards
+
+    return cards.check_return(checkout)
+
+
+def new_card_setup(customer) -> str:
+    from kyklos.payments import cards
+
+    return cards.new_card_setup(customer)
+
+
+def save_card(customer, setup_id: str, *, actor=None):
+    from kyklos.payments import cards
+
+    return cards.save_card(customer, setup_id, actor=actor)
+
+
+def remove_card(customer, card_id, *, actor=None):
+    from kyklos.payments import cards
+
+    return cards.remove_card(customer, card_id, actor=actor)
+
+
+def set_auto_pay(customer, on: bool, *, actor=None):
+    from kyklos.payments import cards
+
+    return cards.set_auto_pay(customer, on, actor=actor)
+
+
+def card_csp() -> dict[str, list[str]]:
+    """What the card pages add to the CSP (Stripe.js's origin, from the same setting)."""
+    from kyklos.payments.providers.stripe_card import csp_update
+
+    return csp_update()

@@ -1,8 +1,9 @@
 """Paying in the portal (R6.4): the method choice with each fee shown before paying,
 bank-transfer details and proof upload, account credit, and the return from a provider.
 
-The payment itself is recorded by the provider's signed webhook, never by the return
-page: a customer coming back from Stripe or PayPal proves nothing.
+A payment is recorded by the provider's signed webhook, or for a card by asking Stripe
+about the intent when the customer is back (whichever comes first, once): a customer
+coming back from Stripe or PayPal proves nothing by itself.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from kyklos.payments.services import (
     apply_credit,
     cancel_fee_documents,
     capture_checkout,
+    check_card_return,
     issue_refund,
     start_checkout,
     submit_proof,
@@ -146,6 +148,8 @@ def pay(request, customer, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return _back(invoice)
+    if method == Method.CARD:  # the card is typed on our own pay page (Stripe.js)
+        return redirect("portal:card_pay", checkout.pk)
     return redirect(checkout.redirect_url)
 
 
@@ -172,9 +176,21 @@ def upload_proof(request, customer, pk: int):
 @require_GET
 @scope(BILLING)
 def checkout_return(request, customer, pk: int):
-    """The customer is back from the provider. PayPal needs the approved order captured;
-    the payment is recorded when the provider's signed notice arrives."""
+    """The customer is back from the provider. A card payment is asked of Stripe (and
+    recorded if paid, once: the webhook may have come first); PayPal needs the approved
+    order captured; otherwise the payment is recorded when the provider's signed notice
+    arrives."""
     checkout = get_object_or_404(Checkout, pk=pk, customer=customer)
+    if checkout.status == Checkout.Status.PENDING and checkout.method == Method.CARD:
+        try:  # back from 3-D Secure: Stripe says how the intent ended
+            check_card_return(checkout)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return _back(checkout.invoice)
+        checkout.refresh_from_db()
+        if checkout.status == Checkout.Status.FAILED:
+            messages.error(request, _("The card payment was not completed; nothing was charged."))
+            return _back(checkout.invoice)
     if checkout.status == Checkout.Status.PENDING and checkout.method == Method.PAYPAL:
         try:
             capture_checkout(checkout)

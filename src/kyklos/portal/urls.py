@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kyklos.portal import (
+    card_views,
     certificates,
     contacts,
     credentials,
@@ -43,6 +44,10 @@ urlpatterns = [
     path("invoices/<int:pk>/proof/", payment_views.upload_proof, name="upload_proof"),
     path("invoices/<int:pk>/refund/", payment_views.refund, name="refund"),
     path("checkouts/<int:pk>/return/", payment_views.checkout_return, name="checkout_return"),
+    path("checkouts/<int:pk>/card/", card_views.pay_by_card, name="card_pay"),
+    path("cards/", card_views.cards, name="cards"),
+    path("cards/<int:pk>/remove/", card_views.card_remove, name="card_remove"),
+    path("cards/automatic-payment/", card_views.auto_pay, name="auto_pay"),
     path("profile/", views.profile, name="profile"),
     path("profile/particulars/", views.update_particulars, name="particulars"),
     path("profile/change-requests/", views.file_change_request, name="change_request"),
