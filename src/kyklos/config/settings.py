@@ -312,6 +312,10 @@ KYKLOS_CONFIRM_RANGE_DAYS = env.int("KYKLOS_CONFIRM_RANGE_DAYS", default=31)
 KYKLOS_DAILY_STEPS = [
     # The lifecycle, per customer chunk: cancellations before anything is billed.
     "lifecycle.apply_cancellations",
+    # R5.8, R5.9: catalogue changes before anything is billed (withdrawn products stop
+    # renewing after their notice; new prices are scheduled a month on).
+    "support.product_withdrawal",
+    "support.repricing",
     "lifecycle.issue_renewal_proformas",
     "lifecycle.send_payment_reminders",
     "lifecycle.send_expiry_warnings",
@@ -325,6 +329,8 @@ KYKLOS_DAILY_STEPS = [
     # After everything that issues tax documents: report them to the national systems.
     "einvoicing.transmit",
     "support.sla_check",
+    # R5.3: a closed year's availability; a month's account credit below 99.9 %.
+    "support.uptime_credit",
     # Housekeeping: handover and retention of personal data.
     "intake.purge_quarantine",
     "vault.offer_handover",
