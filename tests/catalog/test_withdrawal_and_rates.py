@@ -170,7 +170,9 @@ def test_reprice_schedules_the_new_price_a_month_on_and_measures_from_the_new_ra
     assert services.reprice(date(2027, 2, 1)) == []  # measured from 1.08 now
 
 
-@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     old=st.decimals(min_value="0.01", max_value="100", places=6),
     bp=st.integers(min_value=-5000, max_value=5000),
@@ -182,7 +184,9 @@ def test_moved_enough_is_exactly_20_percent_either_way(old, bp):
     assert selectors.moved_enough(old, new) is (abs(bp) >= 2000)
 
 
-@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(bp=st.integers(min_value=1990, max_value=2010), up=st.booleans())
 def test_reprice_around_the_boundary(server, bp, up):
     ExchangeRate.objects.all().delete()

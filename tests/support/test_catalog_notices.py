@@ -42,9 +42,7 @@ def test_withdrawal_tells_every_holder_once_and_ends_renewals_after_the_notice(
         other_customer, old, label="gone.gr", expires_on=date(2027, 1, 1), state="terminated"
     )
     with clock.frozen(date(2027, 3, 4)):
-        catalog.withdraw_product(
-            old, on=date(2027, 4, 1), notice_days=90, migration_target=new
-        )
+        catalog.withdraw_product(old, on=date(2027, 4, 1), notice_days=90, migration_target=new)
         first = product_withdrawal(date(2027, 3, 4), None)
         again = product_withdrawal(date(2027, 3, 4), None)
     assert first == {"products_off_sale": 0, "withdrawal_notices": 2, "renewals_ended": 0}

@@ -36,7 +36,11 @@ def hosting(db):
 @pytest.fixture
 def site(customer, hosting):
     return factories.active_service(
-        customer, hosting, label="maria.gr", started_on=date(2025, 6, 1), expires_on=date(2027, 6, 1)
+        customer,
+        hosting,
+        label="maria.gr",
+        started_on=date(2025, 6, 1),
+        expires_on=date(2027, 6, 1),
     )
 
 
@@ -65,9 +69,7 @@ def down(customer, service, start, seconds, *, reported=None, exclusion="", agen
 
 def test_downtime_counts_from_the_customers_report(customer, site, agent):
     started = at(2026, 3, 2, 8, 0)
-    outage = down(
-        customer, site, started, 3 * 3600, reported=at(2026, 3, 2, 10, 0), agent=agent
-    )
+    outage = down(customer, site, started, 3 * 3600, reported=at(2026, 3, 2, 10, 0), agent=agent)
     assert selectors.counted_seconds(outage) == 3600
     assert outage.confirmed_by == agent
     assert AuditEvent.objects.filter(action="support.outage.confirmed").count() == 1
@@ -86,7 +88,9 @@ def test_overlapping_reports_count_once(customer, site):
     with clock.frozen(at(2027, 1, 20, 9, 0)):
         # 6 hours down of the year (the service ran all of 2026)
         expected = Decimal(YEAR_SECONDS_2026 - 6 * 3600) * 100 / YEAR_SECONDS_2026
-        assert selectors.availability(site, 2026) == expected.quantize(Decimal("0.001"), "ROUND_DOWN")
+        assert selectors.availability(site, 2026) == expected.quantize(
+            Decimal("0.001"), "ROUND_DOWN"
+        )
 
 
 @pytest.mark.parametrize(
@@ -130,7 +134,11 @@ def test_the_year_waits_for_late_confirmations(customer, site):
 
 def test_availability_of_a_service_started_mid_year_counts_its_own_part(customer, hosting):
     late = factories.active_service(
-        customer, hosting, label="late.gr", started_on=date(2026, 12, 1), expires_on=date(2027, 12, 1)
+        customer,
+        hosting,
+        label="late.gr",
+        started_on=date(2026, 12, 1),
+        expires_on=date(2027, 12, 1),
     )
     down(customer, late, at(2026, 12, 10, 0, 0), 3600)
     with clock.frozen(at(2027, 1, 20, 9, 0)):
@@ -200,3 +208,55 @@ def test_confirming_again_corrects_the_report(customer, site):
     assert again.pk == outage.pk and OutageReport.objects.count() == 1
     assert selectors.counted_seconds(again) == 2 * 3600
     assert AuditEvent.objects.filter(action="support.outage.corrected").count() == 1
+
+
+def test_staff_confirm_an_outage_on_the_desk_ticket_page(client, agent, customer, site):
+    ticket = report(customer, site, at(2026, 3, 2, 10, 0))
+    client.force_login(agent)
+    with clock.frozen(at(2026, 3, 3, 9, 0)):
+        page = client.get(f"/desk/tickets/{ticket.pk}/")
+        assert page.status_code == 200 and "Confirm the outage" in page.text
+        bad = client.post(
+            f"/desk/tickets/{ticket.pk}/outage/",
+            {"service": site.pk, "started_at": "2026-03-02T12:00", "ended_at": "2026-03-02T11:00"},
+        )
+        assert bad.status_code == 400 and "The outage must end after it started." in bad.text
+        assert not OutageReport.objects.exists()
+        done = client.post(
+            f"/desk/tickets/{ticket.pk}/outage/",
+            {
+                "service": site.pk,
+                "started_at": "2026-03-02T09:00",
+                "ended_at": "2026-03-02T12:30",
+                "exclusion": "",
+            },
+        )
+    assert done.status_code == 302
+    outage = OutageReport.objects.get()
+    assert (outage.started_at, outage.ended_at) == (at(2026, 3, 2, 9, 0), at(2026, 3, 2, 12, 30))
+    assert selectors.counted_seconds(outage) == int(2.5 * 3600)
+    assert outage.confirmed_by == agent
+
+
+def test_the_dashboard_shows_the_availability_of_services_with_downtime(client, hosting):
+    from django.contrib.auth import get_user_model
+
+    login = get_user_model().objects.create_user("maria-portal", password="x" * 12)
+    customer = factories.customer(name="Maria Portal", language="en", user=login)
+    site = factories.active_service(
+        customer,
+        hosting,
+        label="maria.gr",
+        started_on=date(2025, 6, 1),
+        expires_on=date(2027, 6, 1),
+    )
+    factories.active_service(customer, hosting, label="quiet.gr", expires_on=date(2027, 6, 1))
+    down(customer, site, at(2027, 2, 1, 0, 0), 24 * 3600)
+    client.force_login(login)
+    with clock.frozen(at(2027, 3, 4, 12, 0)):
+        page = client.get("/portal/").text
+        figure = selectors.availability(site, 2027)
+    assert "Availability in 2027" in page
+    assert f"<dt>maria.gr</dt><dd>{figure} %</dd>" in page
+    assert "<dt>quiet.gr</dt>" not in page
+    assert figure < Decimal("99.9")

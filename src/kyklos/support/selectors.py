@@ -218,3 +218,25 @@ def outage_services(ticket: Ticket) -> QuerySet[Service]:
     return Service.objects.filter(
         customer_id=ticket.customer_id, product__type__in=UPTIME_PRODUCT_TYPES
     ).select_related("product")
+
+
+def customer_availability(customer_id: int, year: int) -> list[tuple[Service, Decimal]]:
+    """The customer's hosting services that had counted downtime in ``year``, each with its
+    availability (one query; every other hosting service stands at 100 %). The dashboard's
+    uptime block; a service page calls :func:`availability`."""
+    reports = (
+        _counted_reports(year)
+        .filter(service__customer_id=customer_id, service__product__type__in=UPTIME_PRODUCT_TYPES)
+        .select_related("service__product")
+        .order_by("service_id", "started_at")
+    )
+    by_service: dict[int, list[OutageReport]] = {}
+    services: dict[int, Service] = {}
+    for report in reports:
+        by_service.setdefault(report.service_id, []).append(report)
+        services[report.service_id] = report.service
+    now = clock.now()
+    return [
+        (service, _availability(_year_window(service, year, now), by_service[pk]))
+        for pk, service in services.items()
+    ]
