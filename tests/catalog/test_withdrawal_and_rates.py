@@ -207,3 +207,33 @@ def test_reprice_around_the_boundary(server, bp, up):
 def test_withdrawn_products_keep_their_prices(old_plan, new_plan):
     services.withdraw_product(old_plan, on=TODAY, notice_days=90, migration_target=new_plan)
     assert Product.objects.get(pk=old_plan.pk).prices.count() == 2
+
+
+def test_staff_record_a_rate_in_the_admin_and_a_refused_one_writes_nothing(admin_client):
+    refused = admin_client.post(
+        "/admin/catalog/exchangerate/add/", {"currency": "EUR", "day": "2027-03-04", "rate": "1"}
+    )
+    assert refused.status_code == 200 and "Prices in EUR need no exchange rate." in refused.text
+    done = admin_client.post(
+        "/admin/catalog/exchangerate/add/", {"currency": "usd", "day": "2027-03-04", "rate": "0.9"}
+    )
+    assert done.status_code == 302
+    assert ExchangeRate.objects.get().currency == "USD"
+    assert AuditEvent.objects.filter(action="rate.recorded").count() == 1
+
+
+def test_staff_withdraw_a_product_by_admin_action(admin_client, old_plan, new_plan):
+    page = admin_client.post(
+        "/admin/catalog/product/",
+        {
+            "action": "withdraw",
+            "_selected_action": [old_plan.pk],
+            "apply": "1",
+            "withdrawn_on": "2027-04-01",
+            "notice_days": "60",
+            "migration_target": new_plan.pk,
+        },
+    )
+    assert page.status_code == 302
+    old_plan.refresh_from_db()
+    assert (old_plan.withdrawn_on, old_plan.migration_target) == (date(2027, 4, 1), new_plan)

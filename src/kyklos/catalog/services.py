@@ -326,14 +326,20 @@ def _currency(value: str) -> str:
     return code
 
 
-@transaction.atomic
-def record_rate(currency: str, day: date, rate, *, actor=None) -> ExchangeRate:
-    """Record what one unit of ``currency`` is worth in the house currency on ``day``."""
+def check_rate(currency: str, day: date, rate) -> tuple[str, Decimal]:
+    """The currency code and rate as they would be recorded, or the ValidationError."""
     code, value = _currency(currency), _rate(rate)
     if ExchangeRate.objects.filter(currency=code, day=day).exists():
         raise ValidationError(
             {"day": _("A %(c)s rate for %(d)s is already recorded.") % {"c": code, "d": day}}
         )
+    return code, value
+
+
+@transaction.atomic
+def record_rate(currency: str, day: date, rate, *, actor=None) -> ExchangeRate:
+    """Record what one unit of ``currency`` is worth in the house currency on ``day``."""
+    code, value = check_rate(currency, day, rate)
     entry = ExchangeRate.objects.create(currency=code, day=day, rate=value)
     log_action(entry, "rate.recorded", actor=actor, data={"rate": str(value)})
     return entry
