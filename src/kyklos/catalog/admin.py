@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kyklos.catalog import services
 from kyklos.catalog.models import (
@@ -203,7 +204,7 @@ class ProductAdmin(AuditedAdmin):
             form_class=WithdrawalForm,
             action="withdraw",
             title=_("Withdraw from sale"),
-            submit_label=_("Withdraw"),
+            submit_label=pgettext_lazy("product", "Withdraw"),
             intro=_(
                 "Customers who hold these products are told, with the product offered instead; "
                 "their services renew until the notice ends."
