@@ -120,6 +120,7 @@ def dashboard(request, customer):
         "service_rows": html if services else "",
         # R5.3: the hosting services with downtime this year, with their availability.
         "uptime_year": today.year,
+        "uptime_promise": support_selectors.PROMISE.normalize(),
         "uptime": support_selectors.customer_availability(customer.pk, today.year)
         if services
         else [],
