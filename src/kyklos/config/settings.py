@@ -312,10 +312,6 @@ KYKLOS_CONFIRM_RANGE_DAYS = env.int("KYKLOS_CONFIRM_RANGE_DAYS", default=31)
 KYKLOS_DAILY_STEPS = [
     # The lifecycle, per customer chunk: cancellations before anything is billed.
     "lifecycle.apply_cancellations",
-    # R5.8, R5.9: catalogue changes before anything is billed (withdrawn products stop
-    # renewing after their notice; new prices are scheduled a month on).
-    "support.product_withdrawal",
-    "support.repricing",
     "lifecycle.issue_renewal_proformas",
     "lifecycle.send_payment_reminders",
     "lifecycle.send_expiry_warnings",
@@ -323,6 +319,10 @@ KYKLOS_DAILY_STEPS = [
     "lifecycle.terminate_expired",
     "projects.expire_quotes",
     "projects.bill_package_overage",
+    # R5.8, R5.9: after the day's renewals are billed, withdrawn products whose notice ends
+    # today stop renewing; new prices are scheduled a month on and told.
+    "support.product_withdrawal",
+    "support.repricing",
     # After the lifecycle's suspensions and terminations.
     "receivables.run_collections",
     "receivables.month_end_interest",

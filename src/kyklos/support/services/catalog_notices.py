@@ -6,8 +6,9 @@ of announcement, made by the daily run:
 - **withdrawal** (R5.8, step ``support.product_withdrawal``): a product whose withdrawal is
   decided stops being sold on its day (``catalog.services.take_off_sale``); every live
   service of it gets one notice with the last day it renews and the current product offered
-  instead; once the notice has run out, its services stop renewing (``auto_renew`` off,
-  audited), so they end at their expiry unless moved to the product offered;
+  instead; on the notice's last day (after that day's renewals were billed: the step runs
+  after the lifecycle's) its services stop renewing (``auto_renew`` off, audited), so they
+  end at their expiry unless moved to the product offered;
 - **re-pricing** (R5.9, step ``support.repricing``): a dedicated server priced in another
   currency whose rate moved 20 % or more gets a new list price one month on
   (``catalog.services.reprice``) and every live service of that product and cycle one notice
@@ -69,7 +70,7 @@ def product_withdrawal(day: date) -> dict[str, int]:
         for product in products:
             last_renewal = product.renewals_end_on
             live = Service.objects.filter(product=product, state__in=LIVE_STATES)
-            if last_renewal >= day:
+            if last_renewal > day:
                 rows = [
                     _notice(
                         WITHDRAWN,
