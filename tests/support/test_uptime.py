@@ -260,3 +260,29 @@ def test_the_dashboard_shows_the_availability_of_services_with_downtime(client, 
     assert f"<dt>maria.gr</dt><dd>{figure} %</dd>" in page
     assert "<dt>quiet.gr</dt>" not in page
     assert figure < Decimal("99.9")
+
+
+def test_an_agreed_price_is_credited_and_a_service_with_no_price_waits(customer, hosting):
+    agreed = factories.active_service(
+        customer,
+        hosting,
+        label="agreed.gr",
+        started_on=date(2025, 1, 1),
+        expires_on=date(2027, 1, 1),
+        agreed_price=Decimal("90.00"),
+    )
+    unpriced = factories.active_service(
+        customer,
+        hosting,
+        cycle="monthly",  # the product has no monthly price
+        label="unpriced.gr",
+        started_on=date(2025, 1, 1),
+        expires_on=date(2027, 1, 1),
+    )
+    down(customer, agreed, at(2026, 7, 1, 0, 0), 2 * PROMISE_SECONDS)
+    down(customer, unpriced, at(2026, 8, 1, 0, 0), 2 * PROMISE_SECONDS)
+    with clock.frozen(at(2027, 1, 20, 6, 0)):
+        result = credit_year(2026)
+    assert result == {"uptime_evaluated": 1, "uptime_credited": 1, "uptime_unpriced": 1}
+    assert CreditEntry.objects.get().amount == Decimal("7.50")  # 90.00 a year ÷ 12
+    assert not UptimeYear.objects.filter(service=unpriced).exists()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -109,10 +110,12 @@ def confirm_outage(ticket: Ticket, outage: Outage, *, actor=None) -> OutageRepor
 def monthly_amount(service: Service, day: date) -> tuple[Decimal, str]:
     """One month of the service: its price for the cycle in force on ``day`` (or the price
     agreed with the customer) divided by the cycle's months."""
-    price = catalog.price_on(service.product, service.cycle, day)
-    amount = service.agreed_price if service.agreed_price is not None else price.amount
     months = CYCLE_MONTHS.get(service.cycle) or 1
-    return round_money(Decimal(amount) / months, price.currency), price.currency
+    if service.agreed_price is not None:
+        currency = settings.KYKLOS_CURRENCY
+        return round_money(Decimal(service.agreed_price) / months, currency), currency
+    price = catalog.price_on(service.product, service.cycle, day)
+    return round_money(price.amount / months, price.currency), price.currency
 
 
 def credit_year(year: int, *, today: date | None = None) -> dict[str, int]:
@@ -121,7 +124,7 @@ def credit_year(year: int, *, today: date | None = None) -> dict[str, int]:
     today = today or clock.today()
     if today < date(year + 1, 1, 1) + timedelta(days=LATE_CONFIRMATION_DAYS):
         return {"uptime_evaluated": 0, "uptime_credited": 0}
-    evaluated = credited = 0
+    evaluated = credited = unpriced = 0
     for service in selectors.services_to_evaluate(year):
         with transaction.atomic():
             if UptimeYear.objects.filter(service=service, year=year).exists():
@@ -130,7 +133,12 @@ def credit_year(year: int, *, today: date | None = None) -> dict[str, int]:
             entry = amount = None
             currency = ""
             if figure < selectors.PROMISE:
-                amount, currency = monthly_amount(service, date(year, 12, 31))
+                try:
+                    amount, currency = monthly_amount(service, date(year, 12, 31))
+                except catalog.PriceNotFound:
+                    # No price to credit a month of: left for staff (and the next run).
+                    unpriced += 1
+                    continue
                 note = _("Uptime credit %(year)s: %(service)s at %(figure)s %%") % {
                     "year": year,
                     "service": service.display_label,
@@ -180,4 +188,7 @@ def credit_year(year: int, *, today: date | None = None) -> dict[str, int]:
                 },
             )
             evaluated += 1
-    return {"uptime_evaluated": evaluated, "uptime_credited": credited}
+    result = {"uptime_evaluated": evaluated, "uptime_credited": credited}
+    if unpriced:
+        result["uptime_unpriced"] = unpriced
+    return result
