@@ -217,6 +217,7 @@ STAFF_PAGES = {
     "desk:message": {("support", "change")},
     "desk:triage": {("support", "change")},
     "desk:void_sla": {("support", "change")},
+    "desk:outage": {("support", "change")},
     "desk:out_of_scope": {("projects", "add")},
     "desk:time": {("support", "change"), ("projects", "add")},
     "vault:from_message": {("vault", "add")},

@@ -75,12 +75,15 @@ FORMER_ORDER = {
     "lifecycle.terminate_expired": 60,
     "projects.expire_quotes": 70,
     "projects.bill_package_overage": 75,  # added with issue 18 (R7.10)
+    "support.product_withdrawal": 76,  # added with issue 15 (R5.8, decision 0034)
+    "support.repricing": 77,  # added with issue 15 (R5.9)
     "receivables.run_collections": 80,
     "receivables.month_end_interest": 90,
     "einvoicing.transmit": 95,  # added with national e-invoicing (decision 0018)
     "dns.publish": 96,  # added with DNS hosting (decision 0029)
     "certificates.renew": 97,  # added with certificates by ACME (R5.1, decision 0030)
     "support.sla_check": 200,
+    "support.uptime_credit": 210,  # added with issue 15 (R5.3)
     "intake.purge_quarantine": 900,
     "vault.offer_handover": 900,
     "privacy.requests": 910,

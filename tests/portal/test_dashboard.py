@@ -12,7 +12,9 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_QUERIES = 4  # session, user, customer, services with their open proformas
+DASHBOARD_QUERIES = (
+    5  # session, user, customer, services with their open proformas, downtime (R5.3)
+)
 
 
 def row_of(page: str, service) -> str:

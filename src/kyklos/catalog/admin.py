@@ -7,9 +7,18 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kyklos.catalog import services
-from kyklos.catalog.models import Coupon, LifecyclePolicy, Price, Product
+from kyklos.catalog.models import (
+    Coupon,
+    ExchangeRate,
+    ForeignPrice,
+    LifecyclePolicy,
+    Price,
+    Product,
+)
+from kyklos.core.admin_tools import ReadOnlyAdmin, adopt, form_action
 from kyklos.core.audit import log_action
 
 
@@ -151,6 +160,16 @@ class PriceInline(admin.TabularInline):
         return False
 
 
+class WithdrawalForm(forms.Form):
+    withdrawn_on = forms.DateField(label=_("No longer sold from"))
+    notice_days = forms.IntegerField(
+        label=_("Days their services still renew"), initial=90, min_value=0
+    )
+    migration_target = forms.ModelChoiceField(
+        label=_("Product offered instead"), queryset=Product.objects.filter(is_active=True)
+    )
+
+
 @admin.register(Product)
 class ProductAdmin(AuditedAdmin):
     audit_prefix = "product"
@@ -161,11 +180,43 @@ class ProductAdmin(AuditedAdmin):
     prepopulated_fields = {"code": ["name"]}
     filter_horizontal = ["addon_for"]
     inlines = [PriceInline]
+    readonly_fields = ["withdrawn_on", "withdrawal_notice_days", "migration_target"]
+    actions = ["withdraw"]
     fieldsets = [
         (None, {"fields": ["code", "name", "type", "description", "is_active"]}),
         (_("Terms"), {"fields": ["policy", "refundable"]}),
         (_("Add-on"), {"fields": ["addon_for"], "classes": ["collapse"]}),
+        (
+            _("Withdrawal (R5.8)"),
+            {
+                "fields": ["withdrawn_on", "withdrawal_notice_days", "migration_target"],
+                "classes": ["collapse"],
+            },
+        ),
     ]
+
+    @admin.action(description=_("Withdraw from sale with notice (R5.8)"))
+    def withdraw(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=WithdrawalForm,
+            action="withdraw",
+            title=_("Withdraw from sale"),
+            submit_label=pgettext_lazy("product", "Withdraw"),
+            intro=_(
+                "Customers who hold these products are told, with the product offered instead; "
+                "their services renew until the notice ends."
+            ),
+            apply=lambda product, data: services.withdraw_product(
+                product,
+                on=data["withdrawn_on"],
+                notice_days=data["notice_days"],
+                migration_target=data["migration_target"],
+                actor=request.user,
+            ),
+        )
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Price:
@@ -200,3 +251,43 @@ class CouponAdmin(AuditedAdmin):
         if coupon.percent_off is not None:
             return f"{coupon.percent_off}%"
         return f"{coupon.amount_off}"
+
+
+class ExchangeRateForm(forms.ModelForm):
+    class Meta:
+        model = ExchangeRate
+        fields = ["currency", "day", "rate"]
+
+    def clean(self):
+        data = super().clean()
+        if all(data.get(name) is not None for name in ("currency", "day", "rate")):
+            services.check_rate(data["currency"], data["day"], data["rate"])
+        return data
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    """Rates are recorded, never changed (R5.9 measures moves from them)."""
+
+    form = ExchangeRateForm
+    list_display = ["currency", "day", "rate"]
+    list_filter = ["currency"]
+    date_hierarchy = "day"
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        adopt(obj, services.record_rate(obj.currency, obj.day, obj.rate, actor=request.user))
+
+
+@admin.register(ForeignPrice)
+class ForeignPriceAdmin(ReadOnlyAdmin):
+    """Dedicated servers priced in another currency; set through
+    ``catalog.services.set_foreign_price``, re-priced by the daily run (R5.9)."""
+
+    list_display = ["product", "cycle", "amount", "currency", "rate_at_pricing", "priced_on"]
+    list_select_related = ["product"]

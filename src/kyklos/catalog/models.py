@@ -143,6 +143,23 @@ class Product(models.Model):
         related_name="addons",
         help_text=_("For add-ons: the products they can attach to (R2.5)."),
     )
+    # R5.8: withdrawn from sale on a day, with notice to the customers who hold it and an
+    # offer to move to a current product; their services renew until the notice ends.
+    withdrawn_on = models.DateField(
+        null=True, blank=True, help_text=_("No longer sold from this day (R5.8).")
+    )
+    withdrawal_notice_days = models.PositiveSmallIntegerField(
+        default=90,
+        help_text=_("Days after the withdrawal during which running services still renew."),
+    )
+    migration_target = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The current product offered instead."),
+    )
 
     class Meta:
         ordering = ["type", "code"]
@@ -153,6 +170,15 @@ class Product(models.Model):
     @property
     def is_addon(self) -> bool:
         return self.type == ProductType.ADDON
+
+    @property
+    def renewals_end_on(self):
+        """The last day a withdrawn product's services still renew (R5.8), else None."""
+        if self.withdrawn_on is None:
+            return None
+        from datetime import timedelta
+
+        return self.withdrawn_on + timedelta(days=self.withdrawal_notice_days)
 
 
 class Price(models.Model):
@@ -221,3 +247,47 @@ class Coupon(models.Model):
             raise ValidationError(_("Give either a percentage or an amount off, not both."))
         if self.percent_off is not None and self.percent_off > 100:
             raise ValidationError({"percent_off": _("At most 100%.")})
+
+
+class ExchangeRate(models.Model):
+    """What one unit of ``currency`` is worth in the house currency (EUR) on a day (R5.9).
+    The rate in force on a day is the one with the latest ``day`` on or before it."""
+
+    currency = models.CharField(max_length=3)
+    day = models.DateField()
+    rate = models.DecimalField(
+        max_digits=14, decimal_places=6, validators=[MinValueValidator(Decimal("0.000001"))]
+    )
+
+    class Meta:
+        ordering = ["currency", "-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "day"], name="rate_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.rate} on {self.day}"
+
+
+class ForeignPrice(models.Model):
+    """A dedicated server's price set in another currency (R5.9): the list price in EUR is
+    ``amount`` × the rate at the last pricing; a move of 20 % or more from that rate
+    schedules a new list price one month after the customers are told."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="foreign_prices")
+    cycle = models.CharField(max_length=12, choices=Cycle.choices)
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    rate_at_pricing = models.DecimalField(max_digits=14, decimal_places=6)
+    priced_on = models.DateField()
+
+    class Meta:
+        ordering = ["product", "cycle"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "cycle"], name="foreign_price_per_cycle")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.code} {self.cycle} {self.amount} {self.currency}"

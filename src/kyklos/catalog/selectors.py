@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from kyklos.catalog.models import Cycle, LifecyclePolicy, Price, Product
+from kyklos.catalog.models import (
+    Cycle,
+    ExchangeRate,
+    LifecyclePolicy,
+    Price,
+    Product,
+    ProductType,
+)
 
 
 class PriceNotFound(ValidationError):
@@ -63,3 +71,26 @@ def policy_for(product: Product) -> LifecyclePolicy:
 def default_policy(product_type: str) -> LifecyclePolicy | None:
     """The policy seeded for a product type (its code is the type's value), if any."""
     return LifecyclePolicy.objects.filter(code=product_type).first()
+
+
+# --- R5.8 withdrawal, R5.9 exchange rates ------------------------------------------------
+
+#: R5.9: a move of this share or more from the rate at the last pricing re-prices
+REPRICE_MOVE = Decimal("0.20")
+#: R5.9: the product types that may be priced in another currency
+FOREIGN_PRICED_TYPES = (ProductType.DEDICATED_SERVER,)
+
+
+def is_on_sale(product: Product, day: date) -> bool:
+    """Whether the product may be ordered on ``day`` (active and not withdrawn, R5.8)."""
+    return product.is_active and (product.withdrawn_on is None or product.withdrawn_on > day)
+
+
+def rate_on(currency: str, day: date) -> ExchangeRate | None:
+    """The exchange rate in force on ``day``: the latest on or before it."""
+    return ExchangeRate.objects.filter(currency=currency, day__lte=day).order_by("-day").first()
+
+
+def moved_enough(old: Decimal, new: Decimal) -> bool:
+    """R5.9: ``new`` is 20 % or more away from ``old`` (either way), exactly."""
+    return abs(new - old) >= old * REPRICE_MOVE

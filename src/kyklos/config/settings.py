@@ -326,6 +326,10 @@ KYKLOS_DAILY_STEPS = [
     "lifecycle.terminate_expired",
     "projects.expire_quotes",
     "projects.bill_package_overage",
+    # R5.8, R5.9: after the day's renewals are billed, withdrawn products whose notice ends
+    # today stop renewing; new prices are scheduled a month on and told.
+    "support.product_withdrawal",
+    "support.repricing",
     # After the lifecycle's suspensions and terminations.
     "receivables.run_collections",
     "receivables.month_end_interest",
@@ -335,6 +339,8 @@ KYKLOS_DAILY_STEPS = [
     "dns.publish",
     "certificates.renew",
     "support.sla_check",
+    # R5.3: a closed year's availability; a month's account credit below 99.9 %.
+    "support.uptime_credit",
     # Housekeeping: handover and retention of personal data.
     "intake.purge_quarantine",
     "vault.offer_handover",

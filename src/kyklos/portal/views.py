@@ -45,6 +45,7 @@ from kyklos.portal.rows import (
     service_rows,
 )
 from kyklos.portal.scopes import ANY, BILLING, FULL, TECHNICAL, is_htmx, scope
+from kyklos.support import selectors as support_selectors
 
 INVOICES_PER_PAGE = 25
 
@@ -75,7 +76,16 @@ def dashboard(request, customer):
             {"rows": service_rows(services, today), "csrf_token": fragments.CSRF_MARKER},
         ),
     )
-    context = {"customer": customer, "service_rows": html if services else ""}
+    context = {
+        "customer": customer,
+        "service_rows": html if services else "",
+        # R5.3: the hosting services with downtime this year, with their availability.
+        "uptime_year": today.year,
+        "uptime_promise": support_selectors.PROMISE.normalize(),
+        "uptime": support_selectors.customer_availability(customer.pk, today.year)
+        if services
+        else [],
+    }
     return render(request, "portal/dashboard.html", context)
 
 

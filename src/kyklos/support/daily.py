@@ -24,6 +24,7 @@ from kyklos.core.audit import log_action_rows
 from kyklos.core.registry import registry
 from kyklos.notifications import services as notices
 from kyklos.support.models import ACTIVE_STATUSES, SlaCheck, SlaEvent, Ticket
+from kyklos.support.services import catalog_notices, uptime
 
 ACTOR = "sla-check"
 
@@ -164,5 +165,23 @@ def daily_step(day: date, run) -> dict[str, int]:
     return check(clock.now())
 
 
+def uptime_credit(day: date, run) -> dict[str, int]:
+    """R5.3: evaluate the year before ``day`` once it has closed; credit a month below 99.9 %."""
+    return uptime.credit_year(day.year - 1, today=day)
+
+
+def product_withdrawal(day: date, run) -> dict[str, int]:
+    """R5.8: withdrawn products off sale, their holders told, renewals ended after notice."""
+    return catalog_notices.product_withdrawal(day)
+
+
+def repricing(day: date, run) -> dict[str, int]:
+    """R5.9: foreign-currency prices whose rate moved 20 % re-priced a month on, told."""
+    return catalog_notices.repricing(day)
+
+
 def register() -> None:
     registry.register_daily_step("support.sla_check", daily_step)
+    registry.register_daily_step("support.product_withdrawal", product_withdrawal)
+    registry.register_daily_step("support.repricing", repricing)
+    registry.register_daily_step("support.uptime_credit", uptime_credit)

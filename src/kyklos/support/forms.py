@@ -86,3 +86,35 @@ class VoidSlaForm(forms.Form):
     """R8.6: the customer changed code or settings themselves."""
 
     reason = forms.CharField(label=_("Why the SLA no longer applies"), max_length=200)
+
+
+class OutageForm(forms.Form):
+    """R5.3: confirm the outage a ticket reports, with its start and end (times in the
+    provider's time zone) and the exclusion that applies, if any."""
+
+    service = forms.ModelChoiceField(label=_("Hosting service"), queryset=None)
+    started_at = forms.DateTimeField(
+        label=_("Outage started"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    ended_at = forms.DateTimeField(
+        label=_("Outage ended"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    exclusion = forms.ChoiceField(
+        label=_("Does not count because"),
+        required=False,
+        choices=[("", _("(it counts as downtime)"))],
+    )
+
+    def __init__(self, *args, ticket, **kwargs):
+        from kyklos.support.models import OutageExclusion
+        from kyklos.support.selectors import outage_services
+
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = outage_services(ticket)
+        self.fields["service"].label_from_instance = lambda s: s.display_label
+        self.fields["exclusion"].choices = [
+            ("", _("(it counts as downtime)")),
+            *OutageExclusion.choices,
+        ]

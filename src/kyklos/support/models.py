@@ -477,3 +477,84 @@ class Announcement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class OutageExclusion(models.TextChoices):
+    """R5.3: what does not count as downtime, as data (the uptime selector counts only
+    confirmed outages with no exclusion)."""
+
+    MAINTENANCE = "maintenance", _("Scheduled or emergency maintenance")
+    ACCESS = "access", _("DNS, FTP or mail access problem")
+    CUSTOMER_CODE = "customer_code", _("The customer's own code")
+    FORCE_MAJEURE = "force_majeure", _("Beyond the provider's control")
+
+
+class OutageReport(models.Model):
+    """A ticket marked as a customer's report that a hosting service was down (R5.3).
+
+    Downtime counts from the customer's report (``reported_at``, the ticket's opening)
+    to the end staff confirm; an excluded outage is kept but does not count.
+    """
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="outage")
+    service = models.ForeignKey(
+        "lifecycle.Service", on_delete=models.PROTECT, related_name="outage_reports"
+    )
+    reported_at = models.DateTimeField()
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    exclusion = models.CharField(max_length=20, choices=OutageExclusion.choices, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["service", "started_at"]
+        indexes = [models.Index(fields=["service", "ended_at"], name="outage_service_end")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__gt=models.F("started_at")), name="outage_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"outage of service {self.service_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def audit_customer_id(self) -> int | None:
+        return self.ticket.customer_id
+
+    @property
+    def counts(self) -> bool:
+        return not self.exclusion
+
+
+class UptimeYear(models.Model):
+    """A hosting service's availability over a closed calendar year, evaluated once; below
+    the promise (R5.3) it records the month credited to the customer's account."""
+
+    service = models.ForeignKey(
+        "lifecycle.Service", on_delete=models.PROTECT, related_name="uptime_years"
+    )
+    year = models.PositiveSmallIntegerField()
+    availability = models.DecimalField(max_digits=6, decimal_places=3)
+    credit_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    credit_entry = models.ForeignKey(
+        "payments.CreditEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    evaluated_on = models.DateField()
+
+    class Meta:
+        ordering = ["service", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "year"], name="uptime_once_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"service {self.service_id} {self.year}: {self.availability} %"
+
+    @property
+    def audit_customer_id(self) -> int:
+        return self.service.customer_id

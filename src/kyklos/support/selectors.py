@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, time
+from decimal import ROUND_DOWN, Decimal
 
 from django.db.models import Case, F, Prefetch, QuerySet, Value, When
 from django.db.models.fields import IntegerField
 
-from kyklos.support.models import ACTIVE_STATUSES, Attachment, Message, Status, Ticket
+from kyklos.catalog.models import ProductType
+from kyklos.core import clock
+from kyklos.lifecycle.models import FINAL_STATES, Service
+from kyklos.support.models import (
+    ACTIVE_STATUSES,
+    Attachment,
+    Message,
+    OutageReport,
+    Status,
+    Ticket,
+)
 
 #: A ticket number as it appears in subjects (``[#T-2027-000123]``) and in the
 #: Message-IDs Kyklos sends (``<T-2027-000123.9f3a…@domain>``).
@@ -108,3 +119,124 @@ def time_left(ticket: Ticket, now: datetime):
     if ticket.first_responded_at is None and ticket.first_response_due < due:
         due = ticket.first_response_due
     return due - now
+
+
+# --- the uptime promise (R5.3) ------------------------------------------------------------
+
+#: R5.3: a year's availability below this (percent) earns a month's credit
+PROMISE = Decimal("99.900")
+#: R5.3 covers web and database servers: the hosting services
+UPTIME_PRODUCT_TYPES = (ProductType.SHARED_HOSTING,)
+_PLACES = Decimal("0.001")
+
+
+def counted_seconds(report: OutageReport) -> int:
+    """The seconds an outage report counts as downtime: none when excluded, else from the
+    later of its start and the customer's report to its end."""
+    if report.exclusion:
+        return 0
+    start = max(report.started_at, report.reported_at)
+    return max(0, int((report.ended_at - start).total_seconds()))
+
+
+def _year_window(service: Service, year: int, now: datetime) -> tuple[datetime, datetime]:
+    tz = clock.provider_tz()
+    start = datetime(year, 1, 1, tzinfo=tz)
+    end = min(datetime(year + 1, 1, 1, tzinfo=tz), now)
+    if service.started_on:
+        start = max(start, datetime.combine(service.started_on, time(0), tzinfo=tz))
+    if service.state in FINAL_STATES:
+        end = min(end, datetime.combine(service.state_changed_on, time(0), tzinfo=tz))
+    return start, end
+
+
+def _availability(window: tuple[datetime, datetime], reports: Iterable[OutageReport]) -> Decimal:
+    start, end = window
+    total = int((end - start).total_seconds())
+    if total <= 0:
+        return Decimal("100.000")
+    spans = sorted(
+        (max(r.started_at, r.reported_at, start), min(r.ended_at, end))
+        for r in reports
+        if not r.exclusion
+    )
+    down, reach = 0, start
+    for begin, finish in spans:
+        begin = max(begin, reach)
+        if finish > begin:
+            down += int((finish - begin).total_seconds())
+            reach = finish
+    value = Decimal(total - down) * 100 / Decimal(total)
+    return value.quantize(_PLACES, rounding=ROUND_DOWN)
+
+
+def _counted_reports(year: int):
+    tz = clock.provider_tz()
+    return OutageReport.objects.filter(
+        exclusion="",
+        ended_at__gt=datetime(year, 1, 1, tzinfo=tz),
+        started_at__lt=datetime(year + 1, 1, 1, tzinfo=tz),
+    )
+
+
+def availability(service: Service, year: int) -> Decimal:
+    """The hosting service's availability in ``year`` in percent (three decimals, rounded
+    down so that a figure shown as 99.900 never hides one below the promise): the share of
+    the year (the part the service ran, up to now) without counted downtime (R5.3)."""
+    window = _year_window(service, year, clock.now())
+    return _availability(window, _counted_reports(year).filter(service=service))
+
+
+def availability_for(services: Iterable[Service], year: int) -> dict[int, Decimal]:
+    """:func:`availability` of many services with one query (the portal's service rows);
+    only hosting services are in the result."""
+    covered = [s for s in services if s.product.type in UPTIME_PRODUCT_TYPES]
+    by_service: dict[int, list[OutageReport]] = {s.pk: [] for s in covered}
+    for report in _counted_reports(year).filter(service__in=[s.pk for s in covered]):
+        by_service[report.service_id].append(report)
+    now = clock.now()
+    return {s.pk: _availability(_year_window(s, year, now), by_service[s.pk]) for s in covered}
+
+
+def services_to_evaluate(year: int) -> QuerySet[Service]:
+    """Hosting services with a counted outage in ``year`` whose year is not evaluated."""
+    return (
+        Service.objects.filter(
+            pk__in=_counted_reports(year).values("service_id"),
+            product__type__in=UPTIME_PRODUCT_TYPES,
+        )
+        .exclude(uptime_years__year=year)
+        .select_related("customer", "product")
+        .order_by("pk")
+    )
+
+
+def outage_services(ticket: Ticket) -> QuerySet[Service]:
+    """The hosting services an outage reported in ``ticket`` may concern."""
+    if ticket.customer_id is None:
+        return Service.objects.none()
+    return Service.objects.filter(
+        customer_id=ticket.customer_id, product__type__in=UPTIME_PRODUCT_TYPES
+    ).select_related("product")
+
+
+def customer_availability(customer_id: int, year: int) -> list[tuple[Service, Decimal]]:
+    """The customer's hosting services that had counted downtime in ``year``, each with its
+    availability (one query; every other hosting service stands at 100 %). The dashboard's
+    uptime block; a service page calls :func:`availability`."""
+    reports = (
+        _counted_reports(year)
+        .filter(service__customer_id=customer_id, service__product__type__in=UPTIME_PRODUCT_TYPES)
+        .select_related("service__product")
+        .order_by("service_id", "started_at")
+    )
+    by_service: dict[int, list[OutageReport]] = {}
+    services: dict[int, Service] = {}
+    for report in reports:
+        by_service.setdefault(report.service_id, []).append(report)
+        services[report.service_id] = report.service
+    now = clock.now()
+    return [
+        (service, _availability(_year_window(service, year, now), by_service[pk]))
+        for pk, service in services.items()
+    ]

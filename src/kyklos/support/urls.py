@@ -22,6 +22,7 @@ urlpatterns = [
     path("tickets/<int:pk>/out-of-scope/", QUOTE(views.out_of_scope), name="out_of_scope"),
     path("tickets/<int:pk>/time/", TIME(views.log_time), name="time"),
     path("tickets/<int:pk>/void-sla/", WORK(views.void_sla), name="void_sla"),
+    path("tickets/<int:pk>/outage/", WORK(views.confirm_outage), name="outage"),
     path("canned/<int:pk>/", READ(views.canned_reply), name="canned"),
     path("attachments/<int:pk>/", READ(views.attachment), name="attachment"),
     path("report/", READ(views.sla_report), name="report"),

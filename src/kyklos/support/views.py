@@ -21,6 +21,7 @@ from kyklos.accounts import roles
 from kyklos.core import clock
 from kyklos.support import report, selectors, services
 from kyklos.support.forms import (
+    OutageForm,
     OutOfScopeForm,
     StaffMessageForm,
     TimeForm,
@@ -72,6 +73,7 @@ def _detail(
     scope_form=None,
     time_form=None,
     void_form=None,
+    outage_form=None,
     status=200,
 ):
     canned = CannedReply.objects.filter(is_active=True).filter(
@@ -98,6 +100,8 @@ def _detail(
         "scope_form": scope_form or OutOfScopeForm(),
         "time_form": time_form or TimeForm(),
         "void_form": void_form or VoidSlaForm(),
+        "outage": getattr(ticket, "outage", None),
+        "outage_form": outage_form or _outage_form(ticket),
         "time_entries": list(services.time_entries(ticket).order_by("id")),
         # "Store as credential" on the customer's messages: the vault's page (R9.9).
         "store_credential": ticket.customer_id
@@ -199,6 +203,49 @@ def void_sla(request, pk: int):
             messages.success(request, _("The SLA no longer applies to this ticket."))
             return redirect("desk:ticket", pk=pk)
     return _detail(request, ticket, void_form=form, status=400)
+
+
+def _outage_form(ticket, data=None) -> OutageForm | None:
+    """The outage-report form, for tickets of a customer with hosting services."""
+    if ticket.customer_id is None:
+        return None
+    report = getattr(ticket, "outage", None)
+    initial = {"service": ticket.service_id}
+    if report is not None:
+        tz = clock.provider_tz()
+        initial = {
+            "service": report.service_id,
+            "started_at": report.started_at.astimezone(tz),
+            "ended_at": report.ended_at.astimezone(tz),
+            "exclusion": report.exclusion,
+        }
+    form = OutageForm(data, ticket=ticket, initial=initial)
+    return form if data is not None or form.fields["service"].queryset.exists() else None
+
+
+@require_POST
+def confirm_outage(request, pk: int):
+    ticket = _ticket(pk)
+    form = _outage_form(ticket, request.POST)
+    if form is None:
+        messages.error(request, _("This ticket has no customer with a hosting service."))
+        return redirect("desk:ticket", pk=pk)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.confirm_outage(
+                ticket,
+                services.Outage(
+                    data["service"], data["started_at"], data["ended_at"], data["exclusion"]
+                ),
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Outage confirmed."))
+            return redirect("desk:ticket", pk=pk)
+    return _detail(request, ticket, outage_form=form, status=400)
 
 
 @require_GET

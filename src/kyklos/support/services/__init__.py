@@ -7,7 +7,9 @@
 - :mod:`.mail`: the e-mails about a ticket and their threading headers;
 - :mod:`.thread`: storing a message with its attachments;
 - :mod:`.billing_work`: out-of-scope quotes and billable time;
-- :mod:`.announcements`: planned maintenance announcements.
+- :mod:`.announcements`: planned maintenance announcements;
+- :mod:`.uptime`: outage reports and the yearly uptime credit (R5.3);
+- :mod:`.catalog_notices`: product withdrawal and re-pricing told to holders (R5.8, R5.9).
 
 Each function validates first and writes nothing on bad input (a ``ValidationError``
 naming the field), runs in one transaction and records an audit event. Other apps import
@@ -40,6 +42,7 @@ from kyklos.support.services.triage import (
     staff_users,
     update_ticket,
 )
+from kyklos.support.services.uptime import Outage, confirm_outage, credit_year
 
 __all__ = [
     "KEEP",
@@ -48,6 +51,7 @@ __all__ = [
     "REQUEST_FIELDS",
     "IncomingFile",
     "NewTicket",
+    "Outage",
     "add_message",
     "affected_services",
     "announce",
@@ -57,6 +61,8 @@ __all__ = [
     "change_priority",
     "check_priority",
     "close",
+    "confirm_outage",
+    "credit_year",
     "log_time",
     "mark_out_of_scope",
     "message_domain",
