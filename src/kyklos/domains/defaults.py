@@ -5,8 +5,7 @@ Each row departs from :data:`BASE` only where the registry differs:
 
 - grace after expiry (R4.2): 29 days for .com/.net/.org/.info, 40 for .eu, 15 for .gr,
   none for many new gTLDs (.shop here);
-- redemption (R4.3): about 40 days (30 at most gTLD registries, none at .gr, whose
-  grace is its only late window), with a per-TLD fee;
+- redemption (R4.3): about 40 days (30 at most gTLD registries), with a per-TLD fee;
 - .gr and .com.gr are sold in 2-year steps only, may be withdrawn within 5 days (R4.5),
   may not be ordered again while an order stays unpaid (R4.10), and gain no extra year
   on a transfer in (R4.8; .eu neither);
@@ -35,13 +34,12 @@ BASE = {
 GR = {
     "terms": [2],
     "grace_days": 15,
-    "redemption_days": 0,
-    "redemption_fee": Decimal("0.00"),
+    "redemption_days": 40,
+    "redemption_fee": Decimal("60.00"),
     "transfer_days": 15,
     "transfer_adds_year": False,
     "withdrawal_days": 5,
     "unpaid_order_limit": 1,
-    "restore_supported": False,
 }
 
 #: suffix → where it departs from BASE.
