@@ -18,3 +18,83 @@ def peer():
     server.registry.accounts.update({"kyklos": "kyklos-pass-1", "gainer": "gainer-pass-1"})
     yield server
     server.stop()
+
+
+from datetime import date  # noqa: E402
+
+from kyklos.billing.models import Invoice  # noqa: E402
+from kyklos.core import clock  # noqa: E402
+from kyklos.domains import services  # noqa: E402
+from kyklos.domains.models import RegistrarAccount, Tld  # noqa: E402
+from kyklos.payments.services import record_payment  # noqa: E402
+from tests import factories  # noqa: E402
+
+DAY = date(2027, 3, 1)
+
+
+@pytest.fixture
+def registrar(db, peer):
+    """Kyklos' registrar account at the peer (login in the vault), serving every seeded
+    TLD; .gr, .com.gr and .com priced."""
+    account = services.save_registrar(
+        RegistrarAccount(code="test-registry", name="Test registry", settings=peer.settings()),
+        credentials={"login": "kyklos", "password": "kyklos-pass-1"},
+        actor="test",
+    )
+    Tld.objects.update(registrar=account)
+    prices = {
+        "gr": {"biennial": "28.00"},
+        "com.gr": {"biennial": "28.00"},
+        "com": {"annual": "14.00", "biennial": "27.00"},
+        "eu": {"annual": "10.00", "biennial": "19.00"},
+        "shop": {"annual": "30.00"},
+    }
+    for suffix, table in prices.items():
+        product = factories.product("domain", prices=table, code=f"domain-{suffix}")
+        Tld.objects.filter(suffix=suffix).update(product=product)
+    peer.registry.today = lambda: DAY
+    return account
+
+
+@pytest.fixture
+def customer(db):
+    return factories.customer(
+        name="Maria Papadopoulou",
+        address="Egnatia 1",
+        city="Thessaloniki",
+        postal_code="54623",
+        phone="+30 2310 000000",
+    )
+
+
+def proforma_of(domain) -> Invoice:
+    from kyklos.lifecycle.models import Renewal
+
+    return (
+        Renewal.objects.filter(service_id=domain.service_id).order_by("-pk").first().invoice
+    )
+
+
+@pytest.fixture
+def pay(django_capture_on_commit_callbacks):
+    """Pay a proforma in full on ``day``; the jobs enqueued after the commit run."""
+
+    def paying(invoice, day=None):
+        with clock.frozen(day or clock.today()):
+            with django_capture_on_commit_callbacks(execute=True):
+                record_payment(
+                    invoice, amount=invoice.total, method="bank_transfer", reference="ref"
+                )
+
+    return paying
+
+
+@pytest.fixture
+def run(django_capture_on_commit_callbacks):
+    """Run ``func`` and the jobs it enqueues after its commit."""
+
+    def running(func, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return func(*args, **kwargs)
+
+    return running
