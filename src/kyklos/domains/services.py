@@ -1266,13 +1266,18 @@ def _move(queryset, to: str, day: date) -> int:
                 )
             notifications.queue_notices(rows)
             log_action_many(batch, f"domain.{to}", day)
-            if to == DomainState.RELEASED:
-                services = [d.service_id for d in batch if d.service_id]
-                if services:
-                    lifecycle.end_services(
-                        services, ServiceState.TERMINATED, day=day, reason="domain released",
-                        actor="automation",
-                    )
+            services = [d.service_id for d in batch if d.service_id]
+            if services and to in (DomainState.REDEMPTION, DomainState.RELEASED):
+                # In redemption the name stops working: the service is suspended (a paid
+                # restore reactivates it); at release it ends.
+                lifecycle.suspend_services(
+                    services, day=day, reason=f"domain {to}", actor="automation"
+                )
+            if services and to == DomainState.RELEASED:
+                lifecycle.end_services(
+                    services, ServiceState.TERMINATED, day=day, reason="domain released",
+                    actor="automation",
+                )
         moved += len(batch)
         if len(batch) < size:
             return moved
