@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kyklos.portal import credentials, payment_views, projects, tickets, views
+from kyklos.portal import credentials, domains, payment_views, projects, tickets, views
 
 # Logging in and out (``portal:login``, ``portal:logout``) are accounts' views, put into this
 # namespace where the apps are composed: kyklos.config.urls.
@@ -40,5 +40,14 @@ urlpatterns = [
         name="change_document",
     ),
     path("credentials/", credentials.credentials, name="credentials"),
+    path("domains/", domains.domain_list, name="domains"),
+    path("domains/search/", domains.domain_search, name="domain_search"),
+    path("domains/order/", domains.domain_order, name="domain_order"),
+    path("domains/<int:pk>/", domains.domain_detail, name="domain"),
+    path("domains/<int:pk>/nameservers/", domains.domain_nameservers, name="domain_nameservers"),
+    path("domains/<int:pk>/lock/", domains.domain_lock, name="domain_lock"),
+    path("domains/<int:pk>/auth-code/", domains.domain_auth_code, name="domain_auth_code"),
+    path("domains/<int:pk>/transfer/", domains.domain_transfer, name="domain_transfer"),
+    path("domains/<int:pk>/refused/", domains.domain_refused, name="domain_refused"),
     path("credentials/handover/", credentials.handover, name="credentials_handover"),
 ]
