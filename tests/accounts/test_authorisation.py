@@ -310,6 +310,14 @@ API_NEEDS = {
     "change_ticket": ("support", "change"),
     "list_messages": ("support", "view"),
     "add_message": ("support", "change"),
+    "domain_availability": ("domains", "view"),
+    "list_domains": ("domains", "view"),
+    "order_domain": ("domains", "add"),
+    "get_domain": ("domains", "view"),
+    "set_domain_nameservers": ("domains", "change"),
+    "set_domain_lock": ("domains", "change"),
+    "transfer_domain_out": ("domains", "change"),
+    "list_domain_jobs": ("domains", "view"),
 }
 #: Operations that no role but the admin may call, on purpose.
 ADMIN_ONLY = {"create_product"}

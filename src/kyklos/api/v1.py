@@ -16,6 +16,7 @@ from kyklos.api import errors
 from kyklos.api.auth import StaffToken
 from kyklos.api.endpoints import (
     customers,
+    domains,
     invoices,
     notifications,
     products,
@@ -84,3 +85,4 @@ api.add_router("/services", services.router)
 api.add_router("/invoices", invoices.router)
 api.add_router("/notifications", notifications.router)
 api.add_router("/tickets", tickets.router)
+api.add_router("/domains", domains.router)

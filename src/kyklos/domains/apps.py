@@ -19,7 +19,7 @@ class DomainsConfig(AppConfig):
         # reads them. Registrar accounts and TLD rules are the admin role's.
         roles.grant(roles.TECHNICAL, "domains", "view", "change")
         roles.grant(roles.SUPPORT, "domains", "view", "change")
-        roles.grant(roles.BILLING, "domains", "view")
+        roles.grant(roles.BILLING, "domains", "view", "add")  # ordering a registration
 
 
 def services_changed(sender, ids, to, **kwargs) -> None:
