@@ -318,6 +318,11 @@ API_NEEDS = {
     "set_domain_lock": ("domains", "change"),
     "transfer_domain_out": ("domains", "change"),
     "list_domain_jobs": ("domains", "view"),
+    "zone_records": ("dns", "view"),
+    "replace_zone_records": ("dns", "change"),
+    "list_certificates": ("certificates", "view"),
+    "order_certificate": ("certificates", "add"),
+    "get_certificate": ("certificates", "view"),
 }
 #: Operations that no role but the admin may call, on purpose.
 ADMIN_ONLY = {"create_product"}

@@ -15,7 +15,9 @@ from ninja.openapi.schema import OpenAPISchema
 from kyklos.api import errors
 from kyklos.api.auth import StaffToken
 from kyklos.api.endpoints import (
+    certificates,
     customers,
+    dns,
     domains,
     invoices,
     notifications,
@@ -86,3 +88,5 @@ api.add_router("/invoices", invoices.router)
 api.add_router("/notifications", notifications.router)
 api.add_router("/tickets", tickets.router)
 api.add_router("/domains", domains.router)
+api.add_router("/dns", dns.router)
+api.add_router("/certificates", certificates.router)

@@ -328,6 +328,9 @@ KYKLOS_DAILY_STEPS = [
     "receivables.month_end_interest",
     # After everything that issues tax documents: report them to the national systems.
     "einvoicing.transmit",
+    # Zones still due are published; certificates inside their renewal window are renewed.
+    "dns.publish",
+    "certificates.renew",
     "support.sla_check",
     # Housekeeping: handover and retention of personal data.
     "intake.purge_quarantine",
@@ -492,4 +495,44 @@ KYKLOS_EINVOICING = {
     "STALE_SECONDS": env.int("KYKLOS_EINVOICING_STALE_SECONDS", default=900),
     # Transmissions a sender claims at once.
     "BATCH": env.int("KYKLOS_EINVOICING_BATCH", default=100),
+}
+
+# --- DNS hosting on PowerDNS (docs/dns.md, decision 0029) -----------------------------------
+# The PowerDNS Authoritative HTTP API: its address (http://127.0.0.1:8081), API key and
+# server id; checked when a zone is pushed (a bad value fails the push with one line).
+KYKLOS_PDNS_API_URL = env.str("KYKLOS_PDNS_API_URL", default="http://127.0.0.1:8081")
+KYKLOS_PDNS_API_KEY = env.str("KYKLOS_PDNS_API_KEY", default="")
+KYKLOS_PDNS_SERVER_ID = env.str("KYKLOS_PDNS_SERVER_ID", default="localhost")
+# The name servers of every hosted zone (apex NS, SOA primary); the registrar's default.
+KYKLOS_DNS_NAMESERVERS = env.list(
+    "KYKLOS_DNS_NAMESERVERS", default=["ns1.kyklos.localhost", "ns2.kyklos.localhost"]
+)
+KYKLOS_DNS_HOSTMASTER = env.str("KYKLOS_DNS_HOSTMASTER", default="hostmaster.kyklos.localhost")
+# What the zone template's {web_ipv4} and {mail_host} stand for.
+KYKLOS_DNS_WEB_IPV4 = env.str("KYKLOS_DNS_WEB_IPV4", default="192.0.2.10")
+KYKLOS_DNS_MAIL_HOST = env.str("KYKLOS_DNS_MAIL_HOST", default="mail.kyklos.localhost")
+KYKLOS_DNS_PUSH = {
+    "MAX_ATTEMPTS": env.int("KYKLOS_DNS_PUSH_MAX_ATTEMPTS", default=8),
+    "BACKOFF_SECONDS": env.int("KYKLOS_DNS_PUSH_BACKOFF_SECONDS", default=30),
+    "MAX_BACKOFF_SECONDS": env.int("KYKLOS_DNS_PUSH_MAX_BACKOFF_SECONDS", default=3600),
+    "STALE_SECONDS": env.int("KYKLOS_DNS_PUSH_STALE_SECONDS", default=300),
+}
+
+# --- Certificates by ACME (docs/certificates.md, decision 0030) ------------------------------
+# The CA's ACME directory (Let's Encrypt: https://acme-v02.api.letsencrypt.org/directory),
+# the contact address of the provider's account, and a CA bundle to trust the directory's
+# HTTPS with (empty: the system's; the tests trust pebble's).
+KYKLOS_ACME_DIRECTORY = env.str(
+    "KYKLOS_ACME_DIRECTORY", default="https://acme-staging-v02.api.letsencrypt.org/directory"
+)
+KYKLOS_ACME_EMAIL = env.str("KYKLOS_ACME_EMAIL", default="")
+KYKLOS_ACME_CA_BUNDLE = env.str("KYKLOS_ACME_CA_BUNDLE", default="")
+KYKLOS_CERTIFICATES = {
+    # R5.1: renewals from this many days before expiry.
+    "RENEW_DAYS": env.int("KYKLOS_CERTIFICATES_RENEW_DAYS", default=30),
+    "MAX_ATTEMPTS": env.int("KYKLOS_CERTIFICATES_MAX_ATTEMPTS", default=6),
+    "BACKOFF_SECONDS": env.int("KYKLOS_CERTIFICATES_BACKOFF_SECONDS", default=300),
+    "MAX_BACKOFF_SECONDS": env.int("KYKLOS_CERTIFICATES_MAX_BACKOFF_SECONDS", default=6 * 3600),
+    "STALE_SECONDS": env.int("KYKLOS_CERTIFICATES_STALE_SECONDS", default=900),
+    "ORDER_TIMEOUT_SECONDS": env.int("KYKLOS_CERTIFICATES_ORDER_TIMEOUT_SECONDS", default=90),
 }

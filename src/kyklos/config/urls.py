@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from kyklos.accounts.access import customer_only, public
 from kyklos.accounts.views import login_view
+from kyklos.certificates import views as certificate_views
 from kyklos.portal import urls as portal_urls
 from kyklos.privacy import urls as privacy_urls
 
@@ -38,6 +39,12 @@ _PORTAL = [
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:dashboard", permanent=False)),
+    # ACME HTTP-01 answers for names whose DNS is elsewhere (docs/certificates.md).
+    path(
+        ".well-known/acme-challenge/<str:token>",
+        certificate_views.acme_challenge,
+        name="acme-challenge",
+    ),
     path("account/", include("kyklos.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("kyklos.api.urls")),

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from kyklos.portal import credentials, domains, payment_views, projects, tickets, views
+from kyklos.portal import (
+    certificates,
+    credentials,
+    domains,
+    payment_views,
+    projects,
+    tickets,
+    views,
+    zones,
+)
 
 # Logging in and out (``portal:login``, ``portal:logout``) are accounts' views, put into this
 # namespace where the apps are composed: kyklos.config.urls.
@@ -50,4 +59,17 @@ urlpatterns = [
     path("domains/<int:pk>/transfer/", domains.domain_transfer, name="domain_transfer"),
     path("domains/<int:pk>/refused/", domains.domain_refused, name="domain_refused"),
     path("credentials/handover/", credentials.handover, name="credentials_handover"),
+    path("dns/", zones.zone_list, name="dns_zones"),
+    path("dns/<str:name>/", zones.zone_records, name="dns_zone"),
+    path("certificates/", certificates.certificate_list, name="certificates"),
+    path(
+        "certificates/<int:pk>/chain/",
+        certificates.certificate_chain,
+        name="certificate_chain",
+    ),
+    path(
+        "certificates/<int:pk>/renew/",
+        certificates.certificate_renew,
+        name="certificate_renew",
+    ),
 ]

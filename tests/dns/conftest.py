@@ -1,0 +1,1 @@
+from tests.dns.pdns import powerdns, powerdns_server  # noqa: F401
