@@ -49,6 +49,7 @@ from kyklos.core.audit import log_action
 from kyklos.core.money import round_money
 from kyklos.core.tasks import enqueue
 from kyklos.customers.models import Customer
+from kyklos.dns import services as dns
 from kyklos.domains.models import (
     ENDED_STATES,
     HELD_STATES,
@@ -696,9 +697,30 @@ def _applied_register(job: RegistryJob, data: dict) -> None:
         contact_handle=data.get("contact", ""),
     )
     log_action(domain, "domain.registered", actor=ACTOR, data={"expires_on": data.get("expires_on")})
+    host_zone(domain)
     # Registration locks the name against transfers by default.
     _job(domain, Op.LOCK, f"lock:register:{domain.pk}")
     _kick()
+
+
+def hosts_here(domain: Domain) -> bool:
+    """The domain points at the provider's name servers (the default for a new one)."""
+    ours = set(default_nameservers())
+    return bool(ours) and set(domain.nameservers) <= ours
+
+
+def host_zone(domain: Domain) -> None:
+    """A zone on the provider's DNS from the template, when the name points here (the
+    push to PowerDNS runs after the commit)."""
+    domain.refresh_from_db(fields=["nameservers"])
+    if not hosts_here(domain):
+        return
+    try:
+        dns.ensure_zone(
+            domain.name, customer_id=domain.customer_id, service_id=domain.service_id, actor=ACTOR
+        )
+    except ValidationError as error:  # e.g. hosted for another customer: staff decide
+        log.warning("domains: no zone for %s: %s", domain.name, "; ".join(error.messages))
 
 
 def _applied_renew(job: RegistryJob, data: dict) -> None:
@@ -757,6 +779,7 @@ def _transferred_away(domain: Domain, data: dict) -> None:
         gaining_registrar=(data.get("sponsor") or "")[:100],
     )
     _spend_auth_code(domain)
+    dns.remove_zone(domain.name, actor=ACTOR)
     if domain.service_id:
         lifecycle.end_services(
             [domain.service_id], ServiceState.CANCELLED, day=day, reason="transferred away",
@@ -1273,6 +1296,9 @@ def _move(queryset, to: str, day: date) -> int:
                 lifecycle.suspend_services(
                     services, day=day, reason=f"domain {to}", actor="automation"
                 )
+            if to == DomainState.RELEASED:
+                for domain in batch:
+                    dns.remove_zone(domain.name, actor="automation")
             if services and to == DomainState.RELEASED:
                 lifecycle.end_services(
                     services, ServiceState.TERMINATED, day=day, reason="domain released",
