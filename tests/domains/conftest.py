@@ -1,7 +1,16 @@
 import base64
+from datetime import date
 
 import pytest
 
+from kyklos.billing.models import Invoice
+from kyklos.core import clock
+from kyklos.domains import services
+from kyklos.domains.models import RegistrarAccount, Tld
+from kyklos.payments.services import record_payment
+from tests import factories
+from tests.certificates.pebble import pebble, pebble_server  # noqa: F401
+from tests.dns.pdns import powerdns, powerdns_server  # noqa: F401
 from tests.domains.epp_peer import EppPeer
 
 
@@ -19,15 +28,6 @@ def peer():
     yield server
     server.stop()
 
-
-from datetime import date  # noqa: E402
-
-from kyklos.billing.models import Invoice  # noqa: E402
-from kyklos.core import clock  # noqa: E402
-from kyklos.domains import services  # noqa: E402
-from kyklos.domains.models import RegistrarAccount, Tld  # noqa: E402
-from kyklos.payments.services import record_payment  # noqa: E402
-from tests import factories  # noqa: E402
 
 DAY = date(2027, 3, 1)
 
@@ -70,9 +70,7 @@ def customer(db):
 def proforma_of(domain) -> Invoice:
     from kyklos.lifecycle.models import Renewal
 
-    return (
-        Renewal.objects.filter(service_id=domain.service_id).order_by("-pk").first().invoice
-    )
+    return Renewal.objects.filter(service_id=domain.service_id).order_by("-pk").first().invoice
 
 
 @pytest.fixture

@@ -155,8 +155,13 @@ class Registry:
         """Someone else registers ``name`` meanwhile."""
         today = self.today()
         self.domains[name] = RegDomain(
-            name, f"D{uuid.uuid4().hex[:8]}-REG", sponsor, "OTHER", today,
-            _add_years(today, 1), "Other-1!",
+            name,
+            f"D{uuid.uuid4().hex[:8]}-REG",
+            sponsor,
+            "OTHER",
+            today,
+            _add_years(today, 1),
+            "Other-1!",
         )
 
     def expire(self, name: str, *, redemption: bool) -> None:

@@ -42,7 +42,9 @@ def test_support_reads_the_registrys_answer_and_retries(
     assert Domain.objects.get(pk=failed.domain_id).state == "active"
 
 
-def test_registrar_hold_from_the_admin_with_a_reason(failed, peer, django_capture_on_commit_callbacks):
+def test_registrar_hold_from_the_admin_with_a_reason(
+    failed, peer, django_capture_on_commit_callbacks
+):
     peer.registry.release("wanted-admin.gr")
     services.retry(failed, actor="test")
     services.run_due()

@@ -60,7 +60,9 @@ def test_order_then_read(api, customer):
 
 def test_refused_order_is_a_one_line_error(api, customer):
     with clock.frozen(DAY):
-        refused = api.send("post", "domains", {"customer": customer.pk, "name": "api.gr", "years": 1})
+        refused = api.send(
+            "post", "domains", {"customer": customer.pk, "name": "api.gr", "years": 1}
+        )
     assert refused.status_code == 422 and refused.json()["field"] == "years"
     assert "2 years only" in refused.json()["message"]
     assert not Domain.objects.exists()
@@ -72,7 +74,9 @@ def test_name_servers_lock_and_jobs(api, customer, pay, peer, django_capture_on_
     pay(proforma_of(domain), DAY)
     with django_capture_on_commit_callbacks(execute=True):
         changed = api.send(
-            "put", f"domains/{domain.pk}/nameservers", {"nameservers": ["ns1.a.example", "ns2.a.example"]}
+            "put",
+            f"domains/{domain.pk}/nameservers",
+            {"nameservers": ["ns1.a.example", "ns2.a.example"]},
         )
     assert changed.status_code == 200
     assert peer.registry.domains["api-ns.com"].nameservers == ["ns1.a.example", "ns2.a.example"]

@@ -23,8 +23,6 @@ from kyklos.lifecycle.models import State as ServiceState
 from kyklos.notifications.models import Outbox
 from kyklos.payments.services import record_payment
 from tests.accounts.conftest import make_user
-from tests.certificates.pebble import pebble, pebble_server  # noqa: F401
-from tests.dns.pdns import powerdns, powerdns_server  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -78,7 +78,11 @@ def test_register_info_renew(peer, session):
 def test_gr_only_in_two_year_steps(session):
     with pytest.raises(PermanentFailure) as refused:
         session.register(
-            "one-year.gr", years=1, registrant="KYK-1", nameservers=[], auth_code="a-1!",
+            "one-year.gr",
+            years=1,
+            registrant="KYK-1",
+            nameservers=[],
+            auth_code="a-1!",
             cltrid="j",
         )
     assert refused.value.code == "2306"
@@ -91,7 +95,11 @@ def test_refusals(peer, session):
     peer.registry.take("someone-elses.com")
     with pytest.raises(PermanentFailure) as exists:
         session.register(
-            "someone-elses.com", years=1, registrant="KYK-1", nameservers=[], auth_code="a-1!",
+            "someone-elses.com",
+            years=1,
+            registrant="KYK-1",
+            nameservers=[],
+            auth_code="a-1!",
             cltrid="j",
         )
     assert exists.value.code == "2302"
@@ -100,7 +108,11 @@ def test_refusals(peer, session):
     assert notours.value.code == "2201"
     with pytest.raises(PermanentFailure) as association:
         session.register(
-            "nobody.com", years=1, registrant="NOBODY", nameservers=[], auth_code="a-1!",
+            "nobody.com",
+            years=1,
+            registrant="NOBODY",
+            nameservers=[],
+            auth_code="a-1!",
             cltrid="j3",
         )
     assert association.value.code == "2305"
@@ -114,7 +126,11 @@ def test_refusals(peer, session):
 
 def test_transfer_out_with_auth_code_once(peer, session):
     session.register(
-        "moving.com", years=1, registrant="KYK-1", nameservers=[], auth_code="First-1!",
+        "moving.com",
+        years=1,
+        registrant="KYK-1",
+        nameservers=[],
+        auth_code="First-1!",
         cltrid="j1",
     )
     session.set_statuses("moving.com", add=["clientTransferProhibited"], remove=[], cltrid="j2")
@@ -152,9 +168,13 @@ def test_restore_from_redemption(peer, session):
     session.restore(
         "late.com",
         report={
-            "preData": "x", "postData": "x", "delTime": "2027-01-01T00:00:00Z",
-            "resTime": "2027-01-02T00:00:00Z", "resReason": "Customer renewed late",
-            "statement1": "true", "statement2": "true",
+            "preData": "x",
+            "postData": "x",
+            "delTime": "2027-01-01T00:00:00Z",
+            "resTime": "2027-01-02T00:00:00Z",
+            "resReason": "Customer renewed late",
+            "statement1": "true",
+            "statement2": "true",
         },
         cltrid="j3",
     )

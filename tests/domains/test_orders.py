@@ -149,9 +149,7 @@ def test_name_taken_meanwhile_then_refund(peer, registrar, customer, pay):
     assert credit.amount == paid.total
 
 
-def test_paid_renewal_renews_once_even_when_the_answer_is_lost(
-    peer, registrar, customer, pay, run
-):
+def test_paid_renewal_renews_once_even_when_the_answer_is_lost(peer, registrar, customer, pay, run):
     domain = order(customer)
     pay(proforma_of(domain), DAY)
     domain.refresh_from_db()

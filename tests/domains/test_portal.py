@@ -53,7 +53,9 @@ def test_order_from_the_search(portal, owner):
     with clock.frozen(DAY):
         response = portal.post(reverse("portal:domain_order"), {"name": "new-one.gr", "years": "2"})
     domain = Domain.objects.get(name="new-one.gr")
-    assert response.status_code == 302 and response.url == reverse("portal:domain", args=[domain.pk])
+    assert response.status_code == 302 and response.url == reverse(
+        "portal:domain", args=[domain.pk]
+    )
     assert domain.customer == owner and domain.state == DomainState.PENDING
 
 

@@ -156,7 +156,16 @@ class DomainAdmin(LogsPersonalDataViews, ReadOnlyAdmin):
 
 class AttemptInline(ReadOnlyInline):
     model = JobAttempt
-    fields = ["number", "result", "started_at", "finished_at", "code", "error", "request", "response"]
+    fields = [
+        "number",
+        "result",
+        "started_at",
+        "finished_at",
+        "code",
+        "error",
+        "request",
+        "response",
+    ]
     ordering = ["number"]
 
 
@@ -165,7 +174,15 @@ class RegistryJobAdmin(ReadOnlyAdmin):
     """Every registry operation, its state and attempts; a failed one shows the
     registry's answer and is run again with "Retry"."""
 
-    list_display = ["domain", "operation", "status", "attempts", "error_code", "short_error", "created_at"]
+    list_display = [
+        "domain",
+        "operation",
+        "status",
+        "attempts",
+        "error_code",
+        "short_error",
+        "created_at",
+    ]
     list_filter = ["status", "operation"]
     search_fields = ["domain__name", "error"]
     list_select_related = ["domain"]

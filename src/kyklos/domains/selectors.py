@@ -3,6 +3,7 @@ the registry jobs staff must look at."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from kyklos.catalog import selectors as catalog
+from kyklos.catalog.selectors import PriceNotFound
 from kyklos.core import clock
 from kyklos.domains.models import HELD_STATES, Domain, DomainState, RegistryJob, Tld, Transfer
 from kyklos.domains.registrars import plugin
@@ -49,10 +51,8 @@ def prices(tld: Tld, day: date | None = None) -> dict[int, Decimal]:
         cycle = CYCLE_OF_YEARS.get(years)
         if cycle is None:
             continue
-        try:
+        with contextlib.suppress(PriceNotFound):  # no price for that cycle: not offered
             found[years] = catalog.price_on(tld.product, cycle, day).amount
-        except Exception:  # noqa: BLE001 - no price for that cycle: not offered
-            continue
     return found
 
 
@@ -115,7 +115,9 @@ def availability(names: list[str], *, ask_registry: bool = True) -> list[Offer]:
 def _ask(account, offers: list[Offer]) -> None:
     try:
         registrar = plugin(
-            account.plugin, dict(account.settings), vault.provider_secret(account.credentials_purpose)
+            account.plugin,
+            dict(account.settings),
+            vault.provider_secret(account.credentials_purpose),
         )
         registrar.open()
         try:
@@ -175,7 +177,11 @@ def failed_jobs() -> QuerySet[RegistryJob]:
 
 def waiting_jobs(domain: Domain) -> QuerySet[RegistryJob]:
     return domain.jobs.filter(
-        status__in=[RegistryJob.Status.PENDING, RegistryJob.Status.RETRY, RegistryJob.Status.RUNNING]
+        status__in=[
+            RegistryJob.Status.PENDING,
+            RegistryJob.Status.RETRY,
+            RegistryJob.Status.RUNNING,
+        ]
     )
 
 

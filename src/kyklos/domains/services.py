@@ -201,9 +201,7 @@ def default_nameservers() -> list[str]:
 def services_activated(service_ids: list[int], *, actor=None) -> int:
     """Paid orders activated their services: the pending domains among them get their
     registration job (one per domain), run after the commit. Returns how many."""
-    domains = list(
-        Domain.objects.filter(service_id__in=service_ids, state=DomainState.PENDING)
-    )
+    domains = list(Domain.objects.filter(service_id__in=service_ids, state=DomainState.PENDING))
     if not domains:
         return 0
     day = clock.today()
@@ -220,9 +218,7 @@ def invoice_paid(invoice: Invoice, *, actor=None) -> int:
     """A paid proforma: each renewal period it billed for a held domain gets its renew
     job (unique per period); a redemption fee paid with it restores first (R4.3)."""
     renewals = list(
-        Renewal.objects.filter(invoice=invoice, kind=Renewal.Kind.RENEWAL).select_related(
-            "service"
-        )
+        Renewal.objects.filter(invoice=invoice, kind=Renewal.Kind.RENEWAL).select_related("service")
     )
     if not renewals:
         return 0
@@ -374,7 +370,10 @@ def _run_with(jobs: list[RegistryJob], token: str) -> Counter:
             registrar.log = []
             answer = _attempt(registrar, job)
             counts[_record(job, token, started, answer)] += 1
-            if answer.result == JobAttempt.Result.TEMPORARY and getattr(registrar, "sock", 1) is None:
+            if (
+                answer.result == JobAttempt.Result.TEMPORARY
+                and getattr(registrar, "sock", 1) is None
+            ):
                 registrar.open()  # the session broke; the next job needs a new one
     except RegistrarError as error:
         for job in jobs:
@@ -696,7 +695,9 @@ def _applied_register(job: RegistryJob, data: dict) -> None:
         registered_on=date.fromisoformat(data["created_on"]) if data.get("created_on") else day,
         contact_handle=data.get("contact", ""),
     )
-    log_action(domain, "domain.registered", actor=ACTOR, data={"expires_on": data.get("expires_on")})
+    log_action(
+        domain, "domain.registered", actor=ACTOR, data={"expires_on": data.get("expires_on")}
+    )
     host_zone(domain)
     # Registration locks the name against transfers by default.
     _job(domain, Op.LOCK, f"lock:register:{domain.pk}")
@@ -726,9 +727,7 @@ def host_zone(domain: Domain) -> None:
 def _applied_renew(job: RegistryJob, data: dict) -> None:
     domain = job.domain
     day = clock.today()
-    _apply_facts(
-        domain, data, state=DomainState.ACTIVE, state_changed_on=day, last_renewed_on=day
-    )
+    _apply_facts(domain, data, state=DomainState.ACTIVE, state_changed_on=day, last_renewed_on=day)
     log_action(
         domain,
         "domain.renewed",
@@ -782,7 +781,10 @@ def _transferred_away(domain: Domain, data: dict) -> None:
     dns.remove_zone(domain.name, actor=ACTOR)
     if domain.service_id:
         lifecycle.end_services(
-            [domain.service_id], ServiceState.CANCELLED, day=day, reason="transferred away",
+            [domain.service_id],
+            ServiceState.CANCELLED,
+            day=day,
+            reason="transferred away",
             actor=ACTOR,
         )
     log_action(domain, "domain.transferred_away", actor=ACTOR, data={"to": data.get("sponsor")})
@@ -858,9 +860,10 @@ def choose_another_name(domain: Domain, *, name: str, actor=None) -> Domain:
     new = normalise(name)
     if tld_of(new).pk != row.tld_id:
         raise ValidationError(
-            {"name": _("Choose a name ending in .%(tld)s (the order paid for).") % {
-                "tld": row.tld.suffix
-            }}
+            {
+                "name": _("Choose a name ending in .%(tld)s (the order paid for).")
+                % {"tld": row.tld.suffix}
+            }
         )
     if Domain.objects.filter(name=new, state__in=HELD_STATES).exists():
         raise ValidationError({"name": _("%(name)s is already registered.") % {"name": new}})
@@ -917,7 +920,10 @@ def refund_refused(domain: Domain, *, actor=None) -> Invoice:
     )
     if row.service_id:
         lifecycle.end_services(
-            [row.service_id], ServiceState.CANCELLED, day=clock.today(), reason="refunded",
+            [row.service_id],
+            ServiceState.CANCELLED,
+            day=clock.today(),
+            reason="refunded",
             actor=actor,
         )
     log_action(row, "domain.refunded", actor=actor, data={"credit_note": credit_note.number})
@@ -997,7 +1003,9 @@ def reveal_auth_code(domain: Domain, *, user) -> str:
     code = current_auth_code(domain)
     if not code:
         raise ValidationError(_("The auth code is being issued; try again in a minute."))
-    log_action(domain, "domain.auth_code_revealed", actor=user, data={"serial": domain.auth_code_serial})
+    log_action(
+        domain, "domain.auth_code_revealed", actor=user, data={"serial": domain.auth_code_serial}
+    )
     return code
 
 
@@ -1059,9 +1067,9 @@ def transfer_refusal(domain: Domain) -> str | None:
     if domain.last_renewed_on and domain.tld.transfer_lock_days:
         free_on = domain.last_renewed_on + timedelta(days=domain.tld.transfer_lock_days)
         if clock.today() < free_on:
-            return _("A domain cannot change registrar until %(day)s (60 days after a renewal).") % {
-                "day": free_on.isoformat()
-            }
+            return _(
+                "A domain cannot change registrar until %(day)s (60 days after a renewal)."
+            ) % {"day": free_on.isoformat()}
     if domain.registered_on and domain.tld.transfer_lock_days:
         free_on = domain.registered_on + timedelta(days=domain.tld.transfer_lock_days)
         if clock.today() < free_on:
@@ -1107,7 +1115,9 @@ def request_transfer_out(domain: Domain, *, actor=None) -> Transfer:
         auth_code_serial=row.auth_code_serial,
         requested_at=clock.now(),
     )
-    _job(row, Op.AUTH_CODE, f"auth:{row.pk}:{row.auth_code_serial}", {"serial": row.auth_code_serial})
+    _job(
+        row, Op.AUTH_CODE, f"auth:{row.pk}:{row.auth_code_serial}", {"serial": row.auth_code_serial}
+    )
     _job(row, Op.UNLOCK, f"unlock:transfer:{transfer.pk}")
     Domain.objects.filter(pk=row.pk).update(locked=False)
     log_action(row, "domain.transfer_out_requested", actor=actor, data={"transfer": transfer.pk})
@@ -1120,14 +1130,14 @@ def cancel_transfer_out(domain: Domain, *, actor=None) -> None:
     """The owner changed their mind: the code given out is spent and replaced, the lock
     goes back on."""
     row = Domain.objects.select_for_update().get(pk=domain.pk)
-    open_ = row.transfers.filter(
-        direction=Transfer.Direction.OUT, status=Transfer.Status.REQUESTED
-    )
+    open_ = row.transfers.filter(direction=Transfer.Direction.OUT, status=Transfer.Status.REQUESTED)
     if not open_.exists():
         raise ValidationError(_("No transfer waits to be cancelled."))
     open_.update(status=Transfer.Status.CANCELLED, finished_at=clock.now())
     _new_auth_code(row)
-    _job(row, Op.AUTH_CODE, f"auth:{row.pk}:{row.auth_code_serial}", {"serial": row.auth_code_serial})
+    _job(
+        row, Op.AUTH_CODE, f"auth:{row.pk}:{row.auth_code_serial}", {"serial": row.auth_code_serial}
+    )
     _job(row, Op.LOCK, f"lock:cancel:{row.pk}:{row.auth_code_serial}")
     Domain.objects.filter(pk=row.pk).update(locked=True)
     log_action(row, "domain.transfer_out_cancelled", actor=actor)
@@ -1205,9 +1215,7 @@ def late_costs(domain: Domain, day: date) -> dict[str, str]:
         "domain": domain.name,
         "expires_on": expires.isoformat(),
         "grace_ends_on": (expires + timedelta(days=tld.grace_days)).isoformat(),
-        "released_on": (
-            expires + timedelta(days=tld.grace_days + tld.redemption_days)
-        ).isoformat(),
+        "released_on": (expires + timedelta(days=tld.grace_days + tld.redemption_days)).isoformat(),
         "renewal_price": str(price) if price is not None else "",
         "redemption_fee": str(tld.redemption_fee),
         "redemption_total": str(round_money((price or Decimal("0")) + tld.redemption_fee, "EUR")),
@@ -1264,9 +1272,7 @@ def _move(queryset, to: str, day: date) -> int:
     moved = 0
     size = settings.KYKLOS_BATCH_SIZE
     while True:
-        batch = list(
-            queryset.select_related("tld", "customer", "service").order_by("pk")[:size]
-        )
+        batch = list(queryset.select_related("tld", "customer", "service").order_by("pk")[:size])
         if not batch:
             return moved
         with transaction.atomic():
@@ -1301,7 +1307,10 @@ def _move(queryset, to: str, day: date) -> int:
                     dns.remove_zone(domain.name, actor="automation")
             if services and to == DomainState.RELEASED:
                 lifecycle.end_services(
-                    services, ServiceState.TERMINATED, day=day, reason="domain released",
+                    services,
+                    ServiceState.TERMINATED,
+                    day=day,
+                    reason="domain released",
                     actor="automation",
                 )
         moved += len(batch)
@@ -1330,9 +1339,8 @@ def _whois_holds(day: date) -> int:
     for domain in late:
         put_on_hold(
             domain,
-            reason=_("WHOIS verification not answered by %(day)s") % {
-                "day": domain.whois_verify_by.isoformat()
-            },
+            reason=_("WHOIS verification not answered by %(day)s")
+            % {"day": domain.whois_verify_by.isoformat()},
             actor="automation",
             kind=Domain.Hold.WHOIS,
         )
@@ -1377,7 +1385,9 @@ def ended(domain: Domain) -> bool:
 def save_registrar(account: RegistrarAccount, *, credentials: dict[str, str] | None, actor):
     """Save a registrar account; its login and password go into the vault."""
     if account.plugin not in ("epp",):
-        raise ValidationError({"plugin": _("Unknown registrar plug-in %(p)s.") % {"p": account.plugin}})
+        raise ValidationError(
+            {"plugin": _("Unknown registrar plug-in %(p)s.") % {"p": account.plugin}}
+        )
     if not isinstance(account.settings, dict) or not account.settings.get("host"):
         raise ValidationError({"settings": _("The settings need at least a host.")})
     with transaction.atomic():
@@ -1390,4 +1400,3 @@ def save_registrar(account: RegistrarAccount, *, credentials: dict[str, str] | N
                 )
             vault.store_provider_secret(account.credentials_purpose, credentials, actor=actor)
     return account
-

@@ -232,7 +232,9 @@ def end_services(ids: list[int], to: str, *, day: date, reason: str, actor=None)
 def suspend_services(ids: list[int], *, day: date, reason: str, actor=None) -> list[int]:
     """Suspend active services and their add-ons for a reason another app decides (a
     domain in redemption: ``domains.advance``); returns the ids moved."""
-    return transition_many(with_addons(list(ids)), State.SUSPENDED, day=day, reason=reason, actor=actor)
+    return transition_many(
+        with_addons(list(ids)), State.SUSPENDED, day=day, reason=reason, actor=actor
+    )
 
 
 @transaction.atomic

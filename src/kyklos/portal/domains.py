@@ -23,7 +23,9 @@ class SearchForm(forms.Form):
     q = forms.CharField(
         label=gettext_lazy("Domain names"),
         max_length=600,
-        help_text=gettext_lazy("One or more names, separated by spaces, e.g. example.gr example.com"),
+        help_text=gettext_lazy(
+            "One or more names, separated by spaces, e.g. example.gr example.com"
+        ),
     )
 
 
@@ -79,7 +81,9 @@ def domain_order(request, customer):
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect(reverse("portal:domain_search") + "?q=" + request.POST.get("name", "")[:253])
+        return redirect(
+            reverse("portal:domain_search") + "?q=" + request.POST.get("name", "")[:253]
+        )
     messages.success(
         request,
         _("%(name)s is ordered. Pay its proforma: the registration starts once it is paid.")
@@ -108,9 +112,7 @@ def _detail(request, customer, domain, *, auth_code="", ns_form=None, rename_for
             "rename_form": rename_form or RenameForm(),
             "waiting": selectors.waiting_jobs(domain).exists(),
             "refused": domain.state == DomainState.REFUSED,
-            "costs": services.late_costs(domain, domain.expires_on)
-            if domain.expires_on
-            else None,
+            "costs": services.late_costs(domain, domain.expires_on) if domain.expires_on else None,
         },
         status=status,
     )
@@ -194,7 +196,10 @@ def domain_transfer(request, customer, pk: int):
         request,
         domain,
         lambda: services.request_transfer_out(domain, actor=request.user),
-        _("A new auth code was issued and the lock lifted: reveal the code and give it to your new registrar."),
+        _(
+            "A new auth code was issued and the lock lifted: reveal the code and give it "
+            "to your new registrar."
+        ),
     )
 
 

@@ -3,7 +3,6 @@ facts, name servers, the transfer lock, a transfer away, and the registry jobs (
 registry's answer when one failed). The auth code is never in the API: only the owner
 reveals it, in the portal (R4.7)."""
 
-
 from datetime import date
 from typing import Annotated
 
@@ -95,7 +94,9 @@ class AvailabilityQuery(Schema):
     )
 
 
-@router.get("/availability", response={200: list[OfferOut], **ERRORS}, auth=needs("domains", "view"))
+@router.get(
+    "/availability", response={200: list[OfferOut], **ERRORS}, auth=needs("domains", "view")
+)
 def domain_availability(request, query: Query[AvailabilityQuery]):
     """Whether each name can be ordered, its price per term and why not."""
     offers = selectors.availability(query.names.replace(",", " ").split())
@@ -137,7 +138,9 @@ def _domain(domain_id: int) -> Domain:
     )
 
 
-@router.get("/{domain_id}", response={200: DomainOut, **ERRORS_WITH_404}, auth=needs("domains", "view"))
+@router.get(
+    "/{domain_id}", response={200: DomainOut, **ERRORS_WITH_404}, auth=needs("domains", "view")
+)
 def get_domain(request, domain_id: int):
     return _domain(domain_id)
 
@@ -155,7 +158,9 @@ def set_domain_nameservers(request, domain_id: int, payload: NameserversIn):
 
 
 @router.put(
-    "/{domain_id}/lock", response={200: DomainOut, **ERRORS_WITH_404}, auth=needs("domains", "change")
+    "/{domain_id}/lock",
+    response={200: DomainOut, **ERRORS_WITH_404},
+    auth=needs("domains", "change"),
 )
 def set_domain_lock(request, domain_id: int, payload: LockIn):
     return services.set_lock(_domain(domain_id), locked=payload.locked, actor=request.auth)
@@ -175,11 +180,10 @@ def transfer_domain_out(request, domain_id: int):
 
 
 @router.get(
-    "/{domain_id}/jobs", response={200: list[JobOut], **ERRORS_WITH_404}, auth=needs("domains", "view")
+    "/{domain_id}/jobs",
+    response={200: list[JobOut], **ERRORS_WITH_404},
+    auth=needs("domains", "view"),
 )
 def list_domain_jobs(request, domain_id: int):
     """The registry jobs of a domain, newest first, with the registry's answer."""
     return list(RegistryJob.objects.filter(domain=_domain(domain_id)).order_by("-pk")[:100])
-
-
-

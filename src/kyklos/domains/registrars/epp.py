@@ -10,6 +10,7 @@ sends commands (each with its own ``clTRID``) and logs out.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import struct
@@ -182,10 +183,8 @@ class EppClient:
     def close(self) -> None:
         if self.sock is None:
             return
-        try:
+        with contextlib.suppress(Exception):  # a session that is already gone
             self._send(self._document("logout"))
-        except Exception:  # noqa: BLE001 - closing a session that is already gone
-            pass
         try:
             self.sock.close()
         finally:
@@ -378,9 +377,7 @@ class EppClient:
         return self._command(self._finish(root, command, cltrid))
 
     def set_nameservers(self, name, *, add, remove, cltrid):
-        self._update(
-            name, cltrid, add=[("ns", h) for h in add], remove=[("ns", h) for h in remove]
-        )
+        self._update(name, cltrid, add=[("ns", h) for h in add], remove=[("ns", h) for h in remove])
 
     def set_statuses(self, name, *, add, remove, cltrid):
         self._update(
