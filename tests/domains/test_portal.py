@@ -73,6 +73,7 @@ def test_domain_page_and_auth_code_reveal(portal, active, run):
     text = page.content.decode()
     assert page.status_code == 200
     assert active.expires_on.strftime("%Y") in text and "Active" in text
+    assert "DNS records" in text and "ns1.kyklos.localhost" in text  # the hosted zone
     with clock.frozen(DAY.replace(month=DAY.month + 3)):
         run(portal.post, reverse("portal:domain_transfer", args=[active.pk]))
         revealed = portal.post(reverse("portal:domain_auth_code", args=[active.pk]))

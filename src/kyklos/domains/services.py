@@ -193,6 +193,40 @@ def order_domain(*, customer: Customer, name: str, years: int, actor=None) -> Do
     return domain
 
 
+@transaction.atomic
+def record_existing(service: Service, *, nameservers: list[str] | None = None, actor=None):
+    """A domain service of a name registered before Kyklos ran it (an import, the demo):
+    the domain row with the service's expiry, without asking the registry (the daily sync
+    does). Returns the domain, or None when the label is not a name of a known TLD."""
+    try:
+        name = normalise(service.label)
+        tld = tld_of(name)
+    except ValidationError:
+        return None
+    existing = Domain.objects.filter(service=service).first()
+    if existing is not None:
+        return existing
+    day = clock.today()
+    expired = service.expires_on is not None and service.expires_on < day
+    domain = Domain.objects.create(
+        name=name,
+        tld=tld,
+        customer_id=service.customer_id,
+        service=service,
+        state=DomainState.GRACE if expired else DomainState.ACTIVE,
+        state_changed_on=day,
+        years=YEARS_OF_CYCLE.get(service.cycle, 1),
+        ordered_on=service.ordered_on,
+        registered_on=service.started_on,
+        expires_on=service.expires_on,
+        nameservers=list(nameservers or default_nameservers()),
+        locked=True,
+        created_at=clock.now(),
+    )
+    log_action(domain, "domain.recorded", actor=actor, data={"service": service.pk})
+    return domain
+
+
 def default_nameservers() -> list[str]:
     """The provider's name servers (the hosted DNS), set on every new registration."""
     return [h.lower() for h in getattr(settings, "KYKLOS_DNS_NAMESERVERS", ()) if h]

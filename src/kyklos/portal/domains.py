@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kyklos.dns import selectors as dns
 from kyklos.domains import selectors, services
 from kyklos.domains.models import DomainState
 from kyklos.portal.views import customer_view
@@ -96,6 +97,9 @@ def _detail(request, customer, domain, *, auth_code="", ns_form=None, rename_for
     transfer = selectors.open_transfer(domain)
     frozen = services.transfer_in_progress(domain)
     changeable = domain.state in (DomainState.ACTIVE, DomainState.GRACE) and not domain.hold
+    zone = dns.zone_for(domain.name)
+    if zone is not None and (zone.name != domain.name or zone.customer_id != customer.pk):
+        zone = None
     return render(
         request,
         "portal/domain_detail.html",
@@ -111,6 +115,8 @@ def _detail(request, customer, domain, *, auth_code="", ns_form=None, rename_for
             or NameserversForm(initial={"nameservers": "\n".join(domain.nameservers)}),
             "rename_form": rename_form or RenameForm(),
             "waiting": selectors.waiting_jobs(domain).exists(),
+            "zone": zone,
+            "records": dns.records(zone) if zone is not None else [],
             "refused": domain.state == DomainState.REFUSED,
             "costs": services.late_costs(domain, domain.expires_on) if domain.expires_on else None,
         },
