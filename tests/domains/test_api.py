@@ -44,7 +44,7 @@ def test_availability_with_prices(api, peer):
     assert response.status_code == 200
     free, taken = response.json()
     assert free["available"] is True and free["prices"] == {"1": "14.00", "2": "27.00"}
-    assert taken["available"] is False and taken["reason"] == "In use"
+    assert taken["available"] is False and taken["reason"] == "Already registered."
 
 
 def test_order_then_read(api, customer):

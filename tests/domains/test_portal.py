@@ -45,7 +45,7 @@ def test_search_shows_availability_and_price_per_term(portal, peer):
     text = page.content.decode()
     assert page.status_code == 200
     assert "free-name.com" in text and "14.00 EUR" in text and "27.00 EUR" in text
-    assert "taken-name.gr" in text and "In use" in text
+    assert "taken-name.gr" in text and "Already registered." in text
     assert "full domain name" in text
 
 

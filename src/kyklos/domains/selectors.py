@@ -139,7 +139,7 @@ def _ask(account, offers: list[Offer]) -> None:
         if answer is None:
             continue
         offer.available = answer.available
-        offer.reason = "" if answer.available else (answer.reason or _("Taken."))
+        offer.reason = "" if answer.available else _("Already registered.")
 
 
 def domains_of(customer_id: int) -> QuerySet[Domain]:

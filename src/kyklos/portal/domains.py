@@ -4,6 +4,8 @@ choice after a name was taken meanwhile). Another customer's domain answers 404.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
