@@ -2,6 +2,7 @@
 taken meanwhile, renewals."""
 
 import string
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -167,3 +168,38 @@ def test_paid_renewal_renews_once_even_when_the_answer_is_lost(peer, registrar, 
     assert domain.expires_on == before.replace(year=before.year + 2)
     assert peer.registry.domains["example-kyklos.gr"].expires == domain.expires_on
     assert domain.last_renewed_on == DAY
+
+
+def test_renewal_in_redemption_restores_once_renewal_and_fee_are_paid(
+    peer, registrar, customer, pay
+):
+    from datetime import timedelta
+
+    from kyklos.billing.models import Invoice
+    from kyklos.core.audit import AuditEvent
+
+    domain = order(customer, "late-kyklos.com", years=1)
+    pay(proforma_of(domain), DAY)
+    domain.refresh_from_db()
+    expiry = domain.expires_on
+    peer.registry.expire("late-kyklos.com", redemption=True)
+    late = expiry + timedelta(days=29)
+    with clock.frozen(late):
+        services.advance(late)
+    domain.refresh_from_db()
+    assert domain.state == DomainState.REDEMPTION
+    fee = domain.redemption_invoice
+    assert fee.kind == "proforma" and fee.subtotal == Decimal("80.00")
+    with clock.frozen(late):
+        renewal = lifecycle.renew_now(domain.service, actor="test")
+    pay(renewal, late)
+    assert not domain.jobs.filter(operation="renew").exists()  # the fee is still unpaid
+    assert AuditEvent.objects.filter(action="domain.renewal_waits_for_redemption_fee").exists()
+    pay(Invoice.objects.get(pk=fee.pk), late)
+    domain.refresh_from_db()
+    assert domain.state == DomainState.ACTIVE
+    assert domain.expires_on == expiry.replace(year=expiry.year + 1)
+    at_registry = peer.registry.domains["late-kyklos.com"]
+    assert "redemptionPeriod" not in at_registry.statuses
+    assert at_registry.expires == domain.expires_on
+    assert domain.jobs.get(operation="renew").result["restored"] is True

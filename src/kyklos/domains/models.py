@@ -183,6 +183,14 @@ class Domain(models.Model):
     whois_verify_by = models.DateField(null=True, blank=True)
     whois_verified_at = models.DateTimeField(null=True, blank=True)
     auth_code_serial = models.PositiveIntegerField(default=0)
+    redemption_invoice = models.ForeignKey(
+        "billing.Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The proforma of the redemption fee (R4.3), issued when redemption began."),
+    )
     synced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 

@@ -250,22 +250,36 @@ def services_activated(service_ids: list[int], *, actor=None) -> int:
 
 def invoice_paid(invoice: Invoice, *, actor=None) -> int:
     """A paid proforma: each renewal period it billed for a held domain gets its renew
-    job (unique per period); a redemption fee paid with it restores first (R4.3)."""
-    renewals = list(
-        Renewal.objects.filter(invoice=invoice, kind=Renewal.Kind.RENEWAL).select_related("service")
-    )
+    job (unique per period). A domain in redemption is restored only when both its renewal
+    and its redemption fee (R4.3) are paid, whichever is paid last."""
+    renewals = list(Renewal.objects.filter(invoice=invoice, kind=Renewal.Kind.RENEWAL))
+    fee_of = list(Domain.objects.filter(redemption_invoice=invoice, state=DomainState.REDEMPTION))
+    for domain in fee_of:  # the fee is paid: the renewal paid before it, if any, goes ahead
+        renewals += list(
+            Renewal.objects.filter(
+                service_id=domain.service_id,
+                kind=Renewal.Kind.RENEWAL,
+                status=Renewal.Status.PAID,
+                period_end__gt=domain.expires_on,
+            )
+        )
     if not renewals:
         return 0
     by_service = {
         d.service_id: d
         for d in Domain.objects.filter(
             service_id__in=[r.service_id for r in renewals], state__in=HELD_STATES
-        ).exclude(state=DomainState.REGISTERING)
+        )
+        .exclude(state=DomainState.REGISTERING)
+        .select_related("redemption_invoice")
     }
     made = 0
     for renewal in renewals:
         domain = by_service.get(renewal.service_id)
         if domain is None:
+            continue
+        if domain.state == DomainState.REDEMPTION and not _fee_paid(domain):
+            log_action(domain, "domain.renewal_waits_for_redemption_fee", actor=actor)
             continue
         years = max(1, (renewal.period_end.year - renewal.period_start.year) or 1)
         made += _job(
@@ -277,6 +291,36 @@ def invoice_paid(invoice: Invoice, *, actor=None) -> int:
     if made:
         _kick()
     return made
+
+
+def _fee_paid(domain: Domain) -> bool:
+    fee = domain.redemption_invoice
+    return fee is None or fee.status == Invoice.Status.PAID
+
+
+def _issue_redemption_fees(domains: list[Domain], day: date) -> None:
+    """A proforma for each domain's redemption fee (R4.3), issued as redemption begins."""
+    charged = [d for d in domains if d.tld.redemption_fee > 0 and d.redemption_invoice_id is None]
+    if not charged:
+        return
+    specs = [
+        billing.DocumentSpec(
+            customer=d.customer,
+            kind="proforma",
+            issued_on=day,
+            due_on=d.expires_on + timedelta(days=d.tld.grace_days + d.tld.redemption_days),
+            lines=[
+                billing.LineSpec(
+                    description=_("Redemption fee for %(name)s") % {"name": d.name},
+                    unit_price=d.tld.redemption_fee,
+                    product_code=d.tld.product.code if d.tld.product_id else "",
+                )
+            ],
+        )
+        for d in charged
+    ]
+    for domain, invoice in zip(charged, billing.issue_documents(specs, actor="automation")):
+        Domain.objects.filter(pk=domain.pk).update(redemption_invoice=invoice)
 
 
 # --- jobs: writing and claiming -------------------------------------------------------------
@@ -1306,7 +1350,9 @@ def _move(queryset, to: str, day: date) -> int:
     moved = 0
     size = settings.KYKLOS_BATCH_SIZE
     while True:
-        batch = list(queryset.select_related("tld", "customer", "service").order_by("pk")[:size])
+        batch = list(
+            queryset.select_related("tld__product", "customer", "service").order_by("pk")[:size]
+        )
         if not batch:
             return moved
         with transaction.atomic():
@@ -1329,6 +1375,12 @@ def _move(queryset, to: str, day: date) -> int:
                 )
             notifications.queue_notices(rows)
             log_action_many(batch, f"domain.{to}", day)
+            if to == DomainState.REDEMPTION:
+                _issue_redemption_fees(batch, day)
+            if to == DomainState.RELEASED:
+                unpaid = [d.redemption_invoice_id for d in batch if d.redemption_invoice_id]
+                if unpaid:
+                    billing.cancel_proformas(unpaid, reason="domain released", actor="automation")
             services = [d.service_id for d in batch if d.service_id]
             if services and to in (DomainState.REDEMPTION, DomainState.RELEASED):
                 # In redemption the name stops working: the service is suspended (a paid
