@@ -319,7 +319,9 @@ def _issue_redemption_fees(domains: list[Domain], day: date) -> None:
         )
         for d in charged
     ]
-    for domain, invoice in zip(charged, billing.issue_documents(specs, actor="automation")):
+    for domain, invoice in zip(
+        charged, billing.issue_documents(specs, actor="automation"), strict=True
+    ):
         Domain.objects.filter(pk=domain.pk).update(redemption_invoice=invoice)
 
 

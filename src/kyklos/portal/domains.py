@@ -99,6 +99,7 @@ def _detail(request, customer, domain, *, auth_code="", ns_form=None, rename_for
     transfer = selectors.open_transfer(domain)
     frozen = services.transfer_in_progress(domain)
     changeable = domain.state in (DomainState.ACTIVE, DomainState.GRACE) and not domain.hold
+    expires, tld = domain.expires_on, domain.tld
     zone = dns.zone_for(domain.name)
     if zone is not None and (zone.name != domain.name or zone.customer_id != customer.pk):
         zone = None
@@ -120,7 +121,11 @@ def _detail(request, customer, domain, *, auth_code="", ns_form=None, rename_for
             "zone": zone,
             "records": dns.records(zone) if zone is not None else [],
             "refused": domain.state == DomainState.REFUSED,
-            "costs": services.late_costs(domain, domain.expires_on) if domain.expires_on else None,
+            "costs": services.late_costs(domain, domain.expires_on) if expires else None,
+            "grace_ends": expires + timedelta(days=tld.grace_days) if expires else None,
+            "released_on": expires + timedelta(days=tld.grace_days + tld.redemption_days)
+            if expires
+            else None,
         },
         status=status,
     )
