@@ -91,8 +91,11 @@ def test_registry_outage_mid_order_loses_nothing_and_doubles_nothing(
     assert domain.state == DomainState.ACTIVE
     assert list(peer.registry.domains) == ["example-kyklos.gr"]
     assert RegistryJob.objects.filter(operation="register").count() == 1
-    # The registration happened once at the registry, whatever was lost on the way.
-    assert peer.registry.domains["example-kyklos.gr"].registrant == f"KYK{customer.pk}"
+    # The registration happened once at the registry, whatever was lost on the way, with
+    # the auth code the vault holds.
+    at_registry = peer.registry.domains["example-kyklos.gr"]
+    assert at_registry.registrant == f"KYK{customer.pk}"
+    assert at_registry.auth_code == services.current_auth_code(domain)
 
 
 def test_registry_down_for_good_ends_in_a_visible_failure(

@@ -597,7 +597,8 @@ def op_register(registrar, job: RegistryJob) -> dict:
     domain = job.domain
     contact = contact_of(domain.customer)
     registrar.create_contact(contact, cltrid=f"{job.cltrid}-C")
-    code = _new_auth_code(domain)
+    # The same code on every try: a retry after a lost answer finds the name made with it.
+    code = current_auth_code(domain) or _new_auth_code(domain)
     try:
         made = registrar.register(
             domain.name,
