@@ -22,6 +22,16 @@ PATHS = {
     "/api/v1/tickets": {"get", "post"},
     "/api/v1/tickets/{ticket_id}": {"get", "patch"},
     "/api/v1/tickets/{ticket_id}/messages": {"get", "post"},
+    "/api/v1/domains": {"get", "post"},
+    "/api/v1/domains/availability": {"get"},
+    "/api/v1/domains/{domain_id}": {"get"},
+    "/api/v1/domains/{domain_id}/nameservers": {"put"},
+    "/api/v1/domains/{domain_id}/lock": {"put"},
+    "/api/v1/domains/{domain_id}/transfer-out": {"post"},
+    "/api/v1/domains/{domain_id}/jobs": {"get"},
+    "/api/v1/dns/zones/{name}/records": {"get", "put"},
+    "/api/v1/certificates": {"get", "post"},
+    "/api/v1/certificates/{uid}": {"get"},
 }
 
 

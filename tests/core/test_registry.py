@@ -72,11 +72,15 @@ FORMER_ORDER = {
     "lifecycle.send_expiry_warnings": 40,
     "lifecycle.suspend_expired": 50,
     "lifecycle.terminate_expired": 60,
+    "domains.sync": 62,  # added with the domains (issue 14, decision 0028)
+    "domains.advance": 64,
     "projects.expire_quotes": 70,
     "projects.bill_package_overage": 75,  # added with issue 18 (R7.10)
     "receivables.run_collections": 80,
     "receivables.month_end_interest": 90,
     "einvoicing.transmit": 95,  # added with national e-invoicing (decision 0018)
+    "dns.publish": 96,  # added with DNS hosting and certificates (issue 14)
+    "certificates.renew": 97,
     "support.sla_check": 200,
     "intake.purge_quarantine": 900,
     "vault.offer_handover": 900,

@@ -49,7 +49,6 @@ from kyklos.core.audit import log_action
 from kyklos.core.money import round_money
 from kyklos.core.tasks import enqueue
 from kyklos.customers.models import Customer
-from kyklos.dns import services as dns
 from kyklos.domains.models import (
     ENDED_STATES,
     HELD_STATES,
@@ -797,12 +796,20 @@ def host_zone(domain: Domain) -> None:
     domain.refresh_from_db(fields=["nameservers"])
     if not hosts_here(domain):
         return
+    from kyklos.dns import services as dns  # requests, PowerDNS's client: not at start
+
     try:
         dns.ensure_zone(
             domain.name, customer_id=domain.customer_id, service_id=domain.service_id, actor=ACTOR
         )
     except ValidationError as error:  # e.g. hosted for another customer: staff decide
         log.warning("domains: no zone for %s: %s", domain.name, "; ".join(error.messages))
+
+
+def _remove_zone(name: str, actor) -> None:
+    from kyklos.dns import services as dns
+
+    dns.remove_zone(name, actor=actor)
 
 
 def _applied_renew(job: RegistryJob, data: dict) -> None:
@@ -859,7 +866,7 @@ def _transferred_away(domain: Domain, data: dict) -> None:
         gaining_registrar=(data.get("sponsor") or "")[:100],
     )
     _spend_auth_code(domain)
-    dns.remove_zone(domain.name, actor=ACTOR)
+    _remove_zone(domain.name, ACTOR)
     if domain.service_id:
         lifecycle.end_services(
             [domain.service_id],
@@ -1393,7 +1400,7 @@ def _move(queryset, to: str, day: date) -> int:
                 )
             if to == DomainState.RELEASED:
                 for domain in batch:
-                    dns.remove_zone(domain.name, actor="automation")
+                    _remove_zone(domain.name, "automation")
             if services and to == DomainState.RELEASED:
                 lifecycle.end_services(
                     services,

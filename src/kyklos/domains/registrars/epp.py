@@ -62,6 +62,11 @@ def _date(text: str | None) -> date | None:
     return datetime.fromisoformat(text.strip().replace("Z", "+00:00")).date()
 
 
+def _parser() -> etree.XMLParser:
+    """No entities, no network, no huge trees: a registry's answer is data, not a program."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
 def encode_frame(xml: bytes) -> bytes:
     return struct.pack(">I", len(xml) + 4) + xml
 
@@ -93,7 +98,7 @@ class Response:
         self.raw = raw
         self.request = request
         try:
-            self.root = etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False))
+            self.root = etree.fromstring(raw, parser=_parser())
         except etree.XMLSyntaxError as error:
             raise TemporaryFailure(
                 f"The registry's answer is not XML: {error}", response=raw.decode(errors="replace")
@@ -174,7 +179,11 @@ class EppClient:
             raise TemporaryFailure(f"Cannot reach the registry: {error}") from None
         self.greeting = Response.__new__(Response)
         self.greeting.raw = greeting
-        self.greeting.root = etree.fromstring(greeting)
+        try:
+            self.greeting.root = etree.fromstring(greeting, parser=_parser())
+        except etree.XMLSyntaxError:
+            self.close()
+            raise TemporaryFailure("The registry's greeting is not XML.") from None
         if self.greeting.root.find("epp:greeting", NS) is None:
             self.close()
             raise TemporaryFailure("The registry did not greet.")
