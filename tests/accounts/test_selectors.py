@@ -25,7 +25,8 @@ def test_a_role_row_groups_the_apps_by_their_verbs():
     assert role_work(roles.ADMIN) == "everything (a superuser counts as admin)"
     assert role_work(roles.TECHNICAL) == (
         "certificates, devices, dns, support (view, add, change); vault (view, add); "
-        "catalog, customers, lifecycle (view); permission `vault.reveal_credential`"
+        "domains (view, change); catalog, customers, lifecycle (view); "
+        "permission `vault.reveal_credential`"
     )
 
 

@@ -82,8 +82,9 @@ def test_automate_plan_prints_the_steps_in_order_and_runs_nothing(service, setti
         "The daily step: seal what the day's run logged.",
     ]
     plan = json.loads(run("automate", "--plan", "--json"))
-    assert plan[7] == {
-        "position": 8,
+    quotes = settings.KYKLOS_DAILY_STEPS.index("projects.expire_quotes")
+    assert plan[quotes] == {
+        "position": quotes + 1,
         "name": "projects.expire_quotes",
         "chunkable": False,
         "summary": "Daily step: sent quotes whose last valid day is before ``day`` expire (R7.1).",

@@ -73,6 +73,8 @@ FORMER_ORDER = {
     "lifecycle.send_expiry_warnings": 40,
     "lifecycle.suspend_expired": 50,
     "lifecycle.terminate_expired": 60,
+    "domains.sync": 62,  # added with the domains (issue 14, decision 0028)
+    "domains.advance": 64,
     "projects.expire_quotes": 70,
     "projects.bill_package_overage": 75,  # added with issue 18 (R7.10)
     "support.product_withdrawal": 76,  # added with issue 15 (R5.8, decision 0034)

@@ -18,6 +18,7 @@ from kyklos.api.endpoints import (
     certificates,
     customers,
     dns,
+    domains,
     invoices,
     notifications,
     products,
@@ -86,5 +87,6 @@ api.add_router("/services", services.router)
 api.add_router("/invoices", invoices.router)
 api.add_router("/notifications", notifications.router)
 api.add_router("/tickets", tickets.router)
+api.add_router("/domains", domains.router)
 api.add_router("/dns", dns.router)
 api.add_router("/certificates", certificates.router)

@@ -27,6 +27,7 @@ BASE_POLICY = {
     "auto_reactivate": True,
     "cancel_days_before_month_end": None,
     "warn_late_fees": False,
+    "expiry_handled_by": "",
 }
 
 #: Where a product type departs from :data:`BASE_POLICY` (R3.5–R3.7).
@@ -41,7 +42,8 @@ OVERRIDES: dict[str, dict] = {
         "cancel_days_before_month_end": 30,
     },
     # Late renewal in grace or redemption carries extra charges (R4.4).
-    ProductType.DOMAIN: {"warn_late_fees": True},
+    # Expiry is the domains app's: grace, redemption, release per TLD (R4.2-R4.4).
+    ProductType.DOMAIN: {"warn_late_fees": True, "expiry_handled_by": "domains"},
     # Management stops at expiry; a restart carries a new setup fee.
     ProductType.SOCIAL_MEDIA: {"terminate_after_days": 0, "reactivation_fee": Decimal("100.00")},
     ProductType.ADS: {"terminate_after_days": 0, "reactivation_fee": Decimal("100.00")},

@@ -98,6 +98,18 @@ class LifecyclePolicy(models.Model):
     warn_late_fees = models.BooleanField(
         default=False, help_text=_("Notices warn that renewing late carries extra charges (R4.4).")
     )
+    # Set for products whose expiry another app runs by its own data: the lifecycle's
+    # suspend/terminate steps leave them alone (domains: grace, redemption and release per
+    # TLD, R4.2-R4.4, in ``domains.advance``).
+    expiry_handled_by = models.CharField(
+        max_length=40,
+        blank=True,
+        default="",
+        help_text=_(
+            "The app that suspends and ends these services after expiry (e.g. domains); "
+            "empty: the suspension and termination days above."
+        ),
+    )
     # R3.7 written cancellation at least N days before the end of the month, else next
     # month renews and is owed. Null: cancellation takes effect as requested (R3.8).
     cancel_days_before_month_end = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -324,6 +324,10 @@ KYKLOS_DAILY_STEPS = [
     "lifecycle.send_expiry_warnings",
     "lifecycle.suspend_expired",
     "lifecycle.terminate_expired",
+    # Domains leave the one-size suspend/terminate above: their TLD's grace, redemption
+    # and release (R4.2-R4.4); the registry's facts are asked for first (jobs after commit).
+    "domains.sync",
+    "domains.advance",
     "projects.expire_quotes",
     "projects.bill_package_overage",
     # R5.8, R5.9: after the day's renewals are billed, withdrawn products whose notice ends
@@ -502,6 +506,15 @@ KYKLOS_SUPERVISORY_AUTHORITY = {
 KYKLOS_EINVOICING_CHANNELS = {
     "mydata": "kyklos.einvoicing.channels.mydata.MyDataChannel",
     "ksef": "kyklos.einvoicing.channels.ksef.KsefChannel",
+}
+# Registry jobs of domains (decision 0028): attempts, exponential backoff, a job held by a
+# worker that died is taken over after STALE_SECONDS, BATCH jobs per claim.
+KYKLOS_DOMAINS = {
+    "MAX_ATTEMPTS": env.int("KYKLOS_DOMAINS_MAX_ATTEMPTS", default=8),
+    "BACKOFF_SECONDS": env.int("KYKLOS_DOMAINS_BACKOFF_SECONDS", default=60),
+    "MAX_BACKOFF_SECONDS": env.int("KYKLOS_DOMAINS_MAX_BACKOFF_SECONDS", default=6 * 3600),
+    "STALE_SECONDS": env.int("KYKLOS_DOMAINS_STALE_SECONDS", default=900),
+    "BATCH": env.int("KYKLOS_DOMAINS_BATCH", default=50),
 }
 KYKLOS_EINVOICING = {
     # Attempts before a transmission is failed and waits for staff.

@@ -357,7 +357,9 @@ def _state_step(
     event: str,
     after_days: Callable[[LifecyclePolicy], int],
 ) -> dict[str, int]:
-    policies = _policies(ctx)
+    # Policies whose expiry another app runs (domains: by TLD) are not suspended or
+    # terminated here.
+    policies = [p for p in _policies(ctx) if not p.expiry_handled_by]
     terminate_after = {p.pk: p.terminate_after_days for p in policies}
     conditions = [
         Q(product__policy_id__in=ids, expires_on__lte=day - timedelta(days=days))

@@ -75,8 +75,9 @@ def moments(policy: LifecyclePolicy, cycle: str, expires_on: date) -> list[Momen
         found.append(Moment(expires_on - timedelta(days=lead), PROFORMA, lead))
     found += [Moment(expires_on - timedelta(days=k), REMINDER, k) for k in policy.reminder_offsets]
     found += [Moment(expires_on - timedelta(days=k), WARNING, k) for k in policy.warning_offsets]
-    found.append(Moment(expires_on + timedelta(days=policy.suspend_after_days), SUSPEND))
-    found.append(Moment(expires_on + timedelta(days=policy.terminate_after_days), TERMINATE))
+    if not policy.expiry_handled_by:  # else another app's data (domains: per TLD)
+        found.append(Moment(expires_on + timedelta(days=policy.suspend_after_days), SUSPEND))
+        found.append(Moment(expires_on + timedelta(days=policy.terminate_after_days), TERMINATE))
     order = [PROFORMA, REMINDER, WARNING, SUSPEND, TERMINATE]
     return sorted(found, key=lambda m: (m.on, order.index(m.kind), -m.offset))
 

@@ -504,6 +504,14 @@ def apply_paid_plan_changes(invoice: Invoice, *, actor=None) -> None:
         _move(change, day, actor, data)
 
 
+def suspend_services(ids: list[int], *, day: date, reason: str, actor=None) -> list[int]:
+    """Suspend active services and their add-ons for a reason another app decides (a
+    domain in redemption: ``domains.advance``); returns the ids moved."""
+    return transition_many(
+        with_addons(list(ids)), State.SUSPENDED, day=day, reason=reason, actor=actor
+    )
+
+
 @transaction.atomic
 def restore_service(service: Service, *, actor) -> Invoice:
     """Staff restore a terminated service (R3.5, R3.6): a new period from today plus the

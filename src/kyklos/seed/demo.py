@@ -38,6 +38,9 @@ from kyklos.core import clock
 from kyklos.customers.models import Customer
 from kyklos.customers.services import create_customer, publish_terms_version
 from kyklos.dns import defaults as dns_defaults
+from kyklos.domains import services as domains
+from kyklos.domains.defaults import product_code, seed_tlds
+from kyklos.domains.models import Tld
 from kyklos.lifecycle import services as lifecycle
 from kyklos.lifecycle.models import Renewal, Service, State
 from kyklos.notifications.models import Outbox
@@ -111,6 +114,7 @@ def wipe() -> None:
     seed_fees(MethodFee)
     projects_defaults.seed(lambda name: django_apps.get_model("projects", name), clock.now())
     dns_defaults.seed(lambda name: django_apps.get_model("dns", name))
+    seed_tlds(Tld)
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -228,6 +232,16 @@ class _Story:
                     action()
                 self.pay_due(day)
             day += timedelta(days=1)
+        with clock.frozen(self.today):
+            self.record_domains()
+
+    def record_domains(self) -> None:
+        """The demo's domain services become domains as if registered here before (no
+        registry is reachable in the demo): expiry, state and the provider's name servers."""
+        for service in Service.objects.filter(product__type="domain").exclude(
+            state__in=[State.PENDING, State.CANCELLED, State.FRAUD]
+        ):
+            domains.record_existing(service, actor=self.users["admin"])
 
     def agenda(self) -> dict[date, list[Callable[[], None]]]:
         """What happens on which day, in order: sign-ups, orders, cancellations, fraud."""
@@ -312,6 +326,10 @@ class _Story:
         publish_terms_version(
             version=TERMS_VERSION, texts=TERMS_TEXTS, published_on=first, actor=admin
         )
+        for tld in Tld.objects.all():  # the TLDs sold at the demo's domain prices
+            product = self.products.get(product_code(tld.suffix))
+            if product is not None:
+                Tld.objects.filter(pk=tld.pk).update(product=product)
 
     def change_price(self, code: str, cycle: str, amount: str, days: int) -> None:
         catalog.set_price(

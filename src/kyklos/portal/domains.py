@@ -1,0 +1,239 @@
+"""The customer's domains: search with availability and price per term, order, and the
+domain page (expiry, state, name servers, transfer lock, auth code, transfer away, the
+choice after a name was taken meanwhile). Another customer's domain answers 404."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kyklos.dns import selectors as dns
+from kyklos.domains import selectors, services
+from kyklos.domains.models import DomainState
+from kyklos.portal.scopes import TECHNICAL, scope
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=gettext_lazy("Domain names"),
+        max_length=600,
+        help_text=gettext_lazy(
+            "One or more names, separated by spaces, e.g. example.gr example.com"
+        ),
+    )
+
+
+class NameserversForm(forms.Form):
+    nameservers = forms.CharField(
+        label=gettext_lazy("Name servers"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("One host name per line, 2 to 13."),
+    )
+
+
+class RenameForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Another name"), max_length=253)
+
+
+def _domain(customer, pk):
+    domain = selectors.domain_of(customer.pk, pk)
+    if domain is None:
+        raise Http404
+    return domain
+
+
+@require_GET
+@scope(TECHNICAL)
+def domain_list(request, customer):
+    return render(
+        request,
+        "portal/domains.html",
+        {"domains": list(selectors.domains_of(customer.pk)), "form": SearchForm()},
+    )
+
+
+@require_GET
+@scope(TECHNICAL)
+def domain_search(request, customer):
+    form = SearchForm(request.GET or None)
+    offers = []
+    if form.is_valid():
+        offers = selectors.availability(form.cleaned_data["q"].replace(",", " ").split())
+    return render(request, "portal/domain_search.html", {"form": form, "offers": offers})
+
+
+@require_POST
+@scope(TECHNICAL)
+def domain_order(request, customer):
+    try:
+        years = int(request.POST.get("years", "0"))
+    except ValueError:
+        years = 0
+    try:
+        domain = services.order_domain(
+            customer=customer, name=request.POST.get("name", ""), years=years, actor=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(
+            reverse("portal:domain_search") + "?q=" + request.POST.get("name", "")[:253]
+        )
+    messages.success(
+        request,
+        _("%(name)s is ordered. Pay its proforma: the registration starts once it is paid.")
+        % {"name": domain.name},
+    )
+    return redirect("portal:domain", pk=domain.pk)
+
+
+def _detail(request, customer, domain, *, auth_code="", ns_form=None, rename_form=None, status=200):
+    transfer = selectors.open_transfer(domain)
+    frozen = services.transfer_in_progress(domain)
+    changeable = domain.state in (DomainState.ACTIVE, DomainState.GRACE) and not domain.hold
+    expires, tld = domain.expires_on, domain.tld
+    zone = dns.zone_for(domain.name)
+    if zone is not None and (zone.name != domain.name or zone.customer_id != customer.pk):
+        zone = None
+    return render(
+        request,
+        "portal/domain_detail.html",
+        {
+            "domain": domain,
+            "transfer": transfer,
+            "last_transfer": selectors.last_transfer(domain),
+            "frozen": frozen,
+            "changeable": changeable,
+            "transfer_refusal": services.transfer_refusal(domain) if changeable else None,
+            "auth_code": auth_code,
+            "ns_form": ns_form
+            or NameserversForm(initial={"nameservers": "\n".join(domain.nameservers)}),
+            "rename_form": rename_form or RenameForm(),
+            "waiting": selectors.waiting_jobs(domain).exists(),
+            "zone": zone,
+            "records": dns.records(zone) if zone is not None else [],
+            "refused": domain.state == DomainState.REFUSED,
+            "costs": services.late_costs(domain, domain.expires_on) if expires else None,
+            "grace_ends": expires + timedelta(days=tld.grace_days) if expires else None,
+            "released_on": expires + timedelta(days=tld.grace_days + tld.redemption_days)
+            if expires
+            else None,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@scope(TECHNICAL)
+def domain_detail(request, customer, pk: int):
+    return _detail(request, customer, _domain(customer, pk))
+
+
+def _act(request, domain, call, done: str):
+    try:
+        call()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect("portal:domain", pk=domain.pk)
+
+
+@require_POST
+@scope(TECHNICAL)
+def domain_nameservers(request, customer, pk: int):
+    domain = _domain(customer, pk)
+    form = NameserversForm(request.POST)
+    if form.is_valid():
+        try:
+            services.set_nameservers(
+                domain,
+                nameservers=form.cleaned_data["nameservers"].split(),
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error("nameservers", " ".join(error.messages))
+        else:
+            messages.success(request, _("The name servers are being changed at the registry."))
+            return redirect("portal:domain", pk=domain.pk)
+    return _detail(request, customer, domain, ns_form=form, status=400)
+
+
+@require_POST
+@scope(TECHNICAL)
+def domain_lock(request, customer, pk: int):
+    domain = _domain(customer, pk)
+    locked = request.POST.get("locked") == "1"
+    return _act(
+        request,
+        domain,
+        lambda: services.set_lock(domain, locked=locked, actor=request.user),
+        _("The transfer lock is on.") if locked else _("The transfer lock is off."),
+    )
+
+
+@require_POST
+@scope(TECHNICAL)
+def domain_auth_code(request, customer, pk: int):
+    domain = _domain(customer, pk)
+    try:
+        code = services.reveal_auth_code(domain, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("portal:domain", pk=domain.pk)
+    response = _detail(request, customer, domain, auth_code=code)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@scope(TECHNICAL)
+def domain_transfer(request, customer, pk: int):
+    domain = _domain(customer, pk)
+    if request.POST.get("cancel") == "1":
+        return _act(
+            request,
+            domain,
+            lambda: services.cancel_transfer_out(domain, actor=request.user),
+            _("The transfer is cancelled; the code you had is no longer valid."),
+        )
+    return _act(
+        request,
+        domain,
+        lambda: services.request_transfer_out(domain, actor=request.user),
+        _(
+            "A new auth code was issued and the lock lifted: reveal the code and give it "
+            "to your new registrar."
+        ),
+    )
+
+
+@require_http_methods(["POST"])
+@scope(TECHNICAL)
+def domain_refused(request, customer, pk: int):
+    domain = _domain(customer, pk)
+    if request.POST.get("choice") == "refund":
+        return _act(
+            request,
+            domain,
+            lambda: services.refund_refused(domain, actor=request.user),
+            _("The order is refunded to your account credit."),
+        )
+    form = RenameForm(request.POST)
+    if form.is_valid():
+        try:
+            services.choose_another_name(domain, name=form.cleaned_data["name"], actor=request.user)
+        except ValidationError as error:
+            form.add_error("name", " ".join(error.messages))
+        else:
+            messages.success(request, _("The new name is being registered."))
+            return redirect("portal:domain", pk=domain.pk)
+    return _detail(request, customer, domain, rename_form=form, status=400)

@@ -1,0 +1,112 @@
+"""The domain pages in a real browser, in Greek, English and Polish and at phone width:
+screenshots into /tmp/shots/dom/ (looked at by hand), no console or CSP errors."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from kyklos.core import clock
+from kyklos.domains.models import Domain, DomainState, Tld, Transfer
+from tests import factories
+from tests.portal.test_browser import CHROMIUM
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+SHOTS = Path("/tmp/shots/dom")
+PASSWORD = "correct horse battery staple"
+
+pytestmark = [
+    pytest.mark.browser,
+    # The live server reads the rows from another thread; restore what the migrations
+    # seeded afterwards (and let the next transactional test restore them too).
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
+]
+
+
+@pytest.fixture
+def maria(registrar, peer):
+    peer.registry.today = clock.today
+    peer.registry.take("taken-kyklos.gr")
+    user = get_user_model().objects.create_user("maria", password=PASSWORD)
+    customer = factories.customer(name="Maria Nowak", language="en", user=user)
+    today = clock.today()
+    gr = Tld.objects.get(suffix="gr")
+    com = Tld.objects.get(suffix="com")
+    active = Domain.objects.create(
+        name="maria-nowak.gr",
+        tld=gr,
+        customer=customer,
+        state=DomainState.ACTIVE,
+        state_changed_on=today,
+        years=2,
+        ordered_on=today - timedelta(days=400),
+        registered_on=today - timedelta(days=400),
+        expires_on=today + timedelta(days=330),
+        nameservers=["ns1.kyklos.localhost", "ns2.kyklos.localhost"],
+        locked=False,
+        synced_at=clock.now(),
+        created_at=clock.now(),
+    )
+    Transfer.objects.create(
+        domain=active,
+        direction="out",
+        status="requested",
+        auth_code_serial=1,
+        requested_at=clock.now(),
+    )
+    Domain.objects.create(
+        name="nowak-shop.com",
+        tld=com,
+        customer=customer,
+        state=DomainState.GRACE,
+        state_changed_on=today,
+        years=1,
+        ordered_on=today - timedelta(days=370),
+        registered_on=today - timedelta(days=370),
+        expires_on=today - timedelta(days=5),
+        nameservers=["ns1.kyklos.localhost", "ns2.kyklos.localhost"],
+        created_at=clock.now(),
+    )
+    return customer, active
+
+
+def shoot(live_server, domain, language, width, height=900):
+    from playwright.sync_api import sync_playwright
+
+    errors = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+        page.goto(f"{live_server.url}/portal/login/")
+        page.get_by_label("Username").fill("maria")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(f"{live_server.url}/portal/")
+        suffix = f"{language}-{width}"
+        for name, path in (
+            ("list", "/portal/domains/"),
+            ("search", "/portal/domains/search/?q=free-kyklos.gr+taken-kyklos.gr+free-kyklos.com"),
+            ("detail", f"/portal/domains/{domain.pk}/"),
+        ):
+            page.goto(live_server.url + path)
+            assert page.locator("h1").count() == 1 and "/login/" not in page.url
+            page.screenshot(path=str(SHOTS / f"{name}-{suffix}.png"), full_page=True)
+        browser.close()
+    return errors
+
+
+def test_domain_pages_in_three_languages_and_at_phone_width(live_server, maria):
+    customer, domain = maria
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for language in ("el", "en", "pl"):
+        get_user_model().objects.filter(pk=customer.user_id)  # outside the browser block
+        type(customer).objects.filter(pk=customer.pk).update(language=language)
+        assert shoot(live_server, domain, language, 1280) == []
+        assert shoot(live_server, domain, language, 390) == []
+    assert (SHOTS / "detail-el-390.png").exists()
