@@ -170,6 +170,11 @@ def order_domain(*, customer: Customer, name: str, years: int, actor=None) -> Do
     service = lifecycle.order_service(
         customer=customer, product=tld.product, cycle=cycle, label=name, actor=actor
     )
+    return _pending(name, tld, customer, service, years, actor)
+
+
+def _pending(name: str, tld: Tld, customer: Customer, service: Service, years: int, actor):
+    """The domain row of an order: pending until its proforma is paid (R4.1)."""
     day = clock.today()
     domain = Domain.objects.create(
         name=name,
@@ -190,6 +195,40 @@ def order_domain(*, customer: Customer, name: str, years: int, actor=None) -> Do
     )
     log_action(domain, "domain.ordered", actor=actor, data={"years": years, "tld": tld.suffix})
     return domain
+
+
+@transaction.atomic
+def attach_order(service: Service, *, actor=None) -> Domain | None:
+    """A domain service ordered with other items (the shop's cart, one proforma): its
+    pending domain row, so that the payment registers it like :func:`order_domain` does.
+    The name, the term (the service's cycle) and R4.10 are checked the same way; a refusal
+    is a one-line ValidationError and the caller's transaction writes nothing. None when
+    the service's product is not the one its TLD is sold at (``Tld.product``): such a
+    product is not a registration this app carries out (nor is a TLD it does not know)."""
+    try:
+        name = normalise(service.label)
+        tld = tld_of(name)
+    except ValidationError:
+        return None
+    if tld.product_id != service.product_id:
+        return None
+    years = YEARS_OF_CYCLE.get(service.cycle)
+    check_term(tld, years or 0)
+    if Domain.objects.filter(name=name, state__in=HELD_STATES).exists():
+        raise ValidationError({"name": _("%(name)s is already registered.") % {"name": name}})
+    if tld.unpaid_order_limit is not None:
+        unpaid = Domain.objects.filter(name=name, state=DomainState.PENDING).count()
+        if unpaid >= tld.unpaid_order_limit:
+            raise ValidationError(
+                {
+                    "name": _(
+                        "%(name)s has an unpaid order already; pay or cancel it before "
+                        "ordering it again."
+                    )
+                    % {"name": name}
+                }
+            )
+    return _pending(name, tld, service.customer, service, years, actor)
 
 
 @transaction.atomic

@@ -102,7 +102,7 @@ def add_domain(cart: dict, name: str) -> dict:
         raise ValidationError({"domain": _("%(name)s is already in your cart.") % {"name": name}})
     return _with_item(
         cart,
-        {"product": found.product_code, "cycle": domain_search.DOMAIN_CYCLE, "domain": found.name},
+        {"product": found.product_code, "cycle": found.cycle, "domain": found.name},
     )
 
 

@@ -11,8 +11,9 @@
 3. no service of ours holds the name (its label), except ended ones.
 
 A name that passes is *probably* free; the registration itself is the registry's word.
-The lead switches this module to ``domains.selectors`` when that app lands: the function's
-name and its :class:`Availability` stay.
+4. the domains app's answer (:func:`kyklos.domains.selectors.availability`): a name held
+   here or reported taken by its registry is refused; its TLD's shortest term is the cycle
+   the shop sells (a ``.gr`` is registered for 2 years, R4.2 data).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 from kyklos.catalog.models import Product, ProductType
 from kyklos.catalog.selectors import PriceNotFound, price_on
 from kyklos.core import clock
+from kyklos.domains import selectors as domain_selectors
 from kyklos.lifecycle.models import FINAL_STATES, Service
 
 #: The cycle a domain is sold for in the shop, and the one whose price is shown.
@@ -41,6 +43,7 @@ class Availability:
     reason: str  # why not available, in the active language; "" when available
     product_code: str = ""
     unicode_name: str = ""  # the U-label form, for display
+    cycle: str = "annual"  # the term the shop sells it for
 
     @property
     def display_name(self) -> str:
@@ -93,6 +96,18 @@ def availability(name: str) -> Availability:
         return _refused(
             ascii_name, tld, _("%(name)s is already registered.") % {"name": unicode_name}
         )
+    cycle = DOMAIN_CYCLE
+    (offer,) = domain_selectors.availability([ascii_name]) or (None,)
+    if offer is not None:
+        if offer.available is False and offer.prices:
+            return _refused(ascii_name, tld, offer.reason)
+        if offer.prices:  # the TLD's terms: the shortest one it sells
+            years = min(offer.prices)
+            cycle = domain_selectors.CYCLE_OF_YEARS.get(years, DOMAIN_CYCLE)
+            try:
+                price = price_on(product, cycle, clock.today()).amount
+            except PriceNotFound:
+                cycle = DOMAIN_CYCLE
     return Availability(
         name=ascii_name,
         available=True,
@@ -101,4 +116,5 @@ def availability(name: str) -> Availability:
         reason="",
         product_code=product.code,
         unicode_name=unicode_name,
+        cycle=cycle,
     )

@@ -30,11 +30,13 @@ from django.utils.translation import gettext_lazy
 
 from kyklos.accounts import services as accounts
 from kyklos.accounts.models import SecurityEvent
+from kyklos.catalog.models import ProductType
 from kyklos.core import clock
 from kyklos.core.audit import log_action
 from kyklos.customers import selectors as customer_selectors
 from kyklos.customers import services as customers
 from kyklos.customers.models import Customer, TermsAcceptance, TermsVersion
+from kyklos.domains import services as domains
 from kyklos.lifecycle import services as lifecycle
 from kyklos.notifications import services as notifications
 from kyklos.storefront import cart as carts
@@ -77,6 +79,9 @@ def place_order(customer: Customer, cart: dict, *, actor=None) -> Order:
             )
         )
     services, invoice = lifecycle.order_services(customer=customer, items=items, actor=actor)
+    for service in services:  # a domain is registered at its registry once paid (R4.1)
+        if service.label and service.product.type == ProductType.DOMAIN:
+            domains.attach_order(service, actor=actor)
     order = Order.objects.create(
         customer=customer,
         placed_at=clock.now(),
