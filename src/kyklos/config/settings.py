@@ -35,6 +35,12 @@ Environment variables:
 - ``KYKLOS_EINVOICING_*`` retries of e-invoicing transmissions: ``MAX_ATTEMPTS`` (10),
   ``BACKOFF_SECONDS`` (60), ``MAX_BACKOFF_SECONDS`` (21600), ``STALE_SECONDS`` (900), ``BATCH``
   (100) (docs/einvoicing.md)
+- ``KYKLOS_PROVISIONING_*`` provisioning jobs: ``MAX_ATTEMPTS`` (5), ``BACKOFF_SECONDS`` (60),
+  ``MAX_BACKOFF_SECONDS`` (3600), ``STALE_SECONDS`` (900), ``BATCH`` (50),
+  ``FINAL_BACKUP_KEEP_DAYS`` (90), ``LINK_HOURS`` (72), ``MAIL_LOG_DAYS`` (7)
+  (docs/provisioning.md)
+- ``KYKLOS_BACKUP_REPOSITORY`` the restic repository of the hosting backups; default
+  ``$KYKLOS_HOME/backups``; ``KYKLOS_BACKUP_PASSWORD`` its password (or in the vault)
 - ``KYKLOS_CACHE_URL``   Django's cache (rendered portal lists and page parts); default
   ``locmemcache://`` (per process), or a shared one such as ``redis://127.0.0.1:6379/1``
 """
@@ -324,6 +330,8 @@ KYKLOS_DAILY_STEPS = [
     "receivables.month_end_interest",
     # After everything that issues tax documents: report them to the national systems.
     "einvoicing.transmit",
+    # After the suspensions and terminations: the day's backups (R5.2).
+    "provisioning.backups",
     "support.sla_check",
     # Housekeeping: handover and retention of personal data.
     "intake.purge_quarantine",
@@ -331,6 +339,7 @@ KYKLOS_DAILY_STEPS = [
     "privacy.requests",
     "vault.destroy_after_handover",
     "devices.purge_activity",
+    "provisioning.mail_logs",
     "privacy.breaches",
     "privacy.retention",
     # Last: seal what the run logged into the audit trail's hash chain.
@@ -469,6 +478,22 @@ KYKLOS_EINVOICING_CHANNELS = {
     "mydata": "kyklos.einvoicing.channels.mydata.MyDataChannel",
     "ksef": "kyklos.einvoicing.channels.ksef.KsefChannel",
 }
+KYKLOS_PROVISIONING = {
+    # Attempts before a job fails and opens a ticket for the technical department.
+    "MAX_ATTEMPTS": env.int("KYKLOS_PROVISIONING_MAX_ATTEMPTS", default=5),
+    "BACKOFF_SECONDS": env.int("KYKLOS_PROVISIONING_BACKOFF_SECONDS", default=60),
+    "MAX_BACKOFF_SECONDS": env.int("KYKLOS_PROVISIONING_MAX_BACKOFF_SECONDS", default=3600),
+    # A job "running" for longer than this was left by a dead worker: run again.
+    "STALE_SECONDS": env.int("KYKLOS_PROVISIONING_STALE_SECONDS", default=900),
+    "BATCH": env.int("KYKLOS_PROVISIONING_BATCH", default=50),
+    "FINAL_BACKUP_KEEP_DAYS": env.int("KYKLOS_PROVISIONING_FINAL_BACKUP_KEEP_DAYS", default=90),
+    "LINK_HOURS": env.int("KYKLOS_PROVISIONING_LINK_HOURS", default=72),
+    "MAIL_LOG_DAYS": env.int("KYKLOS_PROVISIONING_MAIL_LOG_DAYS", default=7),  # R5.7
+}
+KYKLOS_BACKUP_REPOSITORY = Path(
+    env.str("KYKLOS_BACKUP_REPOSITORY", default=str(KYKLOS_HOME / "backups"))
+)
+KYKLOS_BACKUP_PASSWORD = env.str("KYKLOS_BACKUP_PASSWORD", default="")
 KYKLOS_EINVOICING = {
     # Attempts before a transmission is failed and waits for staff.
     "MAX_ATTEMPTS": env.int("KYKLOS_EINVOICING_MAX_ATTEMPTS", default=10),
