@@ -14,6 +14,8 @@ change by its modification time, so writing the file is all it takes. Each line 
   login is refused with the reason; unsuspending removes them;
 - **termination** removes the line and the maildir (the job took the backup first).
 
+Dovecot looks at the file at most once a second, so a change takes effect within a second.
+
 Server settings (``Server.settings``): ``passwd_file`` and ``mail_root`` (paths on the
 machine that runs the worker), ``prefix`` (optional, for user names), ``log_path`` (the
 mail log that R5.7 prunes). To drive a remote Dovecot, run the worker on the mail server
@@ -29,6 +31,7 @@ import os
 import re
 import secrets
 import shutil
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -101,7 +104,21 @@ class PasswdFile:
             kept.append(":".join(parts))
         temporary = self.path.with_suffix(".new")
         temporary.write_text("".join(f"{line}\n" for line in kept))
-        os.chmod(temporary, 0o640)
+        # The new file keeps the old one's owner and mode (e.g. root:dovecot 0640), so
+        # Dovecot's auth process can still read it.
+        if self.path.exists():
+            old = self.path.stat()
+            # Dovecot re-reads the file when its mtime (in seconds) or size changed: a
+            # change in the same second as the last one must still move the mtime.
+            stamp = max(time.time(), int(old.st_mtime) + 1)
+            os.utime(temporary, (stamp, stamp))
+            os.chmod(temporary, old.st_mode & 0o777)
+            try:
+                os.chown(temporary, old.st_uid, old.st_gid)
+            except PermissionError:
+                pass
+        else:
+            os.chmod(temporary, 0o640)
         os.replace(temporary, self.path)
 
 
