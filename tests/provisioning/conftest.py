@@ -95,7 +95,9 @@ def pg_prefix():
     yield prefix
     import psycopg
 
-    with psycopg.connect(host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True) as c:
+    with psycopg.connect(
+        host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True
+    ) as c:
         for (name,) in c.execute(
             "SELECT datname FROM pg_database WHERE datname LIKE %s", [prefix + "%"]
         ).fetchall():

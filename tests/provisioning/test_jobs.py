@@ -122,7 +122,9 @@ def test_a_refusal_fails_at_once_and_staff_retry_it(
     assert job.attempt_rows.count() == 2  # the history stays
 
 
-def test_only_a_failed_job_is_retried(fake_product, customer, fake, django_capture_on_commit_callbacks):
+def test_only_a_failed_job_is_retried(
+    fake_product, customer, fake, django_capture_on_commit_callbacks
+):
     service = order_and_pay(customer, fake_product, django_capture_on_commit_callbacks)
     job = Job.objects.get(service=service)
     with pytest.raises(ValidationError, match="Only failed jobs"):

@@ -110,11 +110,15 @@ def test_a_postgresql_database_connects_is_refused_when_suspended_and_is_dropped
     pg = modules.get("postgresql")
     server = Server(id=1, hostname="127.0.0.1", port=5432, username="postgres", secret="")
     name = pg.username(42, "", pg_prefix)
-    db = Account(service_id=42, username=name, plan="", password="pw-42", limits={"connection_limit": 3})
+    db = Account(
+        service_id=42, username=name, plan="", password="pw-42", limits={"connection_limit": 3}
+    )
     pg.create(server, db)
     pg.create(server, db)  # idempotent
     with psycopg.connect(host="127.0.0.1", user="postgres", dbname="postgres") as admin:
-        limit = admin.execute("SELECT rolconnlimit FROM pg_roles WHERE rolname = %s", [name]).fetchone()
+        limit = admin.execute(
+            "SELECT rolconnlimit FROM pg_roles WHERE rolname = %s", [name]
+        ).fetchone()
         owner = admin.execute(
             "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", [name]
         ).fetchall()
@@ -131,4 +135,6 @@ def test_a_postgresql_database_connects_is_refused_when_suspended_and_is_dropped
     pg.terminate(server, db)
     assert not connects(name, "pw-42")
     with psycopg.connect(host="127.0.0.1", user="postgres", dbname="postgres") as admin:
-        assert admin.execute("SELECT count(*) FROM pg_roles WHERE rolname = %s", [name]).fetchone() == (0,)
+        assert admin.execute(
+            "SELECT count(*) FROM pg_roles WHERE rolname = %s", [name]
+        ).fetchone() == (0,)

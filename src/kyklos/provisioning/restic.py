@@ -91,12 +91,12 @@ def backup(folder: Path, *, tags: list[str]) -> str:
 
 
 def restore(snapshot: str, into: Path) -> Path:
-    """Bring the snapshot back under ``into``; returns the folder that was backed up."""
-    info = json.loads(_run("snapshots", "--json", snapshot))
-    if not info:
+    """Bring the snapshot back into ``into`` (the folder was backed up as ``.``, so its
+    content lands there); returns ``into``."""
+    if not json.loads(_run("snapshots", "--json", snapshot)):
         raise PermanentFailure(f"no snapshot {snapshot}", answer="snapshot not found")
     _run("restore", snapshot, "--target", str(into))
-    return into / info[0]["paths"][0].lstrip("/")
+    return into
 
 
 def forget(snapshots: list[str]) -> None:

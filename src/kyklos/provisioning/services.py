@@ -900,7 +900,7 @@ def request_restore(service: Service, backup: Backup, *, actor) -> RestoreReques
 def confirm_restore(request: RestoreRequest, *, actor) -> Job:
     """Staff confirm a restore: the fee goes on a proforma (when the product has one) and
     the restore job runs after the commit."""
-    from kyklos.billing.models import Invoice
+    from kyklos.billing.models import DocumentKind
     from kyklos.billing.services import DocumentSpec, LineSpec, issue_document
 
     row = (
@@ -916,7 +916,7 @@ def confirm_restore(request: RestoreRequest, *, actor) -> Job:
         invoice = issue_document(
             DocumentSpec(
                 customer=row.service.customer,
-                kind=Invoice.Kind.PROFORMA,
+                kind=DocumentKind.PROFORMA,
                 lines=[
                     LineSpec(
                         description=_("Restore of the backup of %(day)s for %(service)s")
