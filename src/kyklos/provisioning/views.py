@@ -7,9 +7,9 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -94,8 +94,8 @@ def customer_page(view):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         customer = Customer.objects.filter(pk=customer_id_of(request.user)).first()
-        if customer is None:
-            raise Http404
+        if customer is None:  # staff and logins without a customer
+            raise PermissionDenied
         language = request.COOKIES.get("django_language") or customer.language
         with translation.override(language):
             response = view(request, customer, *args, **kwargs)
