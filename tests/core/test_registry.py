@@ -77,6 +77,7 @@ FORMER_ORDER = {
     "receivables.run_collections": 80,
     "receivables.month_end_interest": 90,
     "einvoicing.transmit": 95,  # added with national e-invoicing (decision 0018)
+    "provisioning.backups": 96,  # added with provisioning (issue 15, R5.2)
     "support.sla_check": 200,
     "intake.purge_quarantine": 900,
     "vault.offer_handover": 900,
@@ -84,6 +85,7 @@ FORMER_ORDER = {
     "vault.destroy_after_handover": 910,
     "devices.purge_activity": 920,
     "privacy.breaches": 920,
+    "provisioning.mail_logs": 925,  # added with provisioning (issue 15, R5.7)
     "privacy.retention": 990,
     "core.seal_audit_trail": 10_000,
 }

@@ -339,8 +339,8 @@ KYKLOS_DAILY_STEPS = [
     "privacy.requests",
     "vault.destroy_after_handover",
     "devices.purge_activity",
-    "provisioning.mail_logs",
     "privacy.breaches",
+    "provisioning.mail_logs",  # R5.7: mail-server logs kept 7 days
     "privacy.retention",
     # Last: seal what the run logged into the audit trail's hash chain.
     "core.seal_audit_trail",
