@@ -161,3 +161,24 @@ def test_usage_for_the_portal(customer, fake_product, fake, django_capture_on_co
     ]
     other = factories.active_service(customer, factories.product(), expires_on=date(2028, 1, 1))
     assert selectors.usage_for(other) is None
+
+
+# --- personal data --------------------------------------------------------------------------
+
+
+def test_a_customers_accounts_are_exported_and_blanked_on_erasure(
+    customer, fake_product, fake, django_capture_on_commit_callbacks
+):
+    from kyklos.core.personal_data import Subject
+    from kyklos.provisioning import personal_data
+
+    service = order_and_pay(customer, fake_product, django_capture_on_commit_callbacks)
+    subject = Subject(customer_id=customer.pk)
+    exported = list(personal_data.export_accounts(subject))
+    assert [(row["service"], row["user_name"]) for row in exported] == [
+        (service.pk, f"k{service.pk}")
+    ]
+    assert personal_data.erase_accounts(subject).anonymised == 1
+    assert Account.objects.get(service=service).username.startswith("erased-")
+    personal_data.erase_jobs(subject)
+    assert set(Job.objects.values_list("last_answer", flat=True)) == {""}
