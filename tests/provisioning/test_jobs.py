@@ -37,12 +37,45 @@ def test_paying_an_order_creates_the_account_once_on_the_server(
     assert job.attempt_rows.get().result == Attempt.Result.DONE
 
 
+def suspended(ids, previous=State.ACTIVE):
+    hooks.services_changed.send(
+        sender=Service,
+        ids=ids,
+        to=State.SUSPENDED,
+        previous=dict.fromkeys(ids, previous),
+        day=DAY,
+        reason="expired",
+        actor="automation",
+    )
+
+
 def test_a_repeated_hook_for_the_same_change_writes_no_second_job(fake_product, customer):
     service = factories.active_service(customer, fake_product, expires_on=DAY)
-    wanted = [(service.pk, "suspend", {"generation": "1"})]
-    services.enqueue_jobs([(s, a, dict(p)) for s, a, p in wanted])
-    services.enqueue_jobs([(s, a, dict(p)) for s, a, p in wanted])
-    assert Job.objects.filter(service=service, action="suspend").count() == 1
+    suspended([service.pk])
+    suspended([service.pk])
+    assert list(Job.objects.values_list("action", "generation")) == [("suspend", "1")]
+    hooks.services_changed.send(
+        sender=Service,
+        ids=[service.pk],
+        to=State.ACTIVE,
+        previous={service.pk: State.SUSPENDED},
+        day=DAY,
+        reason="paid",
+        actor="billing",
+    )
+    suspended([service.pk])  # suspended again later: a new generation of the key
+    assert sorted(Job.objects.values_list("action", "generation")) == [
+        ("suspend", "1"),
+        ("suspend", "2"),
+        ("unsuspend", "1"),
+    ]
+
+
+def test_two_writers_of_the_same_key_insert_one_row(fake_product, customer):
+    service = factories.active_service(customer, fake_product, expires_on=DAY)
+    services.enqueue_jobs([(service.pk, "backup", {"generation": "daily:2027-03-01"})])
+    services.enqueue_jobs([(service.pk, "backup", {"generation": "daily:2027-03-01"})])
+    assert Job.objects.filter(service=service, action="backup").count() == 1
 
 
 def test_the_hook_writes_one_bulk_insert_for_many_services(
@@ -50,16 +83,8 @@ def test_the_hook_writes_one_bulk_insert_for_many_services(
 ):
     many = [factories.active_service(customer, fake_product, expires_on=DAY) for _ in range(30)]
     ids = [s.pk for s in many]
-    with django_assert_max_num_queries(4):  # services, accounts, generations, insert
-        hooks.services_changed.send(
-            sender=Service,
-            ids=ids,
-            to=State.SUSPENDED,
-            previous=dict.fromkeys(ids, State.ACTIVE),
-            day=DAY,
-            reason="expired",
-            actor="automation",
-        )
+    with django_assert_max_num_queries(4):  # services, accounts, job history, insert
+        suspended(ids)
     assert Job.objects.filter(action="suspend").count() == 30
 
 

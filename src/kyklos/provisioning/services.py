@@ -37,7 +37,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -127,28 +127,47 @@ def save_server_secret(server: Server, secret: str, *, actor) -> None:
 # --- enqueueing -----------------------------------------------------------------------------
 
 
-def _next_generations(pairs: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
-    """For each (service, action): how many jobs it already has (one grouped query)."""
-    services = {s for s, _a in pairs}
+#: Actions a lifecycle change asks for (backups and restores carry their own keys).
+LIFECYCLE_ACTIONS = frozenset(
+    {Action.CREATE, Action.SUSPEND, Action.UNSUSPEND, Action.TERMINATE, Action.CHANGE_PLAN}
+)
+
+
+def _history(service_ids) -> tuple[dict[tuple[int, str], int], dict[int, str]]:
+    """For each (service, action): how many jobs it has; for each service: the action of
+    its latest lifecycle job. One grouped query."""
     rows = (
-        Job.objects.filter(service_id__in=services, action__in={a for _s, a in pairs})
+        Job.objects.filter(service_id__in=service_ids)
         .values_list("service_id", "action")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), last=Max("pk"))
+        .order_by()
     )
-    return {(s, a): n for s, a, n in rows}
+    counts: dict[tuple[int, str], int] = {}
+    latest: dict[int, tuple[int, str]] = {}
+    for service_id, action, n, last in rows:
+        counts[(service_id, action)] = n
+        if action in LIFECYCLE_ACTIONS and last > latest.get(service_id, (0, ""))[0]:
+            latest[service_id] = (last, action)
+    return counts, {s: a for s, (_pk, a) in latest.items()}
 
 
-def enqueue_jobs(wanted: list[tuple[int, str, dict]]) -> int:
+def enqueue_jobs(wanted: list[tuple[int, str, dict]], *, repeat_is_noop: bool = False) -> int:
     """Insert one job per (service, action, payload) with the next generation of its key,
-    in one bulk insert; a key already taken is skipped. A sweep runs after the commit."""
+    in one bulk insert; a key already taken is skipped. With ``repeat_is_noop`` (the
+    lifecycle hook), a service whose latest job already asks for the same action gets
+    none: a repeated announcement of one change never doubles its job. A sweep runs after
+    the commit."""
     if not wanted:
         return 0
     now = clock.now()
-    taken = _next_generations([(s, a) for s, a, _p in wanted])
+    taken, latest = _history({s for s, _a, _p in wanted})
     rows = []
     for service_id, action, payload in wanted:
+        if repeat_is_noop and latest.get(service_id) == action:
+            continue
         n = taken.get((service_id, action), 0) + 1
         taken[(service_id, action)] = n
+        latest[service_id] = action
         rows.append(
             Job(
                 service_id=service_id,
@@ -158,6 +177,8 @@ def enqueue_jobs(wanted: list[tuple[int, str, dict]]) -> int:
                 created_at=now,
             )
         )
+    if not rows:
+        return 0
     Job.objects.bulk_create(rows, ignore_conflicts=True)
     from kyklos.provisioning import tasks
 
@@ -186,7 +207,7 @@ def services_changed(ids, to, previous, day, reason, **kwargs) -> int:
         if action != Action.CREATE and pk not in with_account and previous.get(pk) == "pending":
             continue  # never created: nothing to act on
         wanted.append((pk, action, {"reason": reason, "day": day.isoformat()}))
-    return enqueue_jobs(wanted)
+    return enqueue_jobs(wanted, repeat_is_noop=True)
 
 
 def service_plan_changed(service, previous_product_id, **kwargs) -> int:
@@ -442,7 +463,8 @@ def _run_create(job: Job) -> Outcome:
     config = _config(job.service)
     module = modules.get(config.module)
     account = _ensure_account(job, config, module)
-    if account.state == Account.State.TERMINATED:  # created again (restore after the end)
+    again = account.state == Account.State.TERMINATED  # the service came back (R3.6)
+    if again:
         Account.objects.filter(pk=account.pk).update(state=Account.State.PENDING)
     server = server_view(account.server)
     remote = module.create(
@@ -453,7 +475,10 @@ def _run_create(job: Job) -> Outcome:
         Account.objects.filter(pk=account.pk).update(
             state=Account.State.ACTIVE, remote={**account.remote, **(remote or {})}
         )
-        welcome(account)
+        if again:
+            credential_link(account, notify=True)  # a new password: a new link
+        else:
+            welcome(account)
 
     return Outcome(
         Attempt.Result.DONE, _("Created %(user)s.") % {"user": account.username}, effects

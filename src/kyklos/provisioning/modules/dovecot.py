@@ -155,7 +155,7 @@ class DovecotModule(ProvisioningModule):
 
     def username(self, service_id: int, label: str, prefix: str = "") -> str:
         label = (label or "").strip().lower()
-        if "@" in label and NAME.match(prefix + label):
+        if "@" in label and len(prefix + label) <= 63 and NAME.match(prefix + label):
             return prefix + label
         return f"{prefix}k{service_id}"
 
