@@ -193,3 +193,25 @@ def factories_staff():
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.create_user("tech", password="x", is_staff=True)
+
+
+def test_a_plan_change_changes_the_plan_on_the_server(
+    fake_group, fake_product, customer, fake, django_capture_on_commit_callbacks
+):
+    from tests.provisioning.conftest import make_product
+
+    service = order_and_pay(customer, fake_product, django_capture_on_commit_callbacks)
+    bigger = make_product("fake", fake_group, plan="large")
+    Service.objects.filter(pk=service.pk).update(product=bigger)
+    service.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        hooks.service_plan_changed.send(
+            sender=Service, service=service, previous_product_id=fake_product.pk, actor=None
+        )
+    job = Job.objects.get(action="change_plan")
+    assert (job.state, job.payload, job.last_answer) == (
+        "done",
+        {"previous_plan": "basic"},
+        "Plan set to large.",
+    )
+    assert fake.calls[-1][0] == "change_plan"
