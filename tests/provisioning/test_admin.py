@@ -67,3 +67,29 @@ def test_a_product_module_with_an_unknown_setting_is_refused(admin_client, db):
         },
     )
     assert "That server group runs dovecot." in response.content.decode()
+
+
+def test_staff_suspend_an_account_for_abuse_from_the_admin_with_a_reason(
+    admin_client, customer, fake_product, fake, django_capture_on_commit_callbacks
+):
+    from kyklos.provisioning.models import Account
+    from tests.provisioning.helpers import order_and_pay
+
+    service = order_and_pay(customer, fake_product, django_capture_on_commit_callbacks)
+    account = Account.objects.get(service=service)
+    url = reverse("admin:provisioning_account_changelist")
+    asked = admin_client.post(url, {"action": "suspend_for_abuse", "_selected_action": [account.pk]})
+    assert "Suspend now" in asked.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            url,
+            {
+                "action": "suspend_for_abuse",
+                "_selected_action": [account.pk],
+                "apply": "1",
+                "reason": "Phishing pages",
+            },
+        )
+    account.refresh_from_db()
+    assert account.abuse_reason == "Phishing pages"
+    assert fake.accounts[account.username]["on"] is False

@@ -8,6 +8,13 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from kyklos.core.admin_tools import (
+    LogsPersonalDataViews,
+    NoAdd,
+    NoDelete,
+    reason_action,
+    service_action,
+)
 from kyklos.provisioning import modules, services
 from kyklos.provisioning.models import (
     Account,
@@ -81,10 +88,39 @@ class ProductModuleAdmin(admin.ModelAdmin):
         return form
 
 
+def _abuse(account, *, actor, reason):
+    return services.suspend_for_abuse(account.service, reason=reason, actor=actor)
+
+
+def _lift(account, *, actor):
+    return services.lift_abuse_suspension(account.service, actor=actor)
+
+
+def _reset(account, *, actor):
+    return services.reset_password(account.service, actor=actor)
+
+
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(LogsPersonalDataViews, NoAdd, NoDelete, admin.ModelAdmin):
     list_display = ["username", "server", "state", "abuse_reason"]
     list_filter = ["state", "server"]
+    actions = ["suspend_for_abuse", "lift_abuse", "reset_password"]
+    suspend_for_abuse = reason_action(
+        _("Suspend for abuse (at once, R5.6)"),
+        _abuse,
+        name="suspend_for_abuse",
+        title=_("Suspend for abuse"),
+        submit_label=_("Suspend now"),
+        intro=_("The account is suspended on its server at once and the customer is told why."),
+    )
+    lift_abuse = service_action(
+        _("Lift the abuse suspension"), _lift, _("Abuse suspension lifted on %(n)d accounts.")
+    )
+    reset_password = service_action(
+        _("Reset the password (a new one-time link)"),
+        _reset,
+        _("Password reset queued for %(n)d accounts."),
+    )
     readonly_fields = ["service", "server", "module", "username", "state", "remote", "created_at",
                        "abuse_reason", "abuse_since"]  # fmt: skip
     search_fields = ["username"]
