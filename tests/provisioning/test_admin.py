@@ -78,7 +78,9 @@ def test_staff_suspend_an_account_for_abuse_from_the_admin_with_a_reason(
     service = order_and_pay(customer, fake_product, django_capture_on_commit_callbacks)
     account = Account.objects.get(service=service)
     url = reverse("admin:provisioning_account_changelist")
-    asked = admin_client.post(url, {"action": "suspend_for_abuse", "_selected_action": [account.pk]})
+    asked = admin_client.post(
+        url, {"action": "suspend_for_abuse", "_selected_action": [account.pk]}
+    )
     assert "Suspend now" in asked.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(
