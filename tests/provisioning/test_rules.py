@@ -102,29 +102,21 @@ def test_abuse_needs_an_account_on_a_server(customer, fake_product):
 
 
 def test_backups_are_daily_and_monthly_on_the_15th_once_per_day(
-    customer, fake_product, fake, django_capture_on_commit_callbacks
+    customer, fake_product, fake, django_capture_on_commit_callbacks, monkeypatch
 ):
     service = order_and_pay(customer, fake_product, django_capture_on_commit_callbacks)
     assert {(p.code, p.every, p.day_of_month, p.keep_days) for p in BackupPolicy.objects.all()} == {
         ("daily", "day", None, 14),
         ("monthly", "month", 15, 365),
     }
+    assert services.schedule_backups(date(2027, 3, 14)) == 0  # the fake module keeps none
+    monkeypatch.setattr(fake, "backs_up", True)
     services.schedule_backups(date(2027, 3, 14))
     services.schedule_backups(date(2027, 3, 15))
     services.schedule_backups(date(2027, 3, 15))  # a second run of the day adds nothing
     keys = sorted(Job.objects.filter(action="backup").values_list("generation", flat=True))
     assert keys == ["daily:2027-03-14", "daily:2027-03-15", "monthly:2027-03-15"]
     assert all(j.service_id == service.pk for j in Job.objects.filter(action="backup"))
-
-
-def test_the_fake_module_keeps_no_backups_and_says_so(
-    customer, fake_product, fake, django_capture_on_commit_callbacks
-):
-    order_and_pay(customer, fake_product, django_capture_on_commit_callbacks)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.schedule_backups(date(2027, 3, 14))
-    job = Job.objects.get(action="backup")
-    assert (job.state, job.last_answer) == ("done", "This module keeps no backups.")
 
 
 # --- R5.7 -----------------------------------------------------------------------------------

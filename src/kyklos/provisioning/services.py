@@ -856,14 +856,17 @@ def due_policies(day: date) -> list[BackupPolicy]:
 
 
 def schedule_backups(day: date) -> int:
-    """The day's backup jobs: one per live account of a backed-up product and due policy
-    (one bulk insert; the key carries the policy and day, so a second run adds none)."""
+    """The day's backup jobs: one per live account of a backed-up product whose module
+    backs up, and due policy (one bulk insert; the key carries the policy and day, so a
+    second run adds none)."""
     policies = due_policies(day)
     if not policies:
         return 0
+    backing_up = [code for code in modules.codes() if modules.get(code).backs_up]
     service_ids = list(
         Account.objects.filter(
             state__in=(Account.State.ACTIVE, Account.State.SUSPENDED),
+            module__in=backing_up,
             service__product__provisioning__backed_up=True,
         ).values_list("service_id", flat=True)
     )

@@ -2,9 +2,13 @@
 ``kyklos.core.tasks.enqueue``). The rows are the queue: a lost wake-up costs nothing, the
 next sweep (daily step, ``kyklos provisioning work``) finds every due job."""
 
+import logging
+
 from django_tasks import task
 
 from kyklos.provisioning import services
+
+log = logging.getLogger(__name__)
 
 
 @task()
@@ -18,4 +22,10 @@ def forget_backups(day: str) -> int:
     """Forget the snapshots whose keeping time has passed on ``day``."""
     from datetime import date
 
-    return services.forget_expired(date.fromisoformat(day))
+    from kyklos.provisioning.modules.base import ModuleError
+
+    try:
+        return services.forget_expired(date.fromisoformat(day))
+    except ModuleError:  # the repository is unreachable: the next day's run tries again
+        log.exception("provisioning: forgetting expired backups failed")
+        return 0
