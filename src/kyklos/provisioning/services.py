@@ -810,7 +810,7 @@ class Revealed:
     service: Service
 
 
-def reveal_credentials(token: str, *, customer_id: int | None) -> Revealed:
+def reveal_credentials(token: str, *, customer_id: int | None, actor=None) -> Revealed:
     """The password behind a one-time link, for the customer who owns the service; the
     link is spent and the password forgotten by Kyklos (the customer resets it to get a
     new one)."""
@@ -839,7 +839,7 @@ def reveal_credentials(token: str, *, customer_id: int | None) -> Revealed:
         vault.store_provider_secret(
             account.password_purpose, {"password": ""}, actor="provisioning"
         )
-        log_action(account.service, "provisioning.credentials_revealed", actor="customer")
+        log_action(account.service, "provisioning.credentials_revealed", actor=actor or "customer")
     return Revealed(account.username, password, account.server.hostname, account.service)
 
 

@@ -111,7 +111,9 @@ def credentials(request: HttpRequest, customer: Customer, token: str) -> HttpRes
     context = {"token": token}
     if request.method == "POST":
         try:
-            context["revealed"] = services.reveal_credentials(token, customer_id=customer.pk)
+            context["revealed"] = services.reveal_credentials(
+                token, customer_id=customer.pk, actor=request.user
+            )
         except ValidationError as error:
             context["error"] = _error(error)
     response = render(request, "provisioning/credentials.html", context)
