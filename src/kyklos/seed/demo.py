@@ -44,6 +44,7 @@ from kyklos.payments.defaults import seed_fees
 from kyklos.payments.models import MethodFee, Payment
 from kyklos.payments.services import record_payment
 from kyklos.projects import defaults as projects_defaults
+from kyklos.provisioning import defaults as provisioning_defaults
 from kyklos.seed.demo_data import (
     ADMIN,
     BILLING,
@@ -93,7 +94,7 @@ def is_empty() -> bool:
 def wipe() -> None:
     """Delete every row of every table, then put back what the migrations seed (the
     default lifecycle policies, support defaults, VAT rates, payment-method fees, the kinds
-    of work, rate policy and SLA); the schema stays."""
+    of work, rate policy and SLA, the backup policies); the schema stays."""
     # Inside a transaction, PostgreSQL refuses to truncate tables with deferred
     # foreign-key checks pending; run them first.
     connection.check_constraints()
@@ -103,6 +104,7 @@ def wipe() -> None:
     seed_vat_rates()
     seed_fees(MethodFee)
     projects_defaults.seed(lambda name: django_apps.get_model("projects", name), clock.now())
+    provisioning_defaults.seed(lambda name: django_apps.get_model("provisioning", name))
 
 
 # --- loading -------------------------------------------------------------------------------

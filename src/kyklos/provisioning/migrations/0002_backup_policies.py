@@ -2,19 +2,14 @@
 
 from django.db import migrations
 
-POLICIES = [
-    {"code": "daily", "every": "day", "day_of_month": None, "keep_days": 14},
-    {"code": "monthly", "every": "month", "day_of_month": 15, "keep_days": 365},
-]
+from kyklos.provisioning.defaults import seed
 
 
-def seed(apps, schema_editor):
-    policy = apps.get_model("provisioning", "BackupPolicy")
-    for row in POLICIES:
-        policy.objects.get_or_create(code=row["code"], defaults=row)
+def seed_policies(apps, schema_editor):
+    seed(lambda name: apps.get_model("provisioning", name))
 
 
 class Migration(migrations.Migration):
     dependencies = [("provisioning", "0001_initial")]
 
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(seed_policies, migrations.RunPython.noop)]
