@@ -221,6 +221,11 @@ STAFF_PAGES = {
     "desk:out_of_scope": {("projects", "add")},
     "desk:time": {("support", "change"), ("projects", "add")},
     "vault:from_message": {("vault", "add")},
+    "provisioning:jobs": {("provisioning", "view")},
+    "provisioning:job": {("provisioning", "view")},
+    "provisioning:restores": {("provisioning", "view")},
+    "provisioning:retry": {("provisioning", "change")},
+    "provisioning:decide_restore": {("provisioning", "change")},
 }
 
 

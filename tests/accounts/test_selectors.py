@@ -24,7 +24,8 @@ def test_the_role_table_in_the_documentation_is_the_grant_table():
 def test_a_role_row_groups_the_apps_by_their_verbs():
     assert role_work(roles.ADMIN) == "everything (a superuser counts as admin)"
     assert role_work(roles.TECHNICAL) == (
-        "certificates, devices, dns, support (view, add, change); vault (view, add); "
+        "certificates, devices, dns, provisioning, support (view, add, change); "
+        "vault (view, add); "
         "domains (view, change); catalog, customers, lifecycle (view); "
         "permission `vault.reveal_credential`"
     )

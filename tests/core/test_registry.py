@@ -84,6 +84,7 @@ FORMER_ORDER = {
     "einvoicing.transmit": 95,  # added with national e-invoicing (decision 0018)
     "dns.publish": 96,  # added with DNS hosting (decision 0029)
     "certificates.renew": 97,  # added with certificates by ACME (R5.1, decision 0030)
+    "provisioning.backups": 98,  # added with provisioning (issue 15, R5.2)
     "support.sla_check": 200,
     "support.uptime_credit": 210,  # added with issue 15 (R5.3)
     "intake.purge_quarantine": 900,
@@ -92,6 +93,7 @@ FORMER_ORDER = {
     "vault.destroy_after_handover": 910,
     "devices.purge_activity": 920,
     "privacy.breaches": 920,
+    "provisioning.mail_logs": 925,  # added with provisioning (issue 15, R5.7)
     "privacy.retention": 990,
     "core.seal_audit_trail": 10_000,
 }

@@ -119,15 +119,30 @@ passdb {{
   driver = passwd-file
   args = {root}/passwd
 }}
-userdb {{
-  driver = static
-  args = uid={uid} gid={gid} home={root}/home/%u
-}}
+{userdb}
 mail_location = maildir:~/Maildir
 """
 
+STATIC_USERDB = """\
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={root}/home/%u
+}}"""
 
-def start() -> Dovecot:
+#: Kyklos' provisioning writes the passwd-file with each mailbox's home and extra fields
+#: (quota, R5.4 limits, nologin when suspended); Dovecot reads it as the userdb too.
+PASSWD_USERDB = """\
+userdb {{
+  driver = passwd-file
+  args = {root}/passwd
+  default_fields = uid={uid} gid={gid}
+}}"""
+
+
+def start(*, passwd_userdb: bool = False) -> Dovecot:
+    """Start Dovecot; with ``passwd_userdb`` the passwd-file is the userdb as well (the
+    provisioning module's layout: ``<root>/passwd``, mail under ``<root>/home``) and the
+    log lines start with ISO dates (R5.7 pruning)."""
     if not Path(DOVECOT).exists():
         raise Unavailable(
             "dovecot is not installed (apt-get install dovecot-imapd; "
@@ -143,8 +158,13 @@ def start() -> Dovecot:
     if os.geteuid() == 0:
         os.chown(root / "home", uid, gid)
     config = root / "dovecot.conf"
+    ids = {"root": root, "uid": uid, "gid": gid}
+    userdb = (PASSWD_USERDB if passwd_userdb else STATIC_USERDB).format(**ids)
+    if passwd_userdb:
+        userdb += '\nlog_timestamp = "%Y-%m-%d %H:%M:%S "'
     config.write_text(
         CONFIG.format(
+            userdb=userdb,
             root=root,
             port=port,
             internal_user=internal_user,

@@ -39,6 +39,12 @@ Environment variables:
 - ``KYKLOS_PASSWORD_RESET_MINUTES`` how long a password-reset link works; default 60
 - ``KYKLOS_PASSWORD_RESET_PER_ADDRESS`` / ``KYKLOS_PASSWORD_RESET_PER_IP`` reset requests
   allowed per e-mail address / client address per hour (3 / 10) (docs/storefront.md)
+- ``KYKLOS_PROVISIONING_*`` provisioning jobs: ``MAX_ATTEMPTS`` (5), ``BACKOFF_SECONDS`` (60),
+  ``MAX_BACKOFF_SECONDS`` (3600), ``STALE_SECONDS`` (900), ``BATCH`` (50),
+  ``FINAL_BACKUP_KEEP_DAYS`` (90), ``LINK_HOURS`` (72), ``MAIL_LOG_DAYS`` (7)
+  (docs/provisioning.md)
+- ``KYKLOS_BACKUP_REPOSITORY`` the restic repository of the hosting backups; default
+  ``$KYKLOS_HOME/backups``; ``KYKLOS_BACKUP_PASSWORD`` its password (or in the vault)
 - ``KYKLOS_CACHE_URL``   Django's cache (rendered portal lists and page parts); default
   ``locmemcache://`` (per process), or a shared one such as ``redis://127.0.0.1:6379/1``
 """
@@ -342,6 +348,8 @@ KYKLOS_DAILY_STEPS = [
     # Zones still due are published; certificates inside their renewal window are renewed.
     "dns.publish",
     "certificates.renew",
+    # After the suspensions and terminations: the day's backups (R5.2).
+    "provisioning.backups",
     "support.sla_check",
     # R5.3: a closed year's availability; a month's account credit below 99.9 %.
     "support.uptime_credit",
@@ -352,6 +360,7 @@ KYKLOS_DAILY_STEPS = [
     "vault.destroy_after_handover",
     "devices.purge_activity",
     "privacy.breaches",
+    "provisioning.mail_logs",  # R5.7: mail-server logs kept 7 days
     "privacy.retention",
     # Last: seal what the run logged into the audit trail's hash chain.
     "core.seal_audit_trail",
@@ -516,6 +525,22 @@ KYKLOS_DOMAINS = {
     "STALE_SECONDS": env.int("KYKLOS_DOMAINS_STALE_SECONDS", default=900),
     "BATCH": env.int("KYKLOS_DOMAINS_BATCH", default=50),
 }
+KYKLOS_PROVISIONING = {
+    # Attempts before a job fails and opens a ticket for the technical department.
+    "MAX_ATTEMPTS": env.int("KYKLOS_PROVISIONING_MAX_ATTEMPTS", default=5),
+    "BACKOFF_SECONDS": env.int("KYKLOS_PROVISIONING_BACKOFF_SECONDS", default=60),
+    "MAX_BACKOFF_SECONDS": env.int("KYKLOS_PROVISIONING_MAX_BACKOFF_SECONDS", default=3600),
+    # A job "running" for longer than this was left by a dead worker: run again.
+    "STALE_SECONDS": env.int("KYKLOS_PROVISIONING_STALE_SECONDS", default=900),
+    "BATCH": env.int("KYKLOS_PROVISIONING_BATCH", default=50),
+    "FINAL_BACKUP_KEEP_DAYS": env.int("KYKLOS_PROVISIONING_FINAL_BACKUP_KEEP_DAYS", default=90),
+    "LINK_HOURS": env.int("KYKLOS_PROVISIONING_LINK_HOURS", default=72),
+    "MAIL_LOG_DAYS": env.int("KYKLOS_PROVISIONING_MAIL_LOG_DAYS", default=7),  # R5.7
+}
+KYKLOS_BACKUP_REPOSITORY = Path(
+    env.str("KYKLOS_BACKUP_REPOSITORY", default=str(KYKLOS_HOME / "backups"))
+)
+KYKLOS_BACKUP_PASSWORD = env.str("KYKLOS_BACKUP_PASSWORD", default="")
 KYKLOS_EINVOICING = {
     # Attempts before a transmission is failed and waits for staff.
     "MAX_ATTEMPTS": env.int("KYKLOS_EINVOICING_MAX_ATTEMPTS", default=10),

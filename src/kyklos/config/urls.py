@@ -55,6 +55,7 @@ urlpatterns = [
     path("payments/", include("kyklos.payments.urls")),
     path("portal/", include((_PORTAL, portal_urls.app_name))),
     path("privacy/", include("kyklos.privacy.urls")),
+    path("provisioning/", include("kyklos.provisioning.urls")),
     path("vault/", include("kyklos.vault.urls")),
 ]
 

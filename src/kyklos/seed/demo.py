@@ -49,6 +49,7 @@ from kyklos.payments.models import MethodFee, Payment
 from kyklos.payments.services import record_payment
 from kyklos.projects import defaults as projects_defaults
 from kyklos.projects import services as projects
+from kyklos.provisioning import defaults as provisioning_defaults
 from kyklos.seed.demo_data import (
     ADMIN,
     BILLING,
@@ -103,7 +104,7 @@ def is_empty() -> bool:
 def wipe() -> None:
     """Delete every row of every table, then put back what the migrations seed (the
     default lifecycle policies, support defaults, VAT rates, payment-method fees, the kinds
-    of work, rate policy and SLA, the standard zone template); the schema stays."""
+    of work, rate policy and SLA, the standard zone template, the backup policies); the schema stays."""
     # Inside a transaction, PostgreSQL refuses to truncate tables with deferred
     # foreign-key checks pending; run them first.
     connection.check_constraints()
@@ -115,6 +116,7 @@ def wipe() -> None:
     projects_defaults.seed(lambda name: django_apps.get_model("projects", name), clock.now())
     dns_defaults.seed(lambda name: django_apps.get_model("dns", name))
     seed_tlds(Tld)
+    provisioning_defaults.seed(lambda name: django_apps.get_model("provisioning", name))
 
 
 # --- loading -------------------------------------------------------------------------------

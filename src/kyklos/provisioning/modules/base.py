@@ -21,6 +21,7 @@ chains in callers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 
@@ -119,3 +120,22 @@ class ProvisioningModule:
 
     def usage(self, server: Server, account: Account) -> Usage:
         return Usage()
+
+    # --- optional: backups (R5.2) ------------------------------------------------------
+    #: whether the module can export and import an account's data for the backups
+    backs_up: ClassVar[bool] = False
+
+    def username(self, service_id: int, label: str, prefix: str = "") -> str:
+        """The account's stable user name on the server (``prefix`` from the server's
+        settings keeps test runs and tenants apart)."""
+        return f"{prefix}k{service_id}"
+
+    def export_data(self, server: Server, account: Account, into: Path) -> None:
+        """Write the account's data into the empty folder ``into`` (the backup tool
+        stores that folder). Idempotent."""
+        raise NotImplementedError
+
+    def import_data(self, server: Server, account: Account, source: Path) -> None:
+        """Replace the account's data with what :meth:`export_data` wrote in ``source``;
+        the account exists (the caller created it again if it was removed)."""
+        raise NotImplementedError

@@ -1,0 +1,87 @@
+"""Reads: the staff list of jobs, a job's attempts, a service's usage and backups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from kyklos.provisioning import modules
+from kyklos.provisioning.models import (
+    Account,
+    Attempt,
+    Backup,
+    Job,
+    ProductModule,
+    RestoreRequest,
+)
+from kyklos.provisioning.modules.base import ModuleError
+
+
+def jobs(state: str = "") -> QuerySet[Job]:
+    """Jobs for the staff page, the open and failed ones first when no state is asked."""
+    rows = Job.objects.select_related("service__customer", "service__product")
+    if state:
+        rows = rows.filter(state=state)
+    return rows.order_by("-pk")
+
+
+def attempts_of(job: Job) -> QuerySet[Attempt]:
+    return Attempt.objects.filter(job=job).order_by("number")
+
+
+def account_of(service) -> Account | None:
+    return Account.objects.select_related("server").filter(service=service).first()
+
+
+def backups_of(service) -> QuerySet[Backup]:
+    """The backups a customer may ask back, newest first."""
+    return Backup.objects.filter(account__service=service, forgotten=False).order_by("-taken_at")
+
+
+def restore_requests(state: str = RestoreRequest.State.REQUESTED) -> QuerySet[RestoreRequest]:
+    return RestoreRequest.objects.filter(state=state).select_related(
+        "service__customer", "service__product", "backup"
+    )
+
+
+def is_provisioned(service) -> bool:
+    return ProductModule.objects.filter(product_id=service.product_id).exists()
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    label: str
+    value: str
+    limit: str | None = None
+
+
+def usage_for(service) -> list[UsageRow] | None:
+    """What the server reports for the service's account (disk, traffic, mailboxes) with
+    the limits; None when the service has no live account or the server does not answer."""
+    from kyklos.provisioning import services
+
+    account = account_of(service)
+    if account is None or account.state == Account.State.TERMINATED:
+        return None
+    account.service = service
+    config = ProductModule.objects.filter(product_id=service.product_id).first()
+    if config is None:
+        return None
+    try:
+        usage = modules.get(account.module).usage(
+            services.server_view(account.server), services.account_view(account, config)
+        )
+    except (ModuleError, KeyError):
+        return None
+    limits = {**config.settings, **config.limits, **account.limits}
+    rows = []
+    if usage.disk_mb is not None:
+        quota = limits.get("quota_mb")
+        rows.append(UsageRow(_("Disk"), f"{usage.disk_mb:g} MB", f"{quota} MB" if quota else None))
+    if usage.traffic_mb is not None:
+        rows.append(UsageRow(_("Traffic"), f"{usage.traffic_mb:g} MB"))
+    if usage.mailboxes is not None:
+        rows.append(UsageRow(_("Mailboxes"), str(usage.mailboxes)))
+    return rows

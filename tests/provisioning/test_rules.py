@@ -1,0 +1,176 @@
+"""R5.2 backup schedule, R5.5 welcome with a one-time link, R5.6 abuse suspension, R5.7
+mail-log retention, usage for the portal."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from kyklos.core import clock
+from kyklos.lifecycle.models import State
+from kyklos.notifications.models import Outbox
+from kyklos.provisioning import logs, selectors, services
+from kyklos.provisioning.models import Account, BackupPolicy, Job, Server
+from kyklos.provisioning.services import reveal_credentials
+from tests import factories
+from tests.provisioning.helpers import order_and_pay
+
+pytestmark = pytest.mark.django_db
+
+
+def token_of(service) -> str:
+    notice = Outbox.objects.filter(event="provisioning_welcome", service_id=service.pk).latest("pk")
+    return notice.context["link"].rstrip("/").rsplit("/", 1)[1]
+
+
+# --- R5.5 -----------------------------------------------------------------------------------
+
+
+def test_the_welcome_notice_carries_a_one_time_link_never_the_password(
+    customer, fake_product, fake, django_capture_on_commit_callbacks
+):
+    service = order_and_pay(customer, fake_product, django_capture_on_commit_callbacks)
+    username = Account.objects.get(service=service).username
+    password = fake.accounts[username]["password"]
+    notice = Outbox.objects.get(event="provisioning_welcome", service_id=service.pk)
+    assert password not in str(notice.context)
+    assert notice.context["username"] == username
+
+    other = factories.customer()
+    with pytest.raises(ValidationError, match="not valid"):
+        reveal_credentials(token_of(service), customer_id=other.pk)
+    revealed = reveal_credentials(token_of(service), customer_id=customer.pk)
+    assert revealed.password == password
+    with pytest.raises(ValidationError, match="used already"):
+        reveal_credentials(token_of(service), customer_id=customer.pk)
+
+
+def test_an_expired_link_shows_nothing(
+    customer, fake_product, fake, django_capture_on_commit_callbacks
+):
+    service = order_and_pay(customer, fake_product, django_capture_on_commit_callbacks)
+    later = datetime(2027, 3, 1, 12, 0) + timedelta(hours=80)
+    with clock.frozen(later), pytest.raises(ValidationError, match="expired"):
+        reveal_credentials(token_of(service), customer_id=customer.pk)
+
+
+# --- R5.6 -----------------------------------------------------------------------------------
+
+
+def test_abuse_suspends_at_once_with_the_reason_and_payments_do_not_lift_it(
+    customer, fake_product, fake, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    service = order_and_pay(customer, fake_product, capture)
+    username = Account.objects.get(service=service).username
+
+    with pytest.raises(ValidationError, match="Give the reason"):
+        services.suspend_for_abuse(service, reason="  ", actor=None)
+    assert not Job.objects.filter(action="suspend").exists()  # refused: nothing written
+
+    with capture(execute=True):
+        services.suspend_for_abuse(service, reason="Sending spam", actor=None)
+    assert fake.accounts[username]["on"] is False
+    service.refresh_from_db()
+    assert service.state == State.ACTIVE  # no notice period, no lifecycle change
+    told = Outbox.objects.get(event="provisioning_abuse_suspended", service_id=service.pk)
+    assert told.context["reason"] == "Sending spam"
+    with pytest.raises(ValidationError, match="already suspended"):
+        services.suspend_for_abuse(service, reason="again", actor=None)
+
+    # a debt suspension ending (unsuspend) keeps the abuse suspension on the server
+    with capture(execute=True):
+        services.enqueue_jobs([(service.pk, "unsuspend", {})])
+    assert fake.accounts[username]["on"] is False
+    assert "Kept suspended for abuse" in Job.objects.filter(action="unsuspend").get().last_answer
+
+    with capture(execute=True):
+        services.lift_abuse_suspension(service, actor=None)
+    assert fake.accounts[username]["on"] is True
+    assert Outbox.objects.filter(event="provisioning_abuse_lifted").count() == 1
+    with pytest.raises(ValidationError, match="not suspended for abuse"):
+        services.lift_abuse_suspension(service, actor=None)
+
+
+def test_abuse_needs_an_account_on_a_server(customer, fake_product):
+    service = factories.active_service(customer, fake_product, expires_on=date(2028, 1, 1))
+    with pytest.raises(ValidationError, match="no account"):
+        services.suspend_for_abuse(service, reason="spam", actor=None)
+
+
+# --- R5.2 -----------------------------------------------------------------------------------
+
+
+def test_backups_are_daily_and_monthly_on_the_15th_once_per_day(
+    customer, fake_product, fake, django_capture_on_commit_callbacks, monkeypatch
+):
+    service = order_and_pay(customer, fake_product, django_capture_on_commit_callbacks)
+    assert {(p.code, p.every, p.day_of_month, p.keep_days) for p in BackupPolicy.objects.all()} == {
+        ("daily", "day", None, 14),
+        ("monthly", "month", 15, 365),
+    }
+    assert services.schedule_backups(date(2027, 3, 14)) == 0  # the fake module keeps none
+    monkeypatch.setattr(fake, "backs_up", True)
+    services.schedule_backups(date(2027, 3, 14))
+    services.schedule_backups(date(2027, 3, 15))
+    services.schedule_backups(date(2027, 3, 15))  # a second run of the day adds nothing
+    keys = sorted(Job.objects.filter(action="backup").values_list("generation", flat=True))
+    assert keys == ["daily:2027-03-14", "daily:2027-03-15", "monthly:2027-03-15"]
+    assert all(j.service_id == service.pk for j in Job.objects.filter(action="backup"))
+
+
+# --- R5.7 -----------------------------------------------------------------------------------
+
+
+def test_mail_log_lines_older_than_seven_days_are_removed(tmp_path, fake_group):
+    log = tmp_path / "mail.log"
+    log.write_text(
+        "2027-03-01 10:00:00 imap-login: Info: Login: user=<a>\n"
+        "  continued line of the old entry\n"
+        "2027-03-08 10:00:00 imap-login: Info: Login: user=<b>\n"
+        "2027-03-09 10:00:00 imap-login: Info: Login: user=<c>\n"
+    )
+    Server.objects.filter(group=fake_group).update(settings={"log_path": str(log)})
+    assert logs.prune(date(2027, 3, 15)) == 2
+    assert log.read_text().splitlines() == [
+        "2027-03-08 10:00:00 imap-login: Info: Login: user=<b>",
+        "2027-03-09 10:00:00 imap-login: Info: Login: user=<c>",
+    ]
+    assert logs.prune(date(2027, 3, 15)) == 0
+
+
+# --- usage ----------------------------------------------------------------------------------
+
+
+def test_usage_for_the_portal(customer, fake_product, fake, django_capture_on_commit_callbacks):
+    service = order_and_pay(customer, fake_product, django_capture_on_commit_callbacks)
+    fake_product.provisioning.limits = {"quota_mb": 100}
+    fake_product.provisioning.save()
+    rows = selectors.usage_for(service)
+    assert [(r.label, r.value, r.limit) for r in rows] == [
+        ("Disk", "12.5 MB", "100 MB"),
+        ("Mailboxes", "3", None),
+    ]
+    other = factories.active_service(customer, factories.product(), expires_on=date(2028, 1, 1))
+    assert selectors.usage_for(other) is None
+
+
+# --- personal data --------------------------------------------------------------------------
+
+
+def test_a_customers_accounts_are_exported_and_blanked_on_erasure(
+    customer, fake_product, fake, django_capture_on_commit_callbacks
+):
+    from kyklos.core.personal_data import Subject
+    from kyklos.provisioning import personal_data
+
+    service = order_and_pay(customer, fake_product, django_capture_on_commit_callbacks)
+    subject = Subject(customer_id=customer.pk)
+    exported = list(personal_data.export_accounts(subject))
+    assert [(row["service"], row["user_name"]) for row in exported] == [
+        (service.pk, f"k{service.pk}")
+    ]
+    assert personal_data.erase_accounts(subject).anonymised == 1
+    assert Account.objects.get(service=service).username.startswith("erased-")
+    personal_data.erase_jobs(subject)
+    assert set(Job.objects.values_list("last_answer", flat=True)) == {""}
