@@ -104,7 +104,8 @@ def is_empty() -> bool:
 def wipe() -> None:
     """Delete every row of every table, then put back what the migrations seed (the
     default lifecycle policies, support defaults, VAT rates, payment-method fees, the kinds
-    of work, rate policy and SLA, the standard zone template, the backup policies); the schema stays."""
+    of work, rate policy and SLA, the standard zone template, the TLDs, the backup
+    policies); the schema stays."""
     # Inside a transaction, PostgreSQL refuses to truncate tables with deferred
     # foreign-key checks pending; run them first.
     connection.check_constraints()
