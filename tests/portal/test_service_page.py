@@ -214,3 +214,34 @@ def test_the_service_pages_are_translated(portal, today, service, pro, language)
     assert expected[0] in detail
     assert expected[1] in detail
     assert expected[2] in plan
+
+
+def test_a_domain_service_shows_what_the_registry_says(portal, today, customer):
+    """The domains app's facts of the service's domain: state, expiry at the registry, name
+    servers and the transfer lock; a service without a domain shows none of them."""
+    from kyklos.domains import services as domains
+
+    product = factories.product("domain", name="Domain .gr", prices={"biennial": "28.00"})
+    service = factories.active_service(
+        customer,
+        product,
+        cycle="biennial",
+        label="maria-shop.gr",
+        started_on=STARTED,
+        expires_on=EXPIRES,
+    )
+    domains.record_existing(service, nameservers=["ns1.kyklos.example", "ns2.kyklos.example"])
+    html = page(portal, service).content.decode()
+    assert "maria-shop.gr" in html
+    assert "ns1.kyklos.example, ns2.kyklos.example" in html
+    assert [r.label for r in provided.domain_rows(service)] == [
+        "Domain",
+        "Registry state",
+        "Expires at the registry",
+        "Name servers",
+        "Transfer lock",
+    ]
+    hosting = factories.product("shared_hosting", name="Hosting", prices={"annual": "1.00"})
+    other = factories.active_service(customer, hosting, started_on=STARTED, expires_on=EXPIRES)
+    assert provided.domain_rows(other) == []
+    assert provided.usage_rows(other) == []  # no account on a server: nothing reported
