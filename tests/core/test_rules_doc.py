@@ -91,7 +91,7 @@ def test_the_page_parses_into_sections_and_rules():
     assert len(sections) >= 40
     assert len(set(DOTTED.findall(text))) >= 100
     assert len(set(TEST_REF.findall(text))) >= 100
-    assert _not_yet(text), "the 'Not yet implemented' table was not found"
+    assert "## Not yet implemented" in text, "the 'Not yet implemented' section was not found"
     assert sorted(_not_yet(text) & set(headings)) == [], "a rule cannot be both done and not yet"
     for rule in sections:
         assert rule.split(".")[0] in headings, f"{rule} has no section heading above it"
