@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -71,6 +71,34 @@ class InvoiceAdmin(ReadOnlyAdmin):
     date_hierarchy = "issued_on"
     inlines = [LineInline, TransmissionInline]
     change_list_template = "admin/billing/invoice_change_list.html"
+    readonly_fields = ["seller_text"]
+
+    #: The seller's particulars as printed, in this order (the snapshot is a JSON object).
+    SELLER_LINES = (
+        ("name", None),
+        ("address", None),
+        ("vat_id", gettext_lazy("VAT id")),
+        ("tax_office", gettext_lazy("Tax office")),
+        ("registry", gettext_lazy("Registry")),
+        ("country", gettext_lazy("Country")),
+        ("email", gettext_lazy("E-mail")),
+        ("phone", gettext_lazy("Phone")),
+    )
+
+    def get_fields(self, request, obj=None):
+        """Every field, read-only; the seller's snapshot as formatted text, not JSON."""
+        fields = [f for f in super().get_fields(request, obj) if f != "seller_text"]
+        return ["seller_text" if f == "seller" else f for f in fields]
+
+    @admin.display(description=gettext_lazy("seller"))
+    def seller_text(self, obj):
+        seller = obj.seller or {}
+        lines = [
+            (f"{label}: {seller[key]}" if label else str(seller[key]),)
+            for key, label in self.SELLER_LINES
+            if seller.get(key)
+        ]
+        return format_html_join(format_html("<br>"), "{}", lines) or "—"
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("billing.view_invoice")

@@ -25,6 +25,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kyklos.accounts import selectors as account_selectors
 from kyklos.accounts import services as account_security
 from kyklos.accounts.access import customer_only
 from kyklos.billing.selectors import (
@@ -64,6 +65,10 @@ def customer_view(view):
             return _to_login(request)
         customer = customer_for_user(request.user)
         if customer is None:
+            customer, refusal = _viewed_by_staff(request)
+            if refusal is not None:
+                return refusal
+        if customer is None:
             return render(request, "portal/no_customer.html", status=403)
         language = _language(request, customer)
         with translation.override(language):
@@ -72,6 +77,26 @@ def customer_view(view):
         return response
 
     return customer_only(wrapper)
+
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _viewed_by_staff(request: HttpRequest):
+    """Staff who opened a customer's portal from the console (accounts' impersonation):
+    the customer, and a refusal of every unsafe request unless they chose to act. The
+    pages show a banner naming them (``request.kyklos_impersonation``)."""
+    seen = account_selectors.impersonation(request)
+    if seen is None:
+        return None, None
+    customer = Customer.objects.filter(pk=seen.customer_id).first()
+    if customer is None:
+        return None, None
+    request.kyklos_impersonation = seen
+    if request.method not in SAFE_METHODS and not seen.may_act:
+        context = {"impersonation": seen}
+        return customer, render(request, "portal/read_only.html", context, status=403)
+    return customer, None
 
 
 def _to_login(request: HttpRequest) -> HttpResponse:
