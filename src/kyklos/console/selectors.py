@@ -200,7 +200,11 @@ def customer_page(user, customer: Customer) -> dict:
     page["services"] = service_rows(user, cid) if sees(user, "services") else None
     if sees(user, "documents"):
         page["documents"] = document_rows(cid)
-        page["owed"] = sum((r["balance"] for r in page["documents"]), Decimal("0"))
+        owed: dict[str, Decimal] = {}
+        for row in page["documents"]:
+            currency = row["document"].currency
+            owed[currency] = owed.get(currency, Decimal("0")) + row["balance"]
+        page["owed"] = {c: v for c, v in owed.items() if v}
         page["credit"] = payments.credit_balances(cid)
     else:
         page["documents"] = None

@@ -64,9 +64,12 @@ def home(request: HttpRequest) -> HttpResponse:
 def customer(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
     log_request_access(request, customer.pk, what="customer page (console)")
+    page = selectors.customer_page(request.user, customer)
     context = {
         "customer": customer,
-        "page": selectors.customer_page(request.user, customer),
+        "page": page,
+        "owed": [format_money(v, c) for c, v in (page.get("owed") or {}).items()],
+        "credit": [format_money(v, c) for c, v in (page.get("credit") or {}).items()],
         "reason_form": ReasonForm(),
         "impersonate_form": ImpersonateForm(),
     }
