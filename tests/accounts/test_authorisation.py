@@ -221,6 +221,19 @@ STAFF_PAGES = {
     "desk:out_of_scope": {("projects", "add")},
     "desk:time": {("support", "change"), ("projects", "add")},
     "vault:from_message": {("vault", "add")},
+    "console:home": {("customers", "view")},
+    "console:customer": {("customers", "view")},
+    "console:invoice_new": {("billing", "add")},
+    "console:credit_note": {("billing", "add")},
+    "console:account_credit": {("payments", "add")},
+    "console:refund": {("payments", "add")},
+    "console:service_suspend": {("lifecycle", "change"), ("provisioning", "change")},
+    "console:service_unsuspend": {("lifecycle", "change"), ("provisioning", "change")},
+    "console:service_terminate": {("lifecycle", "change"), ("provisioning", "change")},
+    "console:service_restore": {("lifecycle", "change")},
+    "console:impersonate": {("customers", "change")},
+    "console:impersonation_end": {("customers", "change")},
+    "console:dashboard": {("billing", "view")},
 }
 
 

@@ -69,7 +69,10 @@ def test_a_tax_document_by_hand_is_the_customers_kind_and_gets_the_payment_term(
     ("fields", "error"),
     [
         ({"reason": ""}, "This field is required."),
-        ({"description_1": "", "price_1": "", "description_2": "", "price_2": ""}, "Add at least one line."),
+        (
+            {"description_1": "", "price_1": "", "description_2": "", "price_2": ""},
+            "Add at least one line.",
+        ),
         ({"price_2": ""}, "Give both a description and a price for this line."),
         ({"price_1": "-5"}, "Ensure this value is greater than or equal to 0.01."),
         ({"due_days": "400"}, "Ensure this value is less than or equal to 365."),

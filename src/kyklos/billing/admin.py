@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -69,9 +70,11 @@ class InvoiceAdmin(ReadOnlyAdmin):
     list_select_related = ["customer"]
     search_fields = ["number", "buyer_name", "buyer_vat_id", "customer__email"]
     date_hierarchy = "issued_on"
-    inlines = [LineInline, TransmissionInline]
+    # The lines are shown as a table (lines_table), not as an inline formset: an issued
+    # document offers no "add another line" (R6.1).
+    inlines = [TransmissionInline]
     change_list_template = "admin/billing/invoice_change_list.html"
-    readonly_fields = ["seller_text"]
+    readonly_fields = ["seller_text", "lines_table"]
 
     #: The seller's particulars as printed, in this order (the snapshot is a JSON object).
     SELLER_LINES = (
@@ -86,9 +89,31 @@ class InvoiceAdmin(ReadOnlyAdmin):
     )
 
     def get_fields(self, request, obj=None):
-        """Every field, read-only; the seller's snapshot as formatted text, not JSON."""
-        fields = [f for f in super().get_fields(request, obj) if f != "seller_text"]
-        return ["seller_text" if f == "seller" else f for f in fields]
+        """Every field, read-only; the seller's snapshot as formatted text, not JSON; the
+        lines after the totals."""
+        extra = {"seller_text", "lines_table"}
+        fields = [f for f in super().get_fields(request, obj) if f not in extra]
+        fields = ["seller_text" if f == "seller" else f for f in fields]
+        at = fields.index("total") + 1 if "total" in fields else len(fields)
+        return [*fields[:at], "lines_table", *fields[at:]]
+
+    @admin.display(description=gettext_lazy("lines"))
+    def lines_table(self, obj):
+        heads = [str(InvoiceLine._meta.get_field(f).verbose_name) for f in LineInline.fields]
+        rows = format_html_join(
+            "",
+            "<tr>{}</tr>",
+            (
+                (
+                    format_html_join(
+                        "", "<td>{}</td>", ((getattr(ln, f),) for f in LineInline.fields)
+                    ),
+                )
+                for ln in obj.lines.all()
+            ),
+        )
+        head = format_html_join("", '<th scope="col">{}</th>', ((h,) for h in heads))
+        return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, rows)
 
     @admin.display(description=gettext_lazy("seller"))
     def seller_text(self, obj):
@@ -98,7 +123,7 @@ class InvoiceAdmin(ReadOnlyAdmin):
             for key, label in self.SELLER_LINES
             if seller.get(key)
         ]
-        return format_html_join(format_html("<br>"), "{}", lines) or "—"
+        return format_html_join(SafeString("<br>"), "{}", lines) or "—"
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("billing.view_invoice")

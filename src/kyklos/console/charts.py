@@ -28,6 +28,11 @@ def _number(value) -> float:
     return float(value or 0)
 
 
+def _at(value: float) -> str:
+    """A coordinate, as SVG reads it."""
+    return f"{value:.1f}"
+
+
 def bar_chart(
     *,
     key: str,
@@ -74,30 +79,30 @@ def bar_chart(
             y = TOP + plot_h - height
             parts.append(
                 format_html(
-                    '<rect class="bar {}" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}">'
+                    '<rect class="bar {}" x="{}" y="{}" width="{}" height="{}">'
                     "<title>{}: {}</title></rect>",
                     one.css,
-                    x + 1,
-                    y,
-                    bar_w - 2,
-                    height,
+                    _at(x + 1),
+                    _at(y),
+                    _at(bar_w - 2),
+                    _at(height),
                     f"{category} · {one.name}" if len(series) > 1 else category,
                     label(one.values[i] if i < len(one.values) else 0),
                 )
             )
             parts.append(
                 format_html(
-                    '<text class="value" x="{:.1f}" y="{:.1f}">{}</text>',
-                    x + bar_w / 2,
-                    y - 5,
+                    '<text class="value" x="{}" y="{}">{}</text>',
+                    _at(x + bar_w / 2),
+                    _at(y - 5),
                     label(one.values[i] if i < len(one.values) else 0),
                 )
             )
         parts.append(
             format_html(
-                '<text class="category" x="{:.1f}" y="{:.1f}">{}</text>',
-                group_x + group_w / 2,
-                TOP + plot_h + 18,
+                '<text class="category" x="{}" y="{}">{}</text>',
+                _at(group_x + group_w / 2),
+                _at(TOP + plot_h + 18),
                 category,
             )
         )
@@ -117,5 +122,5 @@ def bar_chart(
                     one.name,
                 )
             )
-    parts.append(format_html("</svg>"))
+    parts.append(format_html("{}", SafeString("</svg>")))
     return format_html_join("", "{}", ((part,) for part in parts))
