@@ -24,7 +24,7 @@ def test_the_role_table_in_the_documentation_is_the_grant_table():
 def test_a_role_row_groups_the_apps_by_their_verbs():
     assert role_work(roles.ADMIN) == "everything (a superuser counts as admin)"
     assert role_work(roles.TECHNICAL) == (
-        "devices, support (view, add, change); vault (view, add); "
+        "devices, provisioning, support (view, add, change); vault (view, add); "
         "catalog, customers, lifecycle (view); permission `vault.reveal_credential`"
     )
 
