@@ -12,16 +12,20 @@ from decimal import Decimal
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-WIDTH = 640
-HEIGHT = 260
+WIDTH = 480
+HEIGHT = 240
 TOP, BOTTOM, LEFT, RIGHT = 24, 44, 12, 12
 
 
 @dataclass(frozen=True)
 class Series:
     name: str
-    css: str  # a class in console.css: "s1", "s2", "s3", "bad", "warn", "ok"
+    #: A class in console.css ("s1", "s2", "bad", "warn", "ok"), or one per value.
+    css: str | Sequence[str]
     values: Sequence[Decimal | int | float]
+
+    def css_of(self, index: int) -> str:
+        return self.css if isinstance(self.css, str) else self.css[index]
 
 
 def _number(value) -> float:
@@ -81,7 +85,7 @@ def bar_chart(
                 format_html(
                     '<rect class="bar {}" x="{}" y="{}" width="{}" height="{}">'
                     "<title>{}: {}</title></rect>",
-                    one.css,
+                    one.css_of(i),
                     _at(x + 1),
                     _at(y),
                     _at(bar_w - 2),
@@ -108,13 +112,13 @@ def bar_chart(
         )
     if len(series) > 1:
         for j, one in enumerate(series):
-            x = LEFT + j * 150
+            x = LEFT + j * 140
             y = HEIGHT + 4
             parts.append(
                 format_html(
                     '<rect class="bar {}" x="{}" y="{}" width="12" height="12"/>'
                     '<text class="legend" x="{}" y="{}">{}</text>',
-                    one.css,
+                    one.css_of(0),
                     x,
                     y,
                     x + 18,

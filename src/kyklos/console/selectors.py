@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from kyklos.accounts.roles import need, user_may
 from kyklos.billing import selectors as billing
 from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.core import clock
-from kyklos.core.audit import concerning
+from kyklos.core.audit import ACCESSED, concerning
 from kyklos.core.models import AuditEvent
 from kyklos.core.personal_data import Subject, personal_data
 from kyklos.customers import selectors as customers
@@ -129,13 +131,18 @@ PARTICULARS = (
 )
 
 
+#: Labels for the fields whose verbose name is the bare field name.
+LABELS = {"kind": _("Kind"), "status": _("Status"), "language": _("Language")}
+
+
 def particulars(customer: Customer) -> list[tuple[str, str]]:
     rows = []
     for name in PARTICULARS:
         model_field = Customer._meta.get_field(name)
         display = getattr(customer, f"get_{name}_display", None)
         value = display() if display and model_field.choices else getattr(customer, name)
-        rows.append((str(model_field.verbose_name), str(value or "—")))
+        label = LABELS.get(name, model_field.verbose_name)
+        rows.append((str(label), str(value or "—")))
     return rows
 
 
@@ -215,8 +222,13 @@ def customer_page(user, customer: Customer) -> dict:
         list(support.tickets_for_customer(cid)[:30]) if sees(user, "tickets") else None
     )
     page["privacy"] = privacy_rows(cid) if sees(user, "privacy") else None
+    # What was done; staff views of the data are in the customer's access log (R10.1).
     page["audit"] = (
-        list(AuditEvent.objects.filter(concerning(cid)).order_by("-at", "-id")[:AUDIT_LIMIT])
+        list(
+            AuditEvent.objects.filter(concerning(cid))
+            .exclude(action=ACCESSED)
+            .order_by("-at", "-id")[:AUDIT_LIMIT]
+        )
         if sees(user, "audit")
         else None
     )

@@ -4,13 +4,14 @@ selectors of the apps below; who may use each view is declared in :mod:`.urls`."
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -68,7 +69,8 @@ def customer(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "customer": customer,
         "page": page,
-        "owed": [format_money(v, c) for c, v in (page.get("owed") or {}).items()],
+        "owed": [format_money(v, c) for c, v in (page.get("owed") or {}).items()]
+        or ([format_money(ZERO, settings.KYKLOS_CURRENCY)] if page.get("documents") else []),
         "credit": [format_money(v, c) for c, v in (page.get("credit") or {}).items()],
         "reason_form": ReasonForm(),
         "impersonate_form": ImpersonateForm(),
@@ -343,8 +345,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             description=_("Customers who joined and relationships that ended, per month."),
             categories=[month(row["month"]) for row in people],
             series=[
-                charts.Series(_("New"), "s1", [row["new"] for row in people]),
-                charts.Series(_("Lost"), "bad", [row["lost"] for row in people]),
+                charts.Series(pgettext("customers", "New"), "s1", [r["new"] for r in people]),
+                charts.Series(pgettext("customers", "Lost"), "bad", [r["lost"] for r in people]),
             ],
         ),
     }

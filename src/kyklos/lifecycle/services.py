@@ -518,6 +518,6 @@ def terminate_by_hand(service: Service, *, reason: str, actor) -> list[int]:
 
 
 def restore_by_hand(service: Service, *, reason: str, actor) -> Invoice:
-    """Staff restore a terminated service with a reason (R3.6, R5.2: billed from the
+    """Staff restore a terminated service with a reason (R3.6; billed from the
     product's restore fee); it comes back when the proforma is paid."""
     return restore_service(service, actor=actor, reason=_reason(reason))

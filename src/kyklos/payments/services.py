@@ -413,7 +413,7 @@ def _staff_reason(reason: str) -> str:
 @transaction.atomic
 def grant_credit(customer: Customer, *, amount, currency: str, reason: str, actor) -> CreditEntry:
     """Staff add account credit by hand (a goodwill gesture, the uptime promise's free
-    month, R5.3): it pays the customer's next documents (:func:`apply_credit`)."""
+    month): it pays the customer's next documents (:func:`apply_credit`)."""
     reason = _staff_reason(reason)
     currency = (currency or "").strip().upper()
     if len(currency) != 3 or not currency.isalpha():
@@ -454,7 +454,7 @@ def refund_by_hand(
     reference: str = "",
     actor,
 ) -> RefundByHand:
-    """Staff refund a paid tax document outside the self-service rules (R4.1: the domain
+    """Staff refund a paid tax document outside the self-service rules (the domain
     was taken before payment was confirmed; a goodwill refund): a credit note for
     ``lines`` (``billing.services.CreditLine``; None: all that is left), then the money
     goes back to account credit, or staff record the transfer they made (``reference``).
