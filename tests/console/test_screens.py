@@ -45,7 +45,9 @@ def test_every_console_page_in_every_language_and_at_phone_width(live_server, wo
             # A refused form, and the customer's portal as staff see it (read-only).
             page.set_viewport_size({"width": 1280, "height": 900})
             page.goto(live_server.url + pages["invoice"])
+            page.locator("#id_reason").fill("—")  # no line: the server refuses it
             page.locator("form.console-form button[type=submit]").click()
+            assert page.locator(".form-errors").is_visible()
             page.screenshot(path=str(SHOTS / f"invoice-refused-{language}.png"), full_page=True)
             page.goto(live_server.url + pages["customer"])
             page.locator("details.view-as summary").click()

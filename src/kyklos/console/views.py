@@ -336,7 +336,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             description=_("Active tickets on track, due within a day and past a target."),
             categories=[_("On track"), _("Due within a day"), _("Past a target")],
             series=[
-                charts.Series(_("Tickets"), "ok", [sla["on_track"], sla["due_soon"], sla["late"]])
+                charts.Series(
+                    _("Tickets"),
+                    ("ok", "warn", "bad"),
+                    [sla["on_track"], sla["due_soon"], sla["late"]],
+                )
             ],
         ),
         "customers": charts.bar_chart(
