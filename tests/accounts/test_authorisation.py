@@ -186,8 +186,11 @@ def test_another_customer_gets_nothing_of_marias(world):
     ids = objects_of(maria)
     sessions_before = UserSession.objects.filter(user=maria.user, ended_at__isnull=True).count()
     events_before = AuditEvent.objects.filter(customer_id=maria.pk).count()
-    for route, name, _view in matrix_urls():
+    for route, name, view in matrix_urls():
         tries = sorted(ids) if has_params(route) else [0]
+        # A public page with an id (a privacy notice's version) shows no one's data: the
+        # body check below covers it; its id may equal one of Maria's rows by chance.
+        public_page = access.declared(view).audience == access.PUBLIC
         for pk in tries:
             for method, target, data in requests(fill(route, pk)):
                 client = client_for(nikos.user)
@@ -197,7 +200,7 @@ def test_another_customer_gets_nothing_of_marias(world):
                 response = getattr(client, method)(target, data)
                 body = response.content.decode(errors="replace")
                 assert "Secretname" not in body and "maria.secret" not in body, (name, method)
-                if has_params(route) and not own:
+                if has_params(route) and not own and not public_page:
                     assert response.status_code in DENIED, (name, method, target)
     assert (
         UserSession.objects.filter(user=maria.user, ended_at__isnull=True).count()
