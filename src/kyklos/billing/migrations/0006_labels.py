@@ -4,14 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0005_transmission_cancelled'),
+        ("billing", "0005_transmission_cancelled"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='vatrate',
-            options={'ordering': ['country', '-valid_from'], 'verbose_name': 'VAT rate', 'verbose_name_plural': 'VAT rates'},
+            name="vatrate",
+            options={
+                "ordering": ["country", "-valid_from"],
+                "verbose_name": "VAT rate",
+                "verbose_name_plural": "VAT rates",
+            },
         ),
     ]

@@ -4,14 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('privacy', '0004_seed_processor'),
+        ("privacy", "0004_seed_processor"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='dpaacceptance',
-            options={'ordering': ['-accepted_at', '-id'], 'verbose_name': 'data-processing agreement acceptance', 'verbose_name_plural': 'data-processing agreement acceptances'},
+            name="dpaacceptance",
+            options={
+                "ordering": ["-accepted_at", "-id"],
+                "verbose_name": "data-processing agreement acceptance",
+                "verbose_name_plural": "data-processing agreement acceptances",
+            },
         ),
     ]

@@ -4,18 +4,25 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('support', '0005_seed_sla_check'),
+        ("support", "0005_seed_sla_check"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='slaevent',
-            options={'ordering': ['-at', '-id'], 'verbose_name': 'SLA event', 'verbose_name_plural': 'SLA events'},
+            name="slaevent",
+            options={
+                "ordering": ["-at", "-id"],
+                "verbose_name": "SLA event",
+                "verbose_name_plural": "SLA events",
+            },
         ),
         migrations.AlterModelOptions(
-            name='slatarget',
-            options={'ordering': ['id'], 'verbose_name': 'SLA target', 'verbose_name_plural': 'SLA targets'},
+            name="slatarget",
+            options={
+                "ordering": ["id"],
+                "verbose_name": "SLA target",
+                "verbose_name_plural": "SLA targets",
+            },
         ),
     ]
