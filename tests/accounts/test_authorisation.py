@@ -185,8 +185,11 @@ def test_another_customer_gets_nothing_of_marias(world):
     ids = objects_of(maria)
     sessions_before = UserSession.objects.filter(user=maria.user, ended_at__isnull=True).count()
     events_before = AuditEvent.objects.filter(customer_id=maria.pk).count()
-    for route, name, _view in matrix_urls():
+    for route, name, view in matrix_urls():
         tries = sorted(ids) if has_params(route) else [0]
+        # A public page with an id (a privacy notice's version) shows no one's data: the
+        # body check below covers it; its id may equal one of Maria's rows by chance.
+        public_page = access.declared(view).audience == access.PUBLIC
         for pk in tries:
             for method, target, data in requests(fill(route, pk)):
                 client = client_for(nikos.user)
@@ -196,7 +199,7 @@ def test_another_customer_gets_nothing_of_marias(world):
                 response = getattr(client, method)(target, data)
                 body = response.content.decode(errors="replace")
                 assert "Secretname" not in body and "maria.secret" not in body, (name, method)
-                if has_params(route) and not own:
+                if has_params(route) and not own and not public_page:
                     assert response.status_code in DENIED, (name, method, target)
     assert (
         UserSession.objects.filter(user=maria.user, ended_at__isnull=True).count()
@@ -226,6 +229,19 @@ STAFF_PAGES = {
     "provisioning:restores": {("provisioning", "view")},
     "provisioning:retry": {("provisioning", "change")},
     "provisioning:decide_restore": {("provisioning", "change")},
+    "console:home": {("customers", "view")},
+    "console:customer": {("customers", "view")},
+    "console:invoice_new": {("billing", "add")},
+    "console:credit_note": {("billing", "add")},
+    "console:account_credit": {("payments", "add")},
+    "console:refund": {("payments", "add")},
+    "console:service_suspend": {("lifecycle", "change"), ("provisioning", "change")},
+    "console:service_unsuspend": {("lifecycle", "change"), ("provisioning", "change")},
+    "console:service_terminate": {("lifecycle", "change"), ("provisioning", "change")},
+    "console:service_restore": {("lifecycle", "change")},
+    "console:impersonate": {("customers", "change")},
+    "console:impersonation_end": {("customers", "change")},
+    "console:dashboard": {("billing", "view")},
 }
 
 

@@ -202,12 +202,13 @@ def test_staff_with_a_device_reach_the_admin_only_after_the_code(client, db):
     assert client.get("/admin/").status_code == 200
 
 
-def test_staff_land_in_the_admin_when_no_page_was_asked_for(client, db):
+def test_staff_land_on_the_console_when_no_page_was_asked_for(client, db):
+    """The staff console is where staff work; the admin is for configuration."""
     anna = make_user("anna", is_staff=True)
     device = totp_device(anna)
     login_password(client, "anna")
     done = client.post(reverse("accounts:verify"), {"code": code_for(device)})
-    assert done["Location"] == "/admin/"
+    assert done["Location"] == "/console/"
 
 
 @pytest.mark.real_second_factor

@@ -34,7 +34,7 @@ def test_pages_need_a_login(client):
     assert response["Location"] == f"{reverse('portal:login')}?next={reverse('portal:invoices')}"
 
 
-def test_a_staff_login_without_a_customer_is_pointed_to_the_admin(client):
+def test_a_staff_login_without_a_customer_is_pointed_to_the_console(client):
     client.force_login(make_login("anna", is_staff=True))
 
     response = client.get(reverse("portal:dashboard"))
@@ -42,7 +42,7 @@ def test_a_staff_login_without_a_customer_is_pointed_to_the_admin(client):
     assert response.status_code == 403
     page = response.content.decode()
     assert "You are logged in as staff" in page
-    assert 'href="/admin/"' in page
+    assert 'href="/console/"' in page and 'href="/admin/"' in page
 
 
 def test_a_login_without_a_customer_that_is_not_staff_is_told_to_contact_us(client):

@@ -18,11 +18,31 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
+
+#: Human names for the apps whose own names are raw labels (third-party apps).
+APP_NAMES = {
+    "auth": _("Logins and roles"),
+    "axes": _("Login attempts and lockouts"),
+    "otp_totp": _("Two-factor devices"),
+}
 
 
 class KyklosAdminSite(admin.AdminSite):
+    """The admin is for configuration (catalogue, policies, rules); day-to-day work is in
+    the staff console, which its index links to."""
+
     site_header = "Kyklos"
     site_title = "Kyklos"
+    site_url = "/console/"
+    index_template = "admin/kyklos_index.html"
+
+    def get_app_list(self, request, app_label=None):
+        apps = super().get_app_list(request, app_label)
+        for app in apps:
+            if app["app_label"] in APP_NAMES:
+                app["name"] = APP_NAMES[app["app_label"]]
+        return sorted(apps, key=lambda a: str(a["name"]).lower())
 
     def __init__(self, name: str = "admin") -> None:
         self._discovered = False

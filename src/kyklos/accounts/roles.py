@@ -147,6 +147,10 @@ grant(DPO, "privacy", *WORK)
 for _app in ("support", "intake", "devices", "vault"):
     grant(DPO, _app, "view")
 
+# The staff console: suspending a service for abuse and lifting it act on the provider's
+# servers (R5.6), technical staff's work; billing staff do it too (lifecycle "change").
+grant(TECHNICAL, "provisioning", *WORK)
+
 #: Permissions beyond the model verbs, per role (``app_label.codename``).
 EXTRA = {
     TECHNICAL: {"vault.reveal_credential"},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from kyklos.accounts import roles
 from kyklos.accounts.models import (
@@ -135,3 +135,47 @@ def role_table() -> str:
         *(f"| {role} | {roles.GROUPS[role]} | {role_work(role)} |" for role in roles.ROLES),
     ]
     return "\n".join(rows) + "\n"
+
+
+# --- staff viewing a customer's portal ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Impersonation:
+    """Staff member ``staff_name`` is viewing customer ``customer_id``'s portal in this
+    session (read-only unless ``may_act``). Started by
+    :func:`kyklos.accounts.services.start_impersonation`."""
+
+    customer_id: int
+    staff_id: int
+    staff_name: str
+    may_act: bool
+    reason: str
+    started_at: str
+
+    def as_session(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_session(cls, raw: dict) -> Impersonation:
+        return cls(**{k: raw[k] for k in cls.__dataclass_fields__})
+
+
+def impersonation(request) -> Impersonation | None:
+    """The impersonation of ``request``'s session, or None. Only for the staff member who
+    started it, still staff with a verified second factor."""
+    from kyklos.accounts.access import is_verified
+    from kyklos.accounts.services import IMPERSONATION
+
+    session = getattr(request, "session", None)
+    raw = session.get(IMPERSONATION) if session is not None else None
+    user = getattr(request, "user", None)
+    if not raw or user is None or not user.is_authenticated:
+        return None
+    try:
+        seen = Impersonation.from_session(raw)
+    except (KeyError, TypeError):
+        return None
+    if seen.staff_id != user.pk or not user.is_staff or not is_verified(user):
+        return None
+    return seen

@@ -442,3 +442,75 @@ def remove_contact(contact: Contact, *, actor=None) -> None:
         end_all_sessions(contact.user, reason="contact removed")
         disable_user(contact.user)
     contact.delete()
+
+
+# --- staff viewing a customer's portal ("log in as the customer") -------------------------
+
+#: The session key of an impersonation: who, as which customer, may they act, and why.
+IMPERSONATION = "_kyklos_impersonation"
+REASON_LENGTH = 300
+
+
+@transaction.atomic
+def start_impersonation(request: HttpRequest, customer, *, may_act: bool = False, reason: str = ""):
+    """Staff member ``request.user`` opens ``customer``'s portal in this session: read-only
+    unless ``may_act`` (then a reason is required). The customer's portal shows a banner
+    naming the staff member; the start and the end are in the audit trail (the customer's
+    access log, R10.1). Returns the :class:`~kyklos.accounts.selectors.Impersonation`."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.utils.translation import gettext as _
+
+    from kyklos.accounts.access import is_verified
+    from kyklos.accounts.selectors import Impersonation
+
+    user = request.user
+    if not (user.is_authenticated and user.is_staff and is_verified(user)):
+        raise PermissionDenied("Only staff with a second factor may view a customer's portal.")
+    reason = (reason or "").strip()
+    if may_act and not reason:
+        raise ValidationError({"reason": _("Say why you need to act for the customer.")})
+    if len(reason) > REASON_LENGTH:
+        raise ValidationError({"reason": _("A reason has at most 300 characters.")})
+    if getattr(customer, "user_id", None) == user.pk:
+        raise ValidationError(_("This is your own account."))
+    previous = request.session.get(IMPERSONATION)
+    if previous:
+        end_impersonation(request)
+    seen = Impersonation(
+        customer_id=customer.pk,
+        staff_id=user.pk,
+        staff_name=user.get_full_name() or user.get_username(),
+        may_act=bool(may_act),
+        reason=reason,
+        started_at=clock.now().isoformat(),
+    )
+    request.session[IMPERSONATION] = seen.as_session()
+    log_action(
+        customer,
+        "customer.impersonation_started",
+        actor=user,
+        data={"may_act": seen.may_act, "reason": reason},
+    )
+    return seen
+
+
+def end_impersonation(request: HttpRequest, *, why: str = "ended by staff"):
+    """End the impersonation of this session, if any (logging out ends it too); returns
+    the one that ended, or None."""
+    from kyklos.accounts.selectors import Impersonation
+    from kyklos.customers.models import Customer
+
+    raw = request.session.pop(IMPERSONATION, None)
+    if not raw:
+        return None
+    seen = Impersonation.from_session(raw)
+    customer = Customer.objects.filter(pk=seen.customer_id).first()
+    user = request.user if getattr(request.user, "is_authenticated", False) else None
+    if customer is not None:
+        log_action(
+            customer,
+            "customer.impersonation_ended",
+            actor=user or seen.staff_name,
+            data={"started_at": seen.started_at, "may_act": seen.may_act, "why": why},
+        )
+    return seen

@@ -23,6 +23,7 @@ def on_logged_in(sender, request, user, **kwargs) -> None:
 def on_logged_out(sender, request, user, **kwargs) -> None:
     if request is None:
         return
+    services.end_impersonation(request, why="logged out")
     services.finish_tracking(request, reason="logged out")
     if user is not None:
         services.record(request, Kind.LOGGED_OUT, user=user)

@@ -56,7 +56,9 @@ def _safe_next(request: HttpRequest, url: str | None, default: str) -> str:
 
 
 def _default_next(user) -> str:
-    return reverse("admin:index") if user.is_staff else reverse(settings.LOGIN_REDIRECT_URL)
+    """Staff land on the staff console (the admin is for configuration); customers on
+    their portal."""
+    return reverse("console:home") if user.is_staff else reverse(settings.LOGIN_REDIRECT_URL)
 
 
 # --- step 1: password ---------------------------------------------------------------------

@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -69,8 +70,60 @@ class InvoiceAdmin(ReadOnlyAdmin):
     list_select_related = ["customer"]
     search_fields = ["number", "buyer_name", "buyer_vat_id", "customer__email"]
     date_hierarchy = "issued_on"
-    inlines = [LineInline, TransmissionInline]
+    # The lines are shown as a table (lines_table), not as an inline formset: an issued
+    # document offers no "add another line" (R6.1).
+    inlines = [TransmissionInline]
     change_list_template = "admin/billing/invoice_change_list.html"
+    readonly_fields = ["seller_text", "lines_table"]
+
+    #: The seller's particulars as printed, in this order (the snapshot is a JSON object).
+    SELLER_LINES = (
+        ("name", None),
+        ("address", None),
+        ("vat_id", gettext_lazy("VAT id")),
+        ("tax_office", gettext_lazy("Tax office")),
+        ("registry", gettext_lazy("Registry")),
+        ("country", gettext_lazy("Country")),
+        ("email", gettext_lazy("E-mail")),
+        ("phone", gettext_lazy("Phone")),
+    )
+
+    def get_fields(self, request, obj=None):
+        """Every field, read-only; the seller's snapshot as formatted text, not JSON; the
+        lines after the totals."""
+        extra = {"seller_text", "lines_table"}
+        fields = [f for f in super().get_fields(request, obj) if f not in extra]
+        fields = ["seller_text" if f == "seller" else f for f in fields]
+        at = fields.index("total") + 1 if "total" in fields else len(fields)
+        return [*fields[:at], "lines_table", *fields[at:]]
+
+    @admin.display(description=gettext_lazy("lines"))
+    def lines_table(self, obj):
+        heads = [str(InvoiceLine._meta.get_field(f).verbose_name) for f in LineInline.fields]
+        rows = format_html_join(
+            "",
+            "<tr>{}</tr>",
+            (
+                (
+                    format_html_join(
+                        "", "<td>{}</td>", ((getattr(ln, f),) for f in LineInline.fields)
+                    ),
+                )
+                for ln in obj.lines.all()
+            ),
+        )
+        head = format_html_join("", '<th scope="col">{}</th>', ((h,) for h in heads))
+        return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, rows)
+
+    @admin.display(description=gettext_lazy("seller"))
+    def seller_text(self, obj):
+        seller = obj.seller or {}
+        lines = [
+            (f"{label}: {seller[key]}" if label else str(seller[key]),)
+            for key, label in self.SELLER_LINES
+            if seller.get(key)
+        ]
+        return format_html_join(SafeString("<br>"), "{}", lines) or "—"
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("billing.view_invoice")

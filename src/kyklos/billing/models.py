@@ -301,6 +301,8 @@ class VatRate(models.Model):
     source = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("VAT rate")
+        verbose_name_plural = _("VAT rates")
         ordering = ["country", "-valid_from"]
         constraints = [
             models.UniqueConstraint(fields=["country", "valid_from"], name="vat_rate_per_day")

@@ -10,9 +10,13 @@ from kyklos.billing.documents import is_retained, pdf_filename
 from kyklos.billing.documents import render_pdf as document_pdf
 from kyklos.billing.einvoice import NotExportable, to_ubl
 from kyklos.billing.models import DocumentKind, Invoice
+from kyklos.billing.reports import BUCKETS as AGING_BUCKETS
+from kyklos.billing.reports import _credited_subquery, _paid_subquery
+from kyklos.billing.reports import aging as receivables_aging
 from kyklos.core.money import ZERO
 
 __all__ = [
+    "AGING_BUCKETS",
     "NotExportable",
     "credited_total",
     "document_identifiers",
@@ -20,12 +24,32 @@ __all__ = [
     "invoices_for_customer",
     "is_retained",
     "pdf_filename",
+    "receivables_aging",
     "to_ubl",
 ]
 
 
 def invoices_for_customer(customer_id: int) -> QuerySet[Invoice]:
     return Invoice.objects.filter(customer_id=customer_id).order_by("-issued_on", "-id")
+
+
+def documents_with_balance(customer_id: int, limit: int = 50) -> QuerySet[Invoice]:
+    """A customer's documents, newest first, each with ``paid`` (money received against
+    it), ``credited`` (what its credit notes took off) and ``balance`` (what is still
+    owed on an open one): one query however many documents."""
+    return (
+        invoices_for_customer(customer_id)
+        .annotate(paid=_paid_subquery(), credited=_credited_subquery())
+        .prefetch_related("lines")[:limit]
+    )
+
+
+def document_balance(document: Invoice) -> Decimal:
+    """What is still owed on ``document`` (annotated by :func:`documents_with_balance`):
+    nothing on a document that is not open or on a credit note."""
+    if document.status != Invoice.Status.OPEN or document.kind == DocumentKind.CREDIT_NOTE:
+        return ZERO
+    return max(document.total - document.paid - document.credited, ZERO)
 
 
 def credited_total(invoice: Invoice) -> Decimal:

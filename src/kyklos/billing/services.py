@@ -55,6 +55,7 @@ class DocumentSpec:
     related_id: int | None = None
     status: str = Invoice.Status.OPEN
     paid_on: date | None = None
+    reason: str = ""
 
 
 def compute_line(spec: LineSpec, rate: Decimal, currency: str, position: int) -> InvoiceLine:
@@ -155,6 +156,7 @@ def issue_documents(specs: list[DocumentSpec], *, actor=None) -> list[Invoice]:
                 vat_country=decision.country,
                 vat_check=decision.check.method,
                 vat_check_reference=decision.check.reference,
+                reason=spec.reason[:300],
                 created_at=now,
                 created_by=user,
             )
@@ -180,6 +182,70 @@ def issue_documents(specs: list[DocumentSpec], *, actor=None) -> list[Invoice]:
 
 def issue_document(spec: DocumentSpec, *, actor=None) -> Invoice:
     return issue_documents([spec], actor=actor)[0]
+
+
+#: The longest payment term staff may give a document issued by hand, in days.
+MANUAL_MAX_DUE_DAYS = 365
+#: What a document issued by hand may be: a request to pay or a tax document at once.
+MANUAL_KINDS = ("proforma", "tax")
+
+
+def issue_manual_document(
+    customer: Customer,
+    *,
+    lines: list[LineSpec],
+    reason: str,
+    kind: str = "proforma",
+    due_days: int = 0,
+    actor=None,
+) -> Invoice:
+    """Staff issue a document by hand with one-off lines (a billed restore, an uptime
+    month, agreed extra work): a proforma, or the customer's tax document (invoice or
+    receipt) left open for payment. The reason is printed nowhere but kept on the
+    document and in the audit trail. Refused input writes nothing and takes no number."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for issuing this document by hand.")})
+    if len(reason) > Invoice._meta.get_field("reason").max_length:
+        raise ValidationError({"reason": _("A reason has at most 300 characters.")})
+    if kind not in MANUAL_KINDS:
+        raise ValidationError({"kind": _("Choose a proforma or a tax document.")})
+    if not 0 <= due_days <= MANUAL_MAX_DUE_DAYS:
+        raise ValidationError(
+            {"due_days": _("The payment term is 0 to %(n)d days.") % {"n": MANUAL_MAX_DUE_DAYS}}
+        )
+    if customer.status != Customer.Status.ACTIVE:
+        raise ValidationError({"customer": _("This account is locked; nothing can be billed.")})
+    if not lines:
+        raise ValidationError({"lines": _("A document needs at least one line.")})
+    for line in lines:
+        if not line.description.strip():
+            raise ValidationError({"lines": _("Every line needs a description.")})
+        if line.unit_price <= 0:
+            raise ValidationError({"lines": _("A line's price must be greater than zero.")})
+        if line.quantity <= 0:
+            raise ValidationError({"lines": _("Quantity must be positive.")})
+    day = clock.today()
+    document_kind = DocumentKind.PROFORMA if kind == "proforma" else tax_document_kind(customer)
+    with transaction.atomic():
+        document = issue_document(
+            DocumentSpec(
+                customer=customer,
+                kind=document_kind,
+                lines=lines,
+                issued_on=day,
+                due_on=day + timedelta(days=due_days),
+                reason=reason,
+            ),
+            actor=actor,
+        )
+        log_action(
+            document,
+            "invoice.issued_by_hand",
+            actor=actor,
+            data={"number": document.number, "total": str(document.total), "reason": reason},
+        )
+    return document
 
 
 def tax_document_kind(customer: Customer) -> str:

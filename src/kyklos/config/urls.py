@@ -50,6 +50,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("kyklos.api.urls")),
     path("desk/", include("kyklos.support.urls")),
+    path("console/", include("kyklos.console.urls")),
     path("contact/", include("kyklos.intake.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("payments/", include("kyklos.payments.urls")),

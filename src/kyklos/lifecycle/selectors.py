@@ -11,8 +11,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Protocol
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kyklos.catalog import selectors as catalog
@@ -376,3 +377,77 @@ PROFORMA = schedule.PROFORMA
 REMINDER = schedule.REMINDER
 WARNING = schedule.WARNING
 SUSPEND = schedule.SUSPEND
+
+
+# --- figures for the staff console's dashboard --------------------------------------------
+
+
+def monthly_recurring_revenue(day: date) -> dict[str, Decimal]:
+    """Monthly recurring revenue on ``day``, per currency, before VAT: every recurring
+    service (add-ons too) that had started and had not ended by ``day`` — active or
+    suspended then — at its agreed price or the list price in force on ``day``, divided by
+    its cycle's months. Pending and one-off services do not recur. A service that ended
+    (terminated, cancelled, fraud) counts until the day its state changed."""
+    from kyklos.catalog import selectors as catalog
+    from kyklos.catalog.models import CYCLE_MONTHS
+
+    rows = (
+        Service.objects.filter(started_on__lte=day)
+        .exclude(cycle=Cycle.ONE_OFF)
+        .exclude(state=State.PENDING)
+        .filter(Q(state__in=LIVE_STATES) | Q(state__in=FINAL_STATES, state_changed_on__gt=day))
+        .values_list("product_id", "cycle", "agreed_price")
+    )
+    prices = catalog.price_table(day)
+    totals: dict[str, Decimal] = {}
+    for product_id, cycle, agreed in rows:
+        price = prices.get((product_id, cycle))
+        if price is None and agreed is None:
+            continue
+        amount = agreed if agreed is not None else price.amount
+        currency = getattr(price, "currency", None) or settings.KYKLOS_CURRENCY
+        monthly = amount / CYCLE_MONTHS[cycle]
+        totals[currency] = totals.get(currency, Decimal("0")) + monthly
+    return {c: round_money(v, c) for c, v in sorted(totals.items())}
+
+
+def renewals_due(today: date, days: int = 30) -> list[dict]:
+    """Main services that renew automatically and expire within ``days`` from ``today``,
+    per week (``{"week": n, "starts": date, "services": k, "amount": {currency: sum}}``),
+    at their agreed or current list price."""
+    from kyklos.catalog import selectors as catalog
+
+    rows = (
+        Service.objects.filter(
+            state__in=LIVE_STATES,
+            parent__isnull=True,
+            auto_renew=True,
+            cancel_effective_on__isnull=True,
+            expires_on__gte=today,
+            expires_on__lt=today + timedelta(days=days),
+        )
+        .exclude(cycle=Cycle.ONE_OFF)
+        .values_list("product_id", "cycle", "agreed_price", "expires_on")
+    )
+    prices = catalog.price_table(today)
+    weeks = [
+        {"week": n + 1, "starts": today + timedelta(days=7 * n), "services": 0, "amount": {}}
+        for n in range((days + 6) // 7)
+    ]
+    for product_id, cycle, agreed, expires_on in rows:
+        slot = weeks[(expires_on - today).days // 7]
+        price = prices.get((product_id, cycle))
+        amount = agreed if agreed is not None else (price.amount if price else Decimal("0"))
+        currency = getattr(price, "currency", None) or settings.KYKLOS_CURRENCY
+        slot["services"] += 1
+        slot["amount"][currency] = slot["amount"].get(currency, Decimal("0")) + amount
+    return weeks
+
+
+def service_by_label(text: str, limit: int = 20) -> QuerySet[Service]:
+    """Services whose label (a domain name, a host name) contains ``text``."""
+    return (
+        Service.objects.filter(label__icontains=text.strip())
+        .select_related("customer", "product")
+        .order_by("label", "id")[:limit]
+    )

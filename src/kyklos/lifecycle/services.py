@@ -513,9 +513,11 @@ def suspend_services(ids: list[int], *, day: date, reason: str, actor=None) -> l
 
 
 @transaction.atomic
-def restore_service(service: Service, *, actor) -> Invoice:
+def restore_service(service: Service, *, actor, reason: str = "") -> Invoice:
     """Staff restore a terminated service (R3.5, R3.6): a new period from today plus the
     product's restore and reactivation fees; it comes back when that proforma is paid."""
+    if len(reason) > REASON_LENGTH:
+        raise ValidationError({"reason": _("A reason has at most 300 characters.")})
     service = Service.objects.select_related("customer", "product__policy").get(pk=service.pk)
     if service.state != State.TERMINATED:
         raise ValidationError(_("Only a terminated service can be restored."))
@@ -545,7 +547,12 @@ def restore_service(service: Service, *, actor) -> Invoice:
         event=Event.INVOICE_ISSUED,
         actor=actor,
     )
-    log_action(service, "service.restore_requested", actor=actor, data={"invoice": invoice.number})
+    log_action(
+        service,
+        "service.restore_requested",
+        actor=actor,
+        data={"invoice": invoice.number, **({"reason": reason} if reason else {})},
+    )
     return invoice
 
 
@@ -717,3 +724,94 @@ def grace_end(service: Service) -> date | None:
     if service.expires_on is None:
         return None
     return service.expires_on + timedelta(days=service.product.policy.terminate_after_days)
+
+
+# --- by hand: staff act on one service with a reason (R5.6, R3.1) --------------------------
+
+#: The reason code a suspension for abuse carries in the audit trail and in
+#: ``hooks.services_changed`` (the staff member's words are in its own event).
+ABUSE = "abuse"
+#: The reason code of a service brought back, or ended, by staff.
+BY_HAND = "by staff"
+REASON_LENGTH = 300
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason; it is kept in the audit trail.")})
+    if len(reason) > REASON_LENGTH:
+        raise ValidationError({"reason": _("A reason has at most 300 characters.")})
+    return reason
+
+
+def _locked(service: Service) -> Service:
+    return Service.objects.select_for_update().select_related("customer").get(pk=service.pk)
+
+
+@transaction.atomic
+def suspend_by_hand(service: Service, *, reason: str, actor) -> list[int]:
+    """Suspend an active service and its add-ons at once, without a notice period, for
+    abuse (R5.6: spam, malware, an attacking site, illegal content). Returns the ids
+    moved. The lead wires ``provisioning.services.suspend_for_abuse`` behind it."""
+    reason = _reason(reason)
+    service = _locked(service)
+    if service.state != State.ACTIVE:
+        raise ValidationError(
+            _("Only an active service can be suspended; this one is %(s)s.")
+            % {"s": service.get_state_display()}
+        )
+    moved = transition_many(
+        with_addons([service.pk]), State.SUSPENDED, day=clock.today(), reason=ABUSE, actor=actor
+    )
+    log_action(service, "service.suspended_for_abuse", actor=actor, data={"reason": reason})
+    return moved
+
+
+@transaction.atomic
+def unsuspend_by_hand(service: Service, *, reason: str, actor) -> list[int]:
+    """Lift a suspension (the abuse was fixed): the service and its add-ons are active
+    again. A service past its expiry stays suspended: renewing it decides (R3.6)."""
+    reason = _reason(reason)
+    service = _locked(service)
+    if service.state != State.SUSPENDED:
+        raise ValidationError(_("This service is not suspended."))
+    today = clock.today()
+    if service.expires_on is not None and service.expires_on <= today:
+        raise ValidationError(
+            _("This service expired on %(d)s; it comes back when its renewal is paid.")
+            % {"d": service.expires_on.isoformat()}
+        )
+    moved = transition_many(
+        with_addons([service.pk]), State.ACTIVE, day=today, reason=BY_HAND, actor=actor
+    )
+    log_action(service, "service.suspension_lifted", actor=actor, data={"reason": reason})
+    return moved
+
+
+@transaction.atomic
+def terminate_by_hand(service: Service, *, reason: str, actor) -> list[int]:
+    """End an active or suspended main service and its add-ons now (terminated: the
+    data goes); its unpaid proformas are cancelled. An active one is suspended first, as
+    the lifecycle's states require (R3.1)."""
+    reason = _reason(reason)
+    service = _locked(service)
+    if service.parent_id is not None:
+        raise ValidationError(_("Terminate the main service; its add-ons end with it."))
+    if service.state not in LIVE_STATES:
+        raise ValidationError(
+            _("Only an active or suspended service can be terminated; this one is %(s)s.")
+            % {"s": service.get_state_display()}
+        )
+    today = clock.today()
+    ids = with_addons([service.pk])
+    transition_many(ids, State.SUSPENDED, day=today, reason=BY_HAND, actor=actor)
+    moved = end_services([service.pk], State.TERMINATED, day=today, reason=BY_HAND, actor=actor)
+    log_action(service, "service.terminated_by_hand", actor=actor, data={"reason": reason})
+    return moved
+
+
+def restore_by_hand(service: Service, *, reason: str, actor) -> Invoice:
+    """Staff restore a terminated service with a reason (R3.6; billed from the
+    product's restore fee); it comes back when the proforma is paid."""
+    return restore_service(service, actor=actor, reason=_reason(reason))

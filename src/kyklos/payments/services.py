@@ -399,6 +399,123 @@ def _write_credit(
     return entry
 
 
+# --- by hand: staff give account credit or refund, with a reason ---------------------------
+
+#: The longest reason a credit or refund by hand keeps (never cut short).
+REASON_LENGTH = 300
+#: How money refunded by hand goes back: to account credit at once, or paid out by staff
+#: (bank transfer or another manual way) with its reference.
+REFUND_WAYS = (Method.ACCOUNT_CREDIT, Method.BANK_TRANSFER, Method.MANUAL)
+
+
+def _staff_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason; it is kept in the audit trail.")})
+    if len(reason) > REASON_LENGTH:
+        raise ValidationError({"reason": _("A reason has at most 300 characters.")})
+    return reason
+
+
+@logged_refusal
+@transaction.atomic
+def grant_credit(customer: Customer, *, amount, currency: str, reason: str, actor) -> CreditEntry:
+    """Staff add account credit by hand (a goodwill gesture, the uptime promise's free
+    month): it pays the customer's next documents (:func:`apply_credit`)."""
+    reason = _staff_reason(reason)
+    currency = (currency or "").strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise ValidationError({"currency": _("Give the currency as a 3-letter code, e.g. EUR.")})
+    amount = parse_amount(amount, currency=currency)
+    entry = add_credit(
+        customer,
+        amount=amount,
+        currency=currency,
+        kind=CreditEntry.Kind.ADJUSTMENT,
+        note=reason,
+        actor=actor,
+    )
+    log_action(
+        entry,
+        "credit.granted_by_hand",
+        actor=actor,
+        data={"amount": str(entry.amount), "currency": currency, "reason": reason},
+    )
+    return entry
+
+
+@dataclass(frozen=True, slots=True)
+class RefundByHand:
+    credit_note: Invoice
+    payment: Payment
+    credit: CreditEntry | None
+
+
+@logged_refusal
+@transaction.atomic
+def refund_by_hand(
+    invoice: Invoice,
+    *,
+    reason: str,
+    way: str,
+    lines: list | None = None,
+    reference: str = "",
+    actor,
+) -> RefundByHand:
+    """Staff refund a paid tax document outside the self-service rules (the domain
+    was taken before payment was confirmed; a goodwill refund): a credit note for
+    ``lines`` (``billing.services.CreditLine``; None: all that is left), then the money
+    goes back to account credit, or staff record the transfer they made (``reference``).
+    Refused input writes nothing and takes no number."""
+    reason = _staff_reason(reason)
+    if way not in REFUND_WAYS:
+        raise ValidationError({"way": _("Choose how the money goes back.")})
+    reference = (reference or "").strip()
+    if way != Method.ACCOUNT_CREDIT and not reference:
+        raise ValidationError(
+            {"reference": _("Give the reference of the transfer you made to the customer.")}
+        )
+    if len(reference) > REFERENCE_LENGTH:
+        raise ValidationError(
+            {"reference": _("A reference has at most %(n)d characters.") % {"n": REFERENCE_LENGTH}}
+        )
+    invoice = Invoice.objects.select_for_update().select_related("customer").get(pk=invoice.pk)
+    if invoice.kind not in (DocumentKind.INVOICE, DocumentKind.RECEIPT):
+        raise ValidationError({"invoice": _("Only a tax invoice or receipt can be refunded.")})
+    if invoice.status != Invoice.Status.PAID:
+        raise ValidationError(
+            {"invoice": _("%(n)s is not paid; credit it instead.") % {"n": invoice.number}}
+        )
+    note = billing.issue_credit_note(invoice, lines=lines, reason=reason, actor=actor)
+    payment = record_refund_payment(
+        note, amount=note.total, method=way, reference=reference, actor=actor
+    )
+    credit = None
+    if way == Method.ACCOUNT_CREDIT:
+        credit = add_credit(
+            invoice.customer,
+            amount=note.total,
+            currency=note.currency,
+            kind=CreditEntry.Kind.REFUND,
+            invoice=note,
+            payment=payment,
+            note=note.number,
+            actor=actor,
+        )
+    log_action(
+        invoice,
+        "invoice.refunded_by_hand",
+        actor=actor,
+        data={
+            "credit_note": note.number,
+            "amount": str(note.total),
+            "way": way,
+            "reason": reason,
+        },
+    )
+    return RefundByHand(note, payment, credit)
+
+
 # --- services billed on a document: lifecycle tells (it lives above this app) -------------
 
 

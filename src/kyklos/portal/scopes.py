@@ -23,7 +23,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from kyklos.accounts.access import customer_only
-from kyklos.accounts.selectors import OWNER, portal_login
+from kyklos.accounts.selectors import OWNER, PortalLogin, impersonation, portal_login
+from kyklos.customers.models import Customer
 
 BILLING = "billing"  # invoices, payments, quotes and projects
 TECHNICAL = "technical"  # services, tickets, credentials, proofs
@@ -48,6 +49,27 @@ def allowed_pages(login_scope: str) -> frozenset[str]:
     return frozenset(page for page, scopes in PAGE_SCOPES.items() if login_scope in scopes)
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _viewed_by_staff(request: HttpRequest):
+    """Staff who opened a customer's portal from the console (accounts' impersonation): the
+    account as its owner sees it, and a refusal of every unsafe request unless they chose
+    to act. The pages show a banner naming them (``request.kyklos_impersonation``)."""
+    seen = impersonation(request)
+    if seen is None:
+        return None, None
+    customer = Customer.objects.filter(pk=seen.customer_id).first()
+    if customer is None:
+        return None, None
+    request.kyklos_impersonation = seen
+    login = PortalLogin(customer, OWNER)
+    if request.method not in SAFE_METHODS and not seen.may_act:
+        context = {"impersonation": seen}
+        return login, render(request, "portal/read_only.html", context, status=403)
+    return login, None
+
+
 def scope(page_scope: str):
     """Log-in required, as the account's owner or a contact whose scope covers
     ``page_scope``; others get 403 with a page that says why."""
@@ -60,6 +82,10 @@ def scope(page_scope: str):
             if not request.user.is_authenticated:
                 return _to_login(request)
             login = portal_login(request.user)
+            if login is None:
+                login, refusal = _viewed_by_staff(request)
+                if refusal is not None:
+                    return refusal
             if login is None:
                 return render(request, "portal/no_customer.html", status=403)
             request.portal_login = login

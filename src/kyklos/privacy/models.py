@@ -485,6 +485,8 @@ class DpaAcceptance(models.Model):
     user_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("data-processing agreement acceptance")
+        verbose_name_plural = _("data-processing agreement acceptances")
         ordering = ["-accepted_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["customer_id", "version"], name="dpa_accepted_once")

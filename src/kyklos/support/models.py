@@ -122,6 +122,8 @@ class SlaTarget(models.Model):
     )
 
     class Meta:
+        verbose_name = _("SLA target")
+        verbose_name_plural = _("SLA targets")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -399,6 +401,8 @@ class SlaEvent(models.Model):
     )
 
     class Meta:
+        verbose_name = _("SLA event")
+        verbose_name_plural = _("SLA events")
         ordering = ["-at", "-id"]
         constraints = [
             models.UniqueConstraint(

@@ -240,3 +240,29 @@ def customer_availability(customer_id: int, year: int) -> list[tuple[Service, De
         (service, _availability(_year_window(service, year, now), by_service[pk]))
         for pk, service in services.items()
     ]
+
+
+def sla_health(now: datetime) -> dict:
+    """The SLA at a glance for the staff console: this month's tickets whose resolution
+    target is decided and the share met (the monthly report's rule), and the active
+    tickets now past a target (first response or resolution) or within a day of one."""
+    from datetime import timedelta
+
+    from kyklos.support import report
+
+    local = now.astimezone(clock.provider_tz())
+    rows = [r for r in report.monthly(local.year, local.month, now=now) if r.department == "*"]
+    decided = sum(r.decided for r in rows)
+    met = sum(r.met for r in rows)
+    active = queue().filter(paused_since__isnull=True, sla_void_reason="")
+    late = active.filter(next_due__lt=now).count()
+    soon = active.filter(next_due__gte=now, next_due__lt=now + timedelta(days=1)).count()
+    return {
+        "decided": decided,
+        "met": met,
+        "missed": decided - met,
+        "percent_met": round(100 * met / decided, 1) if decided else None,
+        "late": late,
+        "due_soon": soon,
+        "on_track": active.count() - late - soon,
+    }
