@@ -62,7 +62,7 @@ def test_demo_loads_customers_products_and_services_of_every_kind_once(
     assert_demo_customer_has_an_expiring_service_an_add_on_and_unpaid_proformas()
     assert_the_desk_and_the_agency_have_work()
 
-    assert "admin / kyklos-admin" in output and "http://127.0.0.1:8000/admin/" in output
+    assert "admin / kyklos-admin" in output and "http://127.0.0.1:8000/console/" in output
     assert "demo / kyklos-demo" in output and "http://127.0.0.1:8000/portal/" in output
     assert client.login(username="demo", password="kyklos-demo")
     assert client.login(username="admin", password="kyklos-admin")

@@ -182,7 +182,7 @@ def login_lines() -> list[str]:
     base = settings.KYKLOS_PORTAL_URL.rstrip("/")
     return [
         f"Staff:    {ADMIN[0]} / {ADMIN[1]}  (superuser), {BILLING[0]} / {BILLING[1]}  "
-        f"(billing staff)   {base}/admin/",
+        f"(billing staff)   {base}/console/",
         "          also "
         + ", ".join(f"{u} / {p}" for u, p, _r in ROLE_LOGINS)
         + "  (support, technical, DPO)",
