@@ -152,9 +152,18 @@ def order_domain(*, customer: Customer, name: str, years: int, actor=None) -> Do
         raise ValidationError(
             {"name": _("No price is set for .%(tld)s yet.") % {"tld": tld.suffix}}
         )
+    _check_orderable(name, tld)
+    service = lifecycle.order_service(
+        customer=customer, product=tld.product, cycle=cycle, label=name, actor=actor
+    )
+    return _pending(name, tld, customer, service, years, actor)
+
+
+def _check_orderable(name: str, tld: Tld) -> None:
+    """Not held here, and (R4.10) not ordered again and again while earlier orders of the
+    same name stay unpaid; a one-line ValidationError otherwise."""
     if Domain.objects.filter(name=name, state__in=HELD_STATES).exists():
         raise ValidationError({"name": _("%(name)s is already registered.") % {"name": name}})
-    # R4.10: the same name is not ordered again and again while earlier orders stay unpaid.
     if tld.unpaid_order_limit is not None:
         unpaid = Domain.objects.filter(name=name, state=DomainState.PENDING).count()
         if unpaid >= tld.unpaid_order_limit:
@@ -167,10 +176,6 @@ def order_domain(*, customer: Customer, name: str, years: int, actor=None) -> Do
                     % {"name": name}
                 }
             )
-    service = lifecycle.order_service(
-        customer=customer, product=tld.product, cycle=cycle, label=name, actor=actor
-    )
-    return _pending(name, tld, customer, service, years, actor)
 
 
 def _pending(name: str, tld: Tld, customer: Customer, service: Service, years: int, actor):
@@ -214,20 +219,7 @@ def attach_order(service: Service, *, actor=None) -> Domain | None:
         return None
     years = YEARS_OF_CYCLE.get(service.cycle)
     check_term(tld, years or 0)
-    if Domain.objects.filter(name=name, state__in=HELD_STATES).exists():
-        raise ValidationError({"name": _("%(name)s is already registered.") % {"name": name}})
-    if tld.unpaid_order_limit is not None:
-        unpaid = Domain.objects.filter(name=name, state=DomainState.PENDING).count()
-        if unpaid >= tld.unpaid_order_limit:
-            raise ValidationError(
-                {
-                    "name": _(
-                        "%(name)s has an unpaid order already; pay or cancel it before "
-                        "ordering it again."
-                    )
-                    % {"name": name}
-                }
-            )
+    _check_orderable(name, tld)
     return _pending(name, tld, service.customer, service, years, actor)
 
 
