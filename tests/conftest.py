@@ -43,3 +43,16 @@ def _staff_pass_the_second_factor(request, monkeypatch):
             verify_session(self, user)
 
     monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture
+def migration_data(transactional_db):
+    """What the migrations seed (policies, VAT rates, departments, TLDs, the zone template,
+    backup policies …), put back when an earlier transactional test's flush removed it.
+    Use this instead of ``serialized_rollback``: after a flush Django's post-migrate sync
+    re-creates the role groups, which a serialized rollback would insert a second time."""
+    from kyklos.catalog.models import LifecyclePolicy
+    from kyklos.seed.demo import reseed
+
+    if not LifecyclePolicy.objects.exists():
+        reseed()

@@ -21,7 +21,7 @@ pytestmark = [
     pytest.mark.browser,
     # The live server reads the rows from another thread; restore what the migrations
     # seeded afterwards (and let the next transactional test restore them too).
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("migration_data"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
 ]
 

@@ -67,7 +67,7 @@ class Progress:
         self.done += step
         if note:
             self.note = note
-        self._draw()
+        self._draw(force=bool(self.total) and self.done >= self.total)  # the end always shows
 
     def stage(self, note: str) -> None:
         """Name what is being done now, without counting a step."""

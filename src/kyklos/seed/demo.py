@@ -110,6 +110,12 @@ def wipe() -> None:
     # foreign-key checks pending; run them first.
     connection.check_constraints()
     call_command("flush", interactive=False, verbosity=0)
+    reseed()
+
+
+def reseed() -> None:
+    """Put back into an emptied database what the migrations seed (the list in
+    :func:`wipe`). Also for tests whose transactional flush removed it."""
     seed_policies(LifecyclePolicy)
     support_defaults.seed(lambda name: django_apps.get_model("support", name))
     seed_vat_rates()
