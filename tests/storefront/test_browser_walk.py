@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 from kyklos.billing.models import Invoice
 from kyklos.customers.models import Customer
 from kyklos.lifecycle.models import Service
-from kyklos.payments.models import Payment, SavedCard
+from kyklos.payments.defaults import seed_fees
+from kyklos.payments.models import MethodFee, Payment, SavedCard
 from kyklos.storefront.models import Order
 from tests.payments.fakes import STRIPE_SECRET
 from tests.storefront.test_browser import PASSWORD, chromium, last_link, shop  # noqa: F401
@@ -23,6 +24,7 @@ def test_a_visitor_signs_up_orders_pays_by_card_saves_it_and_sees_the_active_ser
     shop,  # noqa: F811
     localstripe,
 ):
+    seed_fees(MethodFee)  # the card fee (R6.4), whatever an earlier test's flush left
     localstripe.register_webhook(f"{shop}/payments/webhooks/card/", STRIPE_SECRET)
     with chromium() as page:
         page.goto(f"{shop}/")
