@@ -56,3 +56,19 @@ def migration_data(transactional_db):
 
     if not LifecyclePolicy.objects.exists():
         reseed()
+
+
+def pytest_collection_modifyitems(config, items):
+    """The screenshot tests render every page in three languages and two widths: they test
+    the pages, not the database, so they run on SQLite (and on PostgreSQL only when
+    KYKLOS_SCREENSHOTS asks for them), keeping each database's run short."""
+    import os
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        return
+    if os.environ.get("KYKLOS_SCREENSHOTS"):
+        return
+    skip = pytest.mark.skip(reason="screenshots run on SQLite (KYKLOS_SCREENSHOTS runs them here)")
+    for item in items:
+        if item.get_closest_marker("screens"):
+            item.add_marker(skip)

@@ -188,6 +188,7 @@ needs_postgres = pytest.mark.skipif(
 
 
 @needs_postgres
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("migration_data")
 def test_two_runs_at_once_do_everything_exactly_once(settings):
     populate(12)
@@ -217,6 +218,7 @@ def test_two_runs_at_once_do_everything_exactly_once(settings):
 
 
 @needs_postgres
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("migration_data")
 def test_a_chunk_held_by_a_worker_that_dies_is_taken_over_when_its_session_ends(settings):
     import psycopg
@@ -265,6 +267,7 @@ def _redis_up() -> bool:
 
 @needs_postgres
 @pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379")
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("migration_data")
 def test_chunks_run_on_a_celery_worker_when_a_broker_is_set(settings, tmp_path):
     populate(6)

@@ -14,6 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.real_second_factor]
 LANGUAGES = ("el", "en", "pl")
 
 
+@pytest.mark.screens
 def test_every_console_page_in_every_language_and_at_phone_width(live_server, world):  # noqa: F811
     maria, service = world["maria"], world["service"]
     receipt = Invoice.objects.get(customer=maria)

@@ -19,8 +19,9 @@ PASSWORD = "correct horse battery staple"
 
 pytestmark = [
     pytest.mark.browser,
-    # The live server reads the rows from another thread; restore what the migrations
-    # seeded afterwards (and let the next transactional test restore them too).
+    # The live server reads the rows from another thread: committed data, and what the
+    # migrations seed put back after an earlier test's flush.
+    pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("migration_data"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
 ]
@@ -101,6 +102,7 @@ def shoot(live_server, domain, language, width, height=900):
     return errors
 
 
+@pytest.mark.screens
 def test_domain_pages_in_three_languages_and_at_phone_width(live_server, maria):
     customer, domain = maria
     SHOTS.mkdir(parents=True, exist_ok=True)

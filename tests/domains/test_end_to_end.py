@@ -24,7 +24,10 @@ from kyklos.notifications.models import Outbox
 from kyklos.payments.services import record_payment
 from tests.accounts.conftest import make_user
 
-pytestmark = pytest.mark.usefixtures("migration_data")
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("migration_data"),
+]
 
 
 def pay(domain):

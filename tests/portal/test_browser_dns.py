@@ -81,6 +81,7 @@ def test_dns_editor_marks_a_refused_row_in_place(live_server, maria):
         assert page.console_errors == []
 
 
+@pytest.mark.screens
 def test_screenshots_in_every_language_and_at_phone_width(live_server, maria):
     SHOTS.mkdir(parents=True, exist_ok=True)
     cookie = django_settings.LANGUAGE_COOKIE_NAME

@@ -132,6 +132,7 @@ def change_number(change) -> str:
     return change.invoice.number
 
 
+@pytest.mark.screens
 @pytest.mark.skipif(not SHOTS, reason="set KYKLOS_SCREENSHOTS=<dir> to take screenshots")
 def test_screenshots_of_the_service_and_contact_pages(live_server, world):
     """The new pages in el, en and pl, at desktop and phone width, for a person to look at."""

@@ -32,6 +32,8 @@ def cookie_of(user, live_server) -> dict:
     return {"name": "sessionid", "value": session, "url": live_server.url}
 
 
+@pytest.mark.screens
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("migration_data")
 def test_provisioning_pages_in_three_languages_and_at_phone_width(
     live_server, customer, fake_product, fake, django_user_model, django_capture_on_commit_callbacks

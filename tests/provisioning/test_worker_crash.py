@@ -42,6 +42,7 @@ def worker(markers: Path, pause: float, settings) -> subprocess.Popen:
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the worker is another process: needs PostgreSQL"
 )
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("migration_data")
 def test_a_worker_killed_after_the_server_acted_leaves_each_account_created_once(
     mail_server, tmp_path, settings

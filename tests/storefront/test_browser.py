@@ -203,6 +203,7 @@ def test_a_customer_resets_a_forgotten_password(shop):
         assert page.console_errors == []
 
 
+@pytest.mark.screens
 @pytest.mark.parametrize("language", ["el", "en", "pl"])
 @pytest.mark.parametrize("width", [1280, 390])
 def test_screenshots_of_every_page(shop, language, width):

@@ -90,6 +90,7 @@ def _cookie(user, live_server) -> dict:
     }
 
 
+@pytest.mark.screens
 @pytest.mark.parametrize("language", ["en", "el", "pl"])
 def test_screens(live_server, world, language):
     SHOTS.mkdir(parents=True, exist_ok=True)
