@@ -20,10 +20,16 @@ from tests.provisioning.test_modules import imap_login
 ROOT = Path(__file__).resolve().parents[2]
 
 
+WORKER_APP = "kyklos-test-worker"
+
+
 def worker(markers: Path, pause: float, settings) -> subprocess.Popen:
     db = connection.settings_dict
     env = {
         **os.environ,
+        # libpq's application name: the teardown ends only these sessions, not the live
+        # server's of later tests.
+        "PGAPPNAME": WORKER_APP,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}",
         "KYKLOS_VAULT_KEYS": settings.KYKLOS_VAULT_KEYS,
@@ -114,5 +120,6 @@ def _end_dead_sessions():
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " WHERE datname = current_database() AND application_name = %s",
+                [WORKER_APP],
             )
