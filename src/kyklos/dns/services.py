@@ -27,7 +27,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from kyklos.core import clock
-from kyklos.core.audit import log_action
+from kyklos.core.audit import log_action, log_action_rows
 from kyklos.core.tasks import enqueue
 from kyklos.dns import pdns, validation
 from kyklos.dns.models import PushAttempt, Record, Zone, ZoneTemplate
@@ -530,9 +530,38 @@ def hosting_changed(ids: list[int], to: str, *, actor=None) -> dict[str, int]:
             ensure_zone(label, customer_id=customer_id, service_id=pk, actor=actor)
             counts["dns_zones_hosted"] += 1
     elif to in ("terminated", "cancelled", "fraud"):
-        for name in Zone.objects.filter(service_id__in=ids, wanted=Zone.Wanted.PRESENT).values_list(
-            "name", flat=True
-        ):
-            remove_zone(name, actor=actor)
-            counts["dns_zones_removed"] += 1
+        counts["dns_zones_removed"] = _remove_zones_of(ids, actor=actor)
     return dict(counts)
+
+
+def _remove_zones_of(service_ids: list[int], *, actor=None) -> int:
+    """:func:`remove_zone` for every hosted zone of ``service_ids`` at once: one update,
+    one audit insert and one push job, whatever the number (a daily run's terminations)."""
+    zones = list(
+        Zone.objects.select_for_update()
+        .filter(service_id__in=service_ids, wanted=Zone.Wanted.PRESENT)
+        .values_list("pk", "customer_id")
+    )
+    if not zones:
+        return 0
+    pks = [pk for pk, _customer in zones]
+    now = clock.now()
+    Zone.objects.filter(pk__in=pks).update(
+        wanted=Zone.Wanted.REMOVED,
+        removed_at=now,
+        version=F("version") + 1,
+        sync=Sync.PENDING,
+        attempts=0,
+        next_attempt_at=None,
+        updated_at=now,
+        error="",
+    )
+    log_action_rows(
+        ((Zone._meta.label_lower, pk, customer, None) for pk, customer in zones),
+        "dns.zone.removed",
+        actor=actor,
+    )
+    from kyklos.dns import tasks
+
+    enqueue(tasks.push_zones, pks)
+    return len(pks)
