@@ -534,6 +534,7 @@ def hosting_changed(ids: list[int], to: str, *, actor=None) -> dict[str, int]:
     return dict(counts)
 
 
+@transaction.atomic
 def _remove_zones_of(service_ids: list[int], *, actor=None) -> int:
     """:func:`remove_zone` for every hosted zone of ``service_ids`` at once: one update,
     one audit insert and one push job, whatever the number (a daily run's terminations)."""
