@@ -103,7 +103,7 @@ class Databases:
     @contextmanager
     def copy(self, backend: str, template: str):
         """A fresh copy of ``template`` for one measurement, dropped afterwards."""
-        name = f"{template.removesuffix('_seed')}_run"
+        name = f"{template.removesuffix('_seed')}_run{os.getpid()}"
         if backend == "postgresql":
             self._admin(
                 f'DROP DATABASE IF EXISTS "{name}"',
