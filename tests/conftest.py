@@ -58,17 +58,44 @@ def migration_data(transactional_db):
         reseed()
 
 
+#: Fixtures through which a test reaches the database (their closure is in ``fixturenames``).
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
+
+
+def reaches_the_database(item) -> bool:
+    return bool(
+        item.get_closest_marker("django_db")
+        or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+
+
 def pytest_collection_modifyitems(config, items):
-    """The screenshot tests render every page in three languages and two widths: they test
-    the pages, not the database, so they run on SQLite (and on PostgreSQL only when
-    KYKLOS_SCREENSHOTS asks for them), keeping each database's run short."""
+    """CI runs the suite on SQLite and then on PostgreSQL. On PostgreSQL it skips what the
+    database cannot change, keeping each database's run short (KYKLOS_ALL_TESTS=1 runs
+    everything there too):
+
+    - the screenshot tests render every page in three languages and two widths: they test
+      the pages, not the database (KYKLOS_SCREENSHOTS also runs them);
+    - tests that never reach the database (pytest-django refuses them any query), such as
+      parsing, rendering and the command-line checks in subprocesses of their own."""
     import os
 
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         return
-    if os.environ.get("KYKLOS_SCREENSHOTS"):
-        return
-    skip = pytest.mark.skip(reason="screenshots run on SQLite (KYKLOS_SCREENSHOTS runs them here)")
+    everything = os.environ.get("KYKLOS_ALL_TESTS")
+    screens = pytest.mark.skip(
+        reason="screenshots run on SQLite (KYKLOS_SCREENSHOTS runs them here)"
+    )
+    no_database = pytest.mark.skip(reason="needs no database: the SQLite run covers it")
     for item in items:
         if item.get_closest_marker("screens"):
-            item.add_marker(skip)
+            if not (everything or os.environ.get("KYKLOS_SCREENSHOTS")):
+                item.add_marker(screens)
+        elif not everything and not reaches_the_database(item):
+            item.add_marker(no_database)
