@@ -11,6 +11,7 @@ from kyklos.lifecycle.models import State
 from kyklos.notifications.models import Outbox
 from kyklos.provisioning import logs, selectors, services
 from kyklos.provisioning.models import Account, BackupPolicy, Job, Server
+from kyklos.provisioning.modules.base import ModuleError, Usage
 from kyklos.provisioning.services import reveal_credentials
 from tests import factories
 from tests.provisioning.helpers import order_and_pay
@@ -153,6 +154,40 @@ def test_usage_for_the_portal(customer, fake_product, fake, django_capture_on_co
     ]
     other = factories.active_service(customer, factories.product(), expires_on=date(2028, 1, 1))
     assert selectors.usage_for(other) is None
+
+
+def test_usage_is_read_from_the_server_once_in_a_while_not_on_every_page(
+    customer, fake_product, fake, django_capture_on_commit_callbacks, monkeypatch
+):
+    service = order_and_pay(customer, fake_product, django_capture_on_commit_callbacks)
+    asked = []
+    answers = iter([Usage(disk_mb=12.5), Usage(disk_mb=99.0)])
+
+    def usage(self, server, account):
+        asked.append(account.username)
+        return next(answers)
+
+    monkeypatch.setattr(fake, "usage", usage)
+    first = selectors.usage_for(service)
+    again = selectors.usage_for(service)
+    assert len(asked) == 1
+    assert [r.value for r in first] == [r.value for r in again] == ["12.5 MB"]
+
+
+def test_a_server_that_does_not_answer_is_not_asked_on_every_page(
+    customer, fake_product, fake, django_capture_on_commit_callbacks, monkeypatch
+):
+    service = order_and_pay(customer, fake_product, django_capture_on_commit_callbacks)
+    asked = []
+
+    def usage(self, server, account):
+        asked.append(account.username)
+        raise ModuleError("connection refused", answer="")
+
+    monkeypatch.setattr(fake, "usage", usage)
+    assert selectors.usage_for(service) is None
+    assert selectors.usage_for(service) is None
+    assert len(asked) == 1
 
 
 # --- personal data --------------------------------------------------------------------------

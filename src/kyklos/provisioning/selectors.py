@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -16,7 +17,7 @@ from kyklos.provisioning.models import (
     ProductModule,
     RestoreRequest,
 )
-from kyklos.provisioning.modules.base import ModuleError
+from kyklos.provisioning.modules.base import ModuleError, Usage
 
 
 def jobs(state: str = "") -> QuerySet[Job]:
@@ -57,11 +58,20 @@ class UsageRow:
     limit: str | None = None
 
 
+#: How long a server's reading of an account's usage is shown before it is asked again,
+#: and how long a server that did not answer is left alone (seconds).
+USAGE_FRESH_SECONDS = 10 * 60
+USAGE_UNANSWERED_SECONDS = 60
+
+
 def usage_for(service) -> list[UsageRow] | None:
     """What the server reports for the service's account (disk, traffic, mailboxes) with
-    the limits; None when the service has no live account or the server does not answer."""
-    from kyklos.provisioning import services
+    the limits; None when the service has no live account or the server does not answer.
 
+    The server is asked at most once in ``USAGE_FRESH_SECONDS`` per account (the reading is
+    kept in the cache) and a server that did not answer is not asked again for
+    ``USAGE_UNANSWERED_SECONDS``: a page that shows usage does not wait on a server on
+    every visit."""
     account = account_of(service)
     if account is None or account.state == Account.State.TERMINATED:
         return None
@@ -69,11 +79,8 @@ def usage_for(service) -> list[UsageRow] | None:
     config = ProductModule.objects.filter(product_id=service.product_id).first()
     if config is None:
         return None
-    try:
-        usage = modules.get(account.module).usage(
-            services.server_view(account.server), services.account_view(account, config)
-        )
-    except (ModuleError, KeyError):
+    usage = _reading(account, config)
+    if usage is None:
         return None
     limits = {**config.settings, **config.limits, **account.limits}
     rows = []
@@ -85,3 +92,26 @@ def usage_for(service) -> list[UsageRow] | None:
     if usage.mailboxes is not None:
         rows.append(UsageRow(_("Mailboxes"), str(usage.mailboxes)))
     return rows
+
+
+def _reading(account: Account, config: ProductModule) -> Usage | None:
+    from kyklos.provisioning import services
+
+    key = f"kyklos.provisioning.usage:{account.pk}:{account.module}:{account.server_id}"
+    kept = cache.get(key)
+    if kept is not None:
+        return Usage(**kept) if kept else None
+    try:
+        usage = modules.get(account.module).usage(
+            services.server_view(account.server), services.account_view(account, config)
+        )
+    except (ModuleError, KeyError):
+        cache.set(key, {}, USAGE_UNANSWERED_SECONDS)
+        return None
+    fields = {
+        "disk_mb": usage.disk_mb,
+        "traffic_mb": usage.traffic_mb,
+        "mailboxes": usage.mailboxes,
+    }
+    cache.set(key, fields, USAGE_FRESH_SECONDS)
+    return Usage(**fields)
