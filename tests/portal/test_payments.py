@@ -1,7 +1,7 @@
 """Paying in the portal: methods with their fee shown before paying, proof upload,
 account credit, the return from a provider (R6.4)."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,8 +10,10 @@ from django.urls import reverse
 
 from kyklos.billing.models import DocumentKind
 from kyklos.billing.services import DocumentSpec, LineSpec, issue_document
+from kyklos.core import clock
 from kyklos.payments.models import Checkout, Payment, TransferProof
 from kyklos.payments.services import add_credit
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +171,37 @@ def test_the_customer_sees_the_refund_computed_then_confirms_it(portal, customer
         )
     assert "Refund CN-2027-000001 of €148.80 was issued." in response.content.decode()
     assert credit_balance(customer.pk, "EUR") == Decimal("148.80")
+
+
+# --- R3.4: a renewal paid late may miss its expiry -------------------------------------------
+
+
+def renewal_proforma(customer, hosting, run_day, expires_on):
+    from kyklos.billing.models import Invoice
+
+    factories.active_service(customer, hosting, label="maria.gr", expires_on=expires_on)
+    run_day(expires_on - timedelta(days=30))
+    return Invoice.objects.get(customer=customer, kind=DocumentKind.PROFORMA)
+
+
+LATE = "maria.gr expires on"
+
+
+def test_paying_a_renewal_in_good_time_shows_no_warning(portal, customer, hosting, run_day):
+    proforma = renewal_proforma(customer, hosting, run_day, date(2027, 6, 1))
+    with clock.frozen(date(2027, 5, 27)):  # 5 days before expiry: the due date itself
+        assert LATE not in page(portal, proforma)
+
+
+def test_paying_a_renewal_less_than_five_days_before_expiry_warns_it_may_be_missed(
+    portal, customer, hosting, run_day
+):
+    proforma = renewal_proforma(customer, hosting, run_day, date(2027, 6, 1))
+    with clock.frozen(date(2027, 5, 29)):
+        html = page(portal, proforma)
+    assert LATE in html and "at least 5 days before expiry" in html
+    assert "may arrive too late to renew it in time" in html
+
+
+def test_a_first_order_has_no_late_renewal_warning(portal, proforma, today):
+    assert LATE not in page(portal, proforma)

@@ -451,3 +451,35 @@ def service_by_label(text: str, limit: int = 20) -> QuerySet[Service]:
         .select_related("customer", "product")
         .order_by("label", "id")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class LateRenewal:
+    """A renewal on a proforma paid so close to the service's expiry that the payment may
+    not be recorded in time (R3.4)."""
+
+    label: str
+    expires_on: date
+    due_days: int
+
+
+def late_renewals(invoice_id: int, *, today: date) -> list[LateRenewal]:
+    """The services an open proforma renews whose expiry is nearer than their policy's
+    ``payment_due_days`` (5 by default) or already here (R3.4: payment should arrive at
+    least that many days before expiry; a later one may miss the renewal)."""
+    rows = (
+        Renewal.objects.filter(
+            invoice_id=invoice_id,
+            kind=Renewal.Kind.RENEWAL,
+            status=Renewal.Status.OPEN,
+            period_start__gte=today,
+        )
+        .select_related("service__product__policy")
+        .order_by("period_start", "service_id")
+    )
+    late = []
+    for renewal in rows:
+        due_days = renewal.service.product.policy.payment_due_days
+        if (renewal.period_start - today).days < due_days:
+            late.append(LateRenewal(renewal.service.label, renewal.period_start, due_days))
+    return late

@@ -22,6 +22,7 @@ from kyklos.billing.models import DocumentKind, Invoice
 from kyklos.billing.selectors import invoices_for_customer
 from kyklos.core import clock
 from kyklos.core.money import format_money
+from kyklos.lifecycle.selectors import late_renewals
 from kyklos.payments.models import Checkout, Method, ReviewStatus
 from kyklos.payments.selectors import (
     credit_balance,
@@ -102,6 +103,7 @@ def payment_context(invoice: Invoice, customer, proof_form: ProofForm | None = N
         "proof_form": proof_form or ProofForm(initial={"amount": owed, "paid_on": clock.today()}),
         "pending_proof": invoice.transfer_proofs.filter(status=ReviewStatus.PENDING).first(),
         "on_hold": is_on_identity_hold(invoice.pk),
+        "late_renewals": late_renewals(invoice.pk, today=clock.today()),
         "language": language,
     }
 
