@@ -94,6 +94,7 @@ FORMER_ORDER = {
     "devices.purge_activity": 920,
     "privacy.breaches": 920,
     "provisioning.mail_logs": 925,  # added with provisioning (issue 15, R5.7)
+    "provisioning.usage": 926,  # over-usage told, never suspended (R2.5)
     "privacy.retention": 990,
     "core.seal_audit_trail": 10_000,
 }

@@ -2,6 +2,7 @@
 mail-log retention, usage for the portal."""
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 from kyklos.core import clock
 from kyklos.lifecycle.models import State
 from kyklos.notifications.models import Outbox
+from kyklos.notifications.rendering import render_notice
 from kyklos.provisioning import logs, selectors, services
 from kyklos.provisioning.models import Account, BackupPolicy, Job, Server
 from kyklos.provisioning.modules.base import ModuleError, Usage
@@ -209,3 +211,98 @@ def test_a_customers_accounts_are_exported_and_blanked_on_erasure(
     assert Account.objects.get(service=service).username.startswith("erased-")
     personal_data.erase_jobs(subject)
     assert set(Job.objects.values_list("last_answer", flat=True)) == {""}
+
+
+# --- over-usage (R2.5) ----------------------------------------------------------------------
+
+
+def over_quota(customer, fake_product, fake, capture, monkeypatch, disk_mb=150.0):
+    service = order_and_pay(customer, fake_product, capture)
+    fake_product.provisioning.limits = {"quota_mb": 100}
+    fake_product.provisioning.save()
+    monkeypatch.setattr(fake, "usage", lambda self, server, account: Usage(disk_mb=disk_mb))
+    return service
+
+
+def test_an_account_over_its_quota_is_told_to_the_customer_and_staff_and_keeps_running(
+    customer, fake_product, fake, django_capture_on_commit_callbacks, monkeypatch
+):
+    from kyklos.provisioning.models import OverUsage
+    from kyklos.support.models import Ticket
+
+    service = over_quota(
+        customer, fake_product, fake, django_capture_on_commit_callbacks, monkeypatch
+    )
+    account = Account.objects.get(service=service)
+    counts = services.check_usage(date(2027, 3, 3), [account.pk])
+
+    assert counts["provisioning_over_usage"] == 1
+    row = OverUsage.objects.get(account=account)
+    assert (row.measure, row.used, row.limit) == ("disk", Decimal("150"), Decimal("100"))
+    notice = Outbox.objects.get(event="provisioning_over_usage")
+    assert notice.customer_id == customer.pk
+    told = render_notice(notice.event, notice.language, notice.context)
+    assert told.subject.endswith(": over the disk limit")
+    assert "uses 150 MB of disk, above its limit of 100 MB" in told.body
+    assert "It keeps running" in told.body
+    ticket = Ticket.objects.get(pk=row.ticket_id)
+    assert ticket.department.code == "technical" and "150 MB" in ticket.messages.first().body
+    service.refresh_from_db()
+    account.refresh_from_db()
+    assert service.state == State.ACTIVE and account.state == Account.State.ACTIVE
+    assert not Job.objects.filter(service=service, action="suspend").exists()
+
+
+def test_over_usage_is_told_once_a_month_per_limit(
+    customer, fake_product, fake, django_capture_on_commit_callbacks, monkeypatch
+):
+    service = over_quota(
+        customer, fake_product, fake, django_capture_on_commit_callbacks, monkeypatch
+    )
+    account = Account.objects.get(service=service)
+    services.check_usage(date(2027, 3, 3), [account.pk])
+    services.check_usage(date(2027, 3, 10), [account.pk])
+    assert Outbox.objects.filter(event="provisioning_over_usage").count() == 1
+    services.check_usage(date(2027, 4, 7), [account.pk])
+    assert Outbox.objects.filter(event="provisioning_over_usage").count() == 2
+
+
+def test_usage_within_the_limit_tells_nobody(
+    customer, fake_product, fake, django_capture_on_commit_callbacks, monkeypatch
+):
+    service = over_quota(
+        customer, fake_product, fake, django_capture_on_commit_callbacks, monkeypatch, 99.5
+    )
+    account = Account.objects.get(service=service)
+    counts = services.check_usage(date(2027, 3, 3), [account.pk])
+    assert counts == {"provisioning_usage_read": 1}
+    assert not Outbox.objects.filter(event="provisioning_over_usage").exists()
+
+
+def test_each_live_account_is_read_once_a_week(
+    customer, fake_product, fake, django_capture_on_commit_callbacks
+):
+    for _n in range(3):
+        order_and_pay(customer, fake_product, django_capture_on_commit_callbacks)
+    live = set(Account.objects.values_list("pk", flat=True))
+    week = [date(2027, 3, 1) + timedelta(days=n) for n in range(7)]
+    turns = [services.usage_due(day) for day in week]
+    assert sorted(pk for turn in turns for pk in turn) == sorted(live)
+    assert services.usage_due(week[0] + timedelta(days=7)) == turns[0]
+
+
+def test_the_daily_run_reads_usage_after_its_commit(
+    customer, fake_product, fake, django_capture_on_commit_callbacks, monkeypatch, run_day
+):
+    service = over_quota(
+        customer, fake_product, fake, django_capture_on_commit_callbacks, monkeypatch
+    )
+    account = Account.objects.get(service=service)
+    day = next(
+        date(2027, 3, 1) + timedelta(days=n)
+        for n in range(7)
+        if account.pk in services.usage_due(date(2027, 3, 1) + timedelta(days=n))
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        run_day(day)
+    assert Outbox.objects.filter(event="provisioning_over_usage").count() == 1

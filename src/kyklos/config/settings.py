@@ -361,6 +361,7 @@ KYKLOS_DAILY_STEPS = [
     "devices.purge_activity",
     "privacy.breaches",
     "provisioning.mail_logs",  # R5.7: mail-server logs kept 7 days
+    "provisioning.usage",  # R2.5: usage read weekly; over-usage told, never suspended
     "privacy.retention",
     # Last: seal what the run logged into the audit trail's hash chain.
     "core.seal_audit_trail",

@@ -30,6 +30,17 @@ def mail_logs(day: date, run=None) -> dict[str, int]:
     return {"provisioning_mail_log_lines_removed": removed} if removed else {}
 
 
+def usage(day: date, run=None) -> dict[str, int]:
+    """R2.5: each live account's usage is read once a week (spread over the days) after
+    the run's commit, and an account over a limit is told to its customer and to staff;
+    nothing is suspended for it."""
+    from kyklos.provisioning import tasks
+
+    enqueue(tasks.check_usage, day.isoformat())
+    return {}
+
+
 def register() -> None:
     registry.register_daily_step("provisioning.backups", backups)
     registry.register_daily_step("provisioning.mail_logs", mail_logs)
+    registry.register_daily_step("provisioning.usage", usage)

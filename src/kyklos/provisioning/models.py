@@ -299,3 +299,34 @@ class CredentialLink(models.Model):
 
     def __str__(self) -> str:
         return f"link {self.account_id}"
+
+
+class OverUsage(models.Model):
+    """R2.5: an account found above one of its limits. Told to the customer and to staff
+    once a month per limit; the service keeps running (over-usage never stops it)."""
+
+    class Measure(models.TextChoices):
+        DISK = "disk", _("Disk")
+        TRAFFIC = "traffic", _("Traffic")
+        MAILBOXES = "mailboxes", _("Mailboxes")
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="over_usages")
+    measure = models.CharField(_("measure"), max_length=10, choices=Measure.choices)
+    month = models.DateField(_("month"))
+    used = models.DecimalField(_("used"), max_digits=14, decimal_places=2)
+    limit = models.DecimalField(_("limit"), max_digits=14, decimal_places=2)
+    found_at = models.DateTimeField(_("found at"))
+    ticket_id = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-found_at"]
+        verbose_name = _("over-usage")
+        verbose_name_plural = _("over-usages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "measure", "month"], name="provisioning_over_usage_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.used}/{self.limit} ({self.account_id})"

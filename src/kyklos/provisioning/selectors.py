@@ -94,13 +94,23 @@ def usage_for(service) -> list[UsageRow] | None:
     return rows
 
 
-def _reading(account: Account, config: ProductModule) -> Usage | None:
-    from kyklos.provisioning import services
+def _usage_key(account: Account) -> str:
+    return f"kyklos.provisioning.usage:{account.pk}:{account.module}:{account.server_id}"
 
-    key = f"kyklos.provisioning.usage:{account.pk}:{account.module}:{account.server_id}"
-    kept = cache.get(key)
+
+def _reading(account: Account, config: ProductModule) -> Usage | None:
+    kept = cache.get(_usage_key(account))
     if kept is not None:
         return Usage(**kept) if kept else None
+    return fresh_reading(account, config)
+
+
+def fresh_reading(account: Account, config: ProductModule) -> Usage | None:
+    """Ask the server now (the daily usage check, R2.5) and keep the reading for the
+    service page; None when the server does not answer."""
+    from kyklos.provisioning import services
+
+    key = _usage_key(account)
     try:
         usage = modules.get(account.module).usage(
             services.server_view(account.server), services.account_view(account, config)

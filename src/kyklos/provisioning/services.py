@@ -39,6 +39,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kyklos.core import clock
@@ -55,6 +56,7 @@ from kyklos.provisioning.models import (
     BackupPolicy,
     CredentialLink,
     Job,
+    OverUsage,
     ProductModule,
     RestoreRequest,
     Server,
@@ -74,6 +76,7 @@ DEFAULTS = {
     "FINAL_BACKUP_KEEP_DAYS": 90,
     "LINK_HOURS": 72,
     "MAIL_LOG_DAYS": 7,
+    "USAGE_EVERY_DAYS": 7,
 }
 
 
@@ -990,3 +993,112 @@ def refuse_restore(request: RestoreRequest, *, actor) -> None:
     if not updated:
         raise ValidationError(_("This restore was decided already."))
     log_action(request.service, "provisioning.restore_refused", actor=actor)
+
+
+# --- over-usage (R2.5) ----------------------------------------------------------------------
+
+#: The usage a module reports → the limit key it is measured against.
+LIMIT_OF = {
+    OverUsage.Measure.DISK: ("disk_mb", "quota_mb", "MB"),
+    OverUsage.Measure.TRAFFIC: ("traffic_mb", "traffic_mb", "MB"),
+    OverUsage.Measure.MAILBOXES: ("mailboxes", "mailboxes", ""),
+}
+
+
+def usage_due(day: date) -> list[int]:
+    """The live accounts whose usage is read on ``day``: each account every
+    ``USAGE_EVERY_DAYS`` days (7), spread evenly over the days by its id."""
+    every = max(1, option("USAGE_EVERY_DAYS"))
+    return list(
+        Account.objects.filter(state=Account.State.ACTIVE)
+        .alias(turn=F("pk") % every)
+        .filter(turn=day.toordinal() % every)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def check_usage(day: date, account_ids: list[int] | None = None) -> Counter:
+    """Ask each due account's server for its usage (outside any transaction) and record
+    what is over a limit (R2.5): the customer and the technical department are told once
+    a month per limit, and nothing is suspended. A server that does not answer is skipped
+    until its next turn."""
+    from kyklos.provisioning import selectors
+
+    counts = Counter()
+    ids = usage_due(day) if account_ids is None else account_ids
+    accounts = Account.objects.select_related("server", "service__customer").filter(pk__in=ids)
+    for account in accounts.order_by("pk"):
+        config = ProductModule.objects.filter(product_id=account.service.product_id).first()
+        if config is None:
+            continue
+        usage = selectors.fresh_reading(account, config)
+        if usage is None:
+            counts["provisioning_usage_unanswered"] += 1
+            continue
+        counts["provisioning_usage_read"] += 1
+        limits = {**config.settings, **config.limits, **account.limits}
+        for measure, (field, limit_key, _unit) in LIMIT_OF.items():
+            used, limit = getattr(usage, field), limits.get(limit_key)
+            if used is None or not limit or Decimal(str(used)) <= Decimal(str(limit)):
+                continue
+            if record_over_usage(account, measure, Decimal(str(used)), Decimal(str(limit)), day):
+                counts["provisioning_over_usage"] += 1
+    return counts
+
+
+@transaction.atomic
+def record_over_usage(
+    account: Account, measure: str, used: Decimal, limit: Decimal, day: date
+) -> OverUsage | None:
+    """One row per account, limit and month; the first of the month tells the customer
+    (with the add-ons that raise the limit) and opens a ticket for the technical
+    department. None when this month's was already told."""
+    from kyklos.support.services import NewTicket, open_ticket
+
+    row, created = OverUsage.objects.get_or_create(
+        account=account,
+        measure=measure,
+        month=day.replace(day=1),
+        defaults={"used": used, "limit": limit, "found_at": clock.now()},
+    )
+    if not created:
+        return None
+    service = account.service
+    unit = LIMIT_OF[measure][2]
+    with translation.override(service.customer.language or settings.LANGUAGE_CODE):
+        told_measure = str(OverUsage.Measure(measure).label).lower()
+    figures = {
+        "service": service.display_label,
+        "measure": told_measure,
+        "used": f"{used.normalize():f} {unit}".strip(),
+        "limit": f"{limit.normalize():f} {unit}".strip(),
+    }
+    _tell(service, "provisioning_over_usage", {k: v for k, v in figures.items() if k != "service"})
+    figures["measure"] = str(OverUsage.Measure(measure).label)
+    ticket = open_ticket(
+        NewTicket(
+            subject=_("Over the limit: %(measure)s of service #%(id)d")
+            % {"measure": figures["measure"], "id": service.pk},
+            body=_(
+                "%(service)s uses %(used)s against a limit of %(limit)s (%(measure)s). The "
+                "service keeps running; the customer was told and offered the add-ons that "
+                "raise the limit."
+            )
+            % figures,
+            department="technical",
+            customer=service.customer,
+            service=service,
+            channel="staff",
+        ),
+        actor="provisioning",
+        notify=False,
+    )
+    OverUsage.objects.filter(pk=row.pk).update(ticket_id=ticket.pk)
+    log_action(
+        service,
+        "provisioning.over_usage",
+        actor="provisioning",
+        data={"measure": measure, "used": str(used), "limit": str(limit)},
+    )
+    return row

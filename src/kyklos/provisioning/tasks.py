@@ -29,3 +29,11 @@ def forget_backups(day: str) -> int:
     except ModuleError:  # the repository is unreachable: the next day's run tries again
         log.exception("provisioning: forgetting expired backups failed")
         return 0
+
+
+@task()
+def check_usage(day: str) -> dict[str, int]:
+    """R2.5: read the usage of the accounts due on ``day`` and tell over-usage."""
+    from datetime import date
+
+    return dict(services.check_usage(date.fromisoformat(day)))
