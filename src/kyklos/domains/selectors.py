@@ -39,6 +39,8 @@ class Offer:
     prices: dict[int, Decimal] = field(default_factory=dict)  # years → price
     currency: str = "EUR"
     notes: list[str] = field(default_factory=list)
+    #: Registered elsewhere: it can be transferred here.
+    transferable: bool = False
 
 
 def prices(tld: Tld, day: date | None = None) -> dict[int, Decimal]:
@@ -140,6 +142,7 @@ def _ask(account, offers: list[Offer]) -> None:
             continue
         offer.available = answer.available
         offer.reason = "" if answer.available else _("Already registered.")
+        offer.transferable = not answer.available and answer.reason != "Reserved"
 
 
 @dataclass

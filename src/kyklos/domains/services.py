@@ -308,8 +308,14 @@ def attach_order(
         name = normalise(service.label)
         tld = tld_of(name)
     except ValidationError:
+        if transfer_auth_code is not None:
+            raise
         return None
     if tld.product_id != service.product_id:
+        if transfer_auth_code is not None:
+            raise ValidationError(
+                {"domain": _("Transfers of .%(tld)s are not offered.") % {"tld": tld.suffix}}
+            )
         return None
     years = YEARS_OF_CYCLE.get(service.cycle)
     if transfer_auth_code is not None:
