@@ -314,7 +314,12 @@ def open_transfer(domain: Domain) -> Transfer | None:
 
 
 def last_transfer(domain: Domain) -> Transfer | None:
-    return domain.transfers.order_by("-requested_at").first()
+    """The latest transfer away (a transfer in has its own, :func:`incoming_transfer`)."""
+    return (
+        domain.transfers.filter(direction=Transfer.Direction.OUT)
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
 
 
 def failed_jobs() -> QuerySet[RegistryJob]:

@@ -186,7 +186,7 @@ def check_incoming_auth_code(code: str) -> str:
         raise ValidationError(
             {
                 "auth_code": _(
-                    "An auth code contains non-alphanumeric characters (such as - ! # %%); "
+                    "An auth code contains non-alphanumeric characters (such as - ! # @); "
                     "check the code your current registrar gave you."
                 )
             }
@@ -230,8 +230,11 @@ def order_transfer(*, customer: Customer, name: str, auth_code: str, actor=None)
 
 
 def _pending_transfer(domain: Domain, code: str, actor) -> Domain:
-    Domain.objects.filter(pk=domain.pk).update(origin=Domain.Origin.TRANSFER)
-    domain.origin = Domain.Origin.TRANSFER
+    # Its name servers and lock are the current registrar's until the name is ours.
+    Domain.objects.filter(pk=domain.pk).update(
+        origin=Domain.Origin.TRANSFER, nameservers=[], locked=False
+    )
+    domain.origin, domain.nameservers, domain.locked = Domain.Origin.TRANSFER, [], False
     vault.store_provider_secret(domain.incoming_code_purpose, {"code": code}, actor=ACTOR)
     Transfer.objects.create(
         domain=domain,

@@ -189,6 +189,8 @@ def _detail(
             "code_form": code_form or AuthCodeForm(),
             "refund_form": RefundForm(initial={"refund_to": "credit"}),
             "incoming": selectors.incoming_transfer(domain),
+            "incoming_open": domain.origin == "transfer"
+            and domain.state in (DomainState.PENDING, DomainState.TRANSFERRING),
             "owner_change": selectors.open_owner_change(domain),
             "waiting": selectors.waiting_jobs(domain).exists(),
             "zone": zone,
