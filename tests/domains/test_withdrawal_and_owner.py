@@ -140,3 +140,20 @@ def test_bad_particulars_are_refused_and_nothing_written(peer, registrar, custom
     assert set(refused.value.message_dict) == {"email", "country", "name"}
     assert not OwnerChange.objects.exists() and Invoice.objects.count() == before
     assert Domain.objects.get(pk=domain.pk).contact_handle == f"KYK{customer.pk}"
+
+
+def test_the_new_registrants_particulars_are_exported_and_erased_once_done(
+    peer, registrar, customer, pay, run
+):
+    from kyklos.core.personal_data import Subject
+    from kyklos.domains import personal_data
+
+    domain = registered(customer, pay, "akti-kyklos.com", 1)
+    with clock.frozen(DAY):
+        change = run(services.change_owner, domain, particulars=PARTICULARS, actor="test")
+    subject = Subject(customer_id=customer.pk)
+    (row,) = personal_data.export_owner_changes(subject)
+    assert row["new_registrant"]["email"] == "eleni@akti.example"
+    erased = personal_data.erase_owner_changes(subject)
+    change.refresh_from_db()
+    assert erased.anonymised == 1 and change.particulars == {"erased": True}
