@@ -206,3 +206,26 @@ def test_a_name_held_here_is_not_transferred_in(peer, registrar, customer, pay):
     pay(proforma_of(domain), DAY)
     with pytest.raises(ValidationError, match="already registered"):
         order_transfer(customer, "ours.com")
+
+
+def test_a_registry_down_for_good_is_staffs_to_retry_not_a_refusal(
+    peer, registrar, customer, pay, run, settings
+):
+    settings.KYKLOS_DOMAINS = {**settings.KYKLOS_DOMAINS, "MAX_ATTEMPTS": 2}
+    peer.registry.held_elsewhere("moving.com", auth_code=CODE)
+    peer.registry.auto_approve = True
+    domain = order_transfer(customer)
+    peer.registry.outage = "2400"
+    pay(proforma_of(domain), DAY)
+    job = domain.jobs.get(operation="transfer_in")
+    with clock.frozen(job.next_attempt_at):
+        run(services.run_due)
+    job.refresh_from_db()
+    domain.refresh_from_db()
+    assert job.status == RegistryJob.Status.FAILED and "Gave up after 2" in job.error
+    assert domain.state == DomainState.TRANSFERRING
+    assert not Outbox.objects.filter(event="domain_transfer_refused").exists()
+    peer.registry.outage = None
+    run(services.retry, job, actor="staff")
+    domain.refresh_from_db()
+    assert domain.state == DomainState.ACTIVE

@@ -718,7 +718,12 @@ def _record(job: RegistryJob, token: str, started, answer: Answer) -> str:
         if changes["status"] == Status.DONE:
             APPLY.get(job.operation, _nothing)(job, answer.data)
         elif changes["status"] == Status.FAILED:
-            _failed(job, changes["error"], answer.code)
+            _failed(
+                job,
+                changes["error"],
+                answer.code,
+                refused=answer.result == JobAttempt.Result.PERMANENT,
+            )
     return changes["status"]
 
 
@@ -1240,7 +1245,7 @@ APPLY = {
 }
 
 
-def _failed(job: RegistryJob, error: str, code: str) -> None:
+def _failed(job: RegistryJob, error: str, code: str, *, refused: bool = True) -> None:
     """A job ended failed: staff see it (admin, audit); a registration refused because the
     name was taken meanwhile leaves the customer a choice (R4.1)."""
     domain = job.domain
@@ -1254,9 +1259,9 @@ def _failed(job: RegistryJob, error: str, code: str) -> None:
         Domain.objects.filter(pk=domain.pk, state=DomainState.REGISTERING).update(
             state=DomainState.REFUSED, state_changed_on=clock.today()
         )
-    if job.operation == Op.TRANSFER_IN and code:
-        # The registry answered no (bad code, locked, not eligible): a temporary failure
-        # that ran out of attempts stays with staff.
+    if job.operation == Op.TRANSFER_IN and refused:
+        # The registry answered no (bad code, locked, not eligible); a registry that stayed
+        # down until the attempts ran out is staff's to retry, not the customer's to answer.
         _transfer_refused(domain, error, code)
     if job.operation == Op.OWNER_CHANGE:
         OwnerChange.objects.filter(pk=job.params.get("change")).update(
