@@ -94,6 +94,7 @@ def shoot(live_server, domain, language, width, height=900):
             ("list", "/portal/domains/"),
             ("search", "/portal/domains/search/?q=free-kyklos.gr+taken-kyklos.gr+free-kyklos.com"),
             ("detail", f"/portal/domains/{domain.pk}/"),
+            ("owner", f"/portal/domains/{domain.pk}/owner/"),
         ):
             page.goto(live_server.url + path)
             assert page.locator("h1").count() == 1 and "/login/" not in page.url
