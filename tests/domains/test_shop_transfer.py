@@ -33,3 +33,9 @@ def test_a_cart_transfer_is_asked_of_the_registry_once_paid(peer, registrar, cus
     domain.refresh_from_db()
     assert domain.state == DomainState.ACTIVE
     assert peer.registry.domains["shop-move.gr"].sponsor == "kyklos"
+
+
+def test_a_name_registered_elsewhere_points_to_the_transfer(peer, registrar):
+    peer.registry.held_elsewhere("shop-held.com", auth_code="Their-7!x")
+    with clock.frozen(DAY), pytest.raises(ValidationError, match="transfer it here"):
+        carts.add_domain(carts.empty(), "shop-held.com")
