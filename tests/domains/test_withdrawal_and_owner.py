@@ -157,3 +157,34 @@ def test_the_new_registrants_particulars_are_exported_and_erased_once_done(
     erased = personal_data.erase_owner_changes(subject)
     change.refresh_from_db()
     assert erased.anonymised == 1 and change.particulars == {"erased": True}
+
+
+def test_a_refused_registration_paid_by_card_goes_back_to_the_card(
+    peer, registrar, customer, localstripe, django_capture_on_commit_callbacks
+):
+    from decimal import Decimal
+
+    from kyklos.payments.services import record_payment
+
+    with clock.frozen(DAY):
+        domain = services.order_domain(customer=customer, name="wanted.gr", years=2)
+    peer.registry.take("wanted.gr")
+    proforma = proforma_of(domain)
+    cents = int(proforma.total * 100)
+    intent = localstripe.api(
+        "POST",
+        "/v1/payment_intents",
+        {"amount": cents, "currency": "eur", "payment_method": "pm_card_visa", "confirm": True},
+    )
+    with clock.frozen(DAY), django_capture_on_commit_callbacks(execute=True):
+        record_payment(
+            proforma, amount=proforma.total, method="card", provider_reference=intent["id"]
+        )
+    domain.refresh_from_db()
+    assert domain.state == DomainState.REFUSED
+    with clock.frozen(DAY):
+        refund = services.refund_refused(domain, to_credit=False, actor="test")
+    assert (refund.status, refund.method, refund.amount) == ("completed", "card", proforma.total)
+    back = localstripe.api("GET", f"/v1/refunds/{refund.payment.provider_reference}")
+    assert (back["amount"], back["payment_intent"]) == (cents, intent["id"])
+    assert refund.amount == Decimal(cents) / 100
