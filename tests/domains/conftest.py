@@ -12,6 +12,7 @@ from tests import factories
 from tests.certificates.pebble import pebble, pebble_server  # noqa: F401
 from tests.dns.pdns import powerdns, powerdns_server  # noqa: F401
 from tests.domains.epp_peer import EppPeer
+from tests.payments.localstripe import localstripe, localstripe_server  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

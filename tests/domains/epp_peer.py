@@ -119,6 +119,9 @@ class RegDomain:
     transfer_to: str = ""
     transfer_years: int = 0
     restore_requested: bool = False
+    updated: dt.date | None = None
+    #: RFC 3915 grace statuses shown by info (e.g. ``autoRenewPeriod`` after a renewal).
+    rgp: set[str] = field(default_factory=set)
 
 
 class Registry:
@@ -133,6 +136,11 @@ class Registry:
         self.contacts: dict[str, str] = {}  # id → sponsor
         self.reserved: set[str] = set()
         self.outage: str | None = None
+        #: When set, the outage hits only this command (e.g. ``"transfer"``).
+        self.outage_verb: str | None = None
+        #: Approve every transfer request at once (as a registry whose losing registrar
+        #: approves automatically); otherwise :meth:`approve_transfer` does it.
+        self.auto_approve = False
         self.commands: list[tuple[str, str, str]] = []  # (clID, command, clTRID)
         self.today = today or dt.date.today
         self.lock = threading.Lock()
@@ -171,6 +179,56 @@ class Registry:
 
     def release(self, name: str) -> None:
         self.domains.pop(name, None)
+
+    def held_elsewhere(
+        self,
+        name: str,
+        *,
+        auth_code: str,
+        sponsor: str = "other-registrar",
+        expires: dt.date | None = None,
+        locked: bool = False,
+        renewed_days_ago: int | None = None,
+    ) -> RegDomain:
+        """``name`` registered at another registrar, for a transfer in."""
+        today = self.today()
+        domain = RegDomain(
+            name,
+            f"D{uuid.uuid4().hex[:8]}-REG",
+            sponsor,
+            "OTHER",
+            today - dt.timedelta(days=400),
+            expires or _add_years(today, 1),
+            auth_code,
+            nameservers=["ns1.elsewhere.example", "ns2.elsewhere.example"],
+            statuses={"clientTransferProhibited"} if locked else {"ok"},
+        )
+        if renewed_days_ago is not None:
+            domain.updated = today - dt.timedelta(days=renewed_days_ago)
+            if renewed_days_ago <= 45:
+                domain.rgp.add("autoRenewPeriod")
+        self.domains[name] = domain
+        return domain
+
+    def approve_transfer(self, name: str) -> None:
+        """The losing registrar (or the registry, when its days pass) approves."""
+        with self.lock:
+            domain = self.domains[name]
+            if "pendingTransfer" in domain.statuses:
+                _complete_transfer(domain)
+
+
+def _complete_transfer(domain: RegDomain) -> None:
+    domain.statuses.discard("pendingTransfer")
+    domain.sponsor = domain.transfer_to
+    domain.transfer_to = ""
+    if domain.transfer_years:
+        domain.expires = _add_years(domain.expires, domain.transfer_years)
+    domain.rgp.clear()
+    if not domain.statuses:
+        domain.statuses.add("ok")
+    # The code is spent: a registry resets it on every completed transfer.
+    domain.auth_code = f"spent-{uuid.uuid4().hex}"
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:
@@ -243,7 +301,7 @@ class Session:
             if frame is None:
                 return
             outage = self.registry.outage
-            if outage == "drop":
+            if outage == "drop" and not self.registry.outage_verb:
                 return
             try:
                 doc = etree.fromstring(frame)
@@ -260,6 +318,8 @@ class Session:
                 None,
             )
             verb = etree.QName(verb_el).localname
+            if self.registry.outage_verb and verb != self.registry.outage_verb:
+                outage = None
             if outage in ("2400", "2502", "2500") and verb not in ("logout",):
                 self.send(self.response(outage, cltrid))
                 if outage != "2400":
@@ -432,13 +492,19 @@ class Session:
                     _el(_el(ns, DOMAIN, "hostAttr"), DOMAIN, "hostName", host)
         _el(data, DOMAIN, "clID", domain.sponsor)
         _el(data, DOMAIN, "crDate", f"{domain.created.isoformat()}T00:00:00.0Z")
+        if domain.updated:
+            _el(data, DOMAIN, "upDate", f"{domain.updated.isoformat()}T00:00:00.0Z")
         _el(data, DOMAIN, "exDate", f"{domain.expires.isoformat()}T00:00:00.0Z")
         if sponsor:
             _el(_el(data, DOMAIN, "authInfo"), DOMAIN, "pw", domain.auth_code)
         ext = None
+        rgp = set(domain.rgp)
         if "redemptionPeriod" in domain.statuses:
+            rgp.add("redemptionPeriod")
+        if rgp:
             ext = etree.Element(f"{{{RGP}}}infData", nsmap={"rgp": RGP})
-            _el(ext, RGP, "rgpStatus", s="redemptionPeriod")
+            for status in sorted(rgp):
+                _el(ext, RGP, "rgpStatus", s=status)
         return self.response("1000", cltrid, data=data, ext=ext)
 
     def domain_renew(self, obj, command, element, cltrid):
@@ -450,6 +516,7 @@ class Session:
             raise Refusal("2306", "curExpDate does not match the expiry")
         years = self._period(obj, domain.name) or 1
         domain.expires = _add_years(domain.expires, years)
+        domain.updated = self.registry.today()
         data = etree.Element(f"{{{DOMAIN}}}renData", nsmap={"domain": DOMAIN})
         _el(data, DOMAIN, "name", domain.name)
         _el(data, DOMAIN, "exDate", f"{domain.expires.isoformat()}T00:00:00.0Z")
@@ -486,6 +553,10 @@ class Session:
             domain.transfer_years = self._period(obj, domain.name)
             domain.transfer_to = self.client
             domain.statuses.add("pendingTransfer")
+            domain.statuses.discard("ok")
+            if self.registry.auto_approve:
+                _complete_transfer(domain)
+                return self.response("1000", cltrid, data=self._trn_data(domain, "serverApproved"))
             return self.response("1001", cltrid, data=self._trn_data(domain, "pending"))
         if op == "query":
             if domain.sponsor != self.client and domain.transfer_to != self.client:
@@ -506,13 +577,22 @@ class Session:
         raise Refusal("2005", "op")
 
     def complete_transfer(self, domain: RegDomain) -> None:
-        domain.statuses.discard("pendingTransfer")
-        domain.sponsor = domain.transfer_to
-        domain.transfer_to = ""
-        if domain.transfer_years:
-            domain.expires = _add_years(domain.expires, domain.transfer_years)
-        # The code is spent: a registry resets it on every completed transfer.
-        domain.auth_code = f"spent-{uuid.uuid4().hex}"
+        _complete_transfer(domain)
+
+    def domain_delete(self, obj, command, element, cltrid):
+        """RFC 5731 §3.2.2: an unknown name is 2303, another registrar's 2201, and one
+        whose statuses forbid deletion (delete-prohibited, a pending transfer or
+        deletion) 2304."""
+        domain = self._domain(obj)
+        if domain.statuses & {
+            "clientDeleteProhibited",
+            "serverDeleteProhibited",
+            "pendingTransfer",
+            "pendingDelete",
+        }:
+            raise Refusal("2304", "the domain's status prohibits deletion")
+        del self.registry.domains[domain.name]
+        return self.response("1000", cltrid)
 
     def domain_update(self, obj, command, element, cltrid):
         domain = self._domain(obj)

@@ -83,3 +83,64 @@ def test_name_servers_lock_and_jobs(api, customer, pay, peer, django_capture_on_
     jobs = api.get(f"domains/{domain.pk}/jobs").json()
     assert {j["operation"] for j in jobs} >= {"register", "lock", "nameservers"}
     assert api.get("domains/999999").status_code == 404
+
+
+def test_transfer_in_through_the_api(api, customer, peer, pay):
+    peer.registry.held_elsewhere("api-move.com", auth_code="Their-7!x", renewed_days_ago=10)
+    with clock.frozen(DAY):
+        quote = api.get("domains/transfer-quote", name="api-move.com")
+        refused = api.send(
+            "post",
+            "domains/transfers",
+            {"customer": customer.pk, "name": "api-move.com", "auth_code": "abc12345"},
+        )
+        made = api.send(
+            "post",
+            "domains/transfers",
+            {"customer": customer.pk, "name": "api-move.com", "auth_code": "Wrong-7!x"},
+        )
+    assert quote.status_code == 200 and quote.json()["adds_year"] is False
+    assert quote.json()["price"] == "14.00" and quote.json()["years"] == 1
+    assert refused.status_code == 422 and refused.json()["field"] == "auth_code"
+    assert "non-alphanumeric" in refused.json()["message"]
+    assert made.status_code == 201, made.content
+    body = made.json()
+    assert (body["state"], body["origin"]) == ("pending", "transfer")
+    domain = Domain.objects.get(pk=body["id"])
+    pay(proforma_of(domain), DAY)
+    assert api.get(f"domains/{domain.pk}").json()["state"] == "refused"
+    peer.registry.auto_approve = True
+    with clock.frozen(DAY):
+        again = api.send("post", f"domains/{domain.pk}/transfer-in", {"auth_code": "Their-7!x"})
+    assert again.status_code == 200 and again.json()["state"] == "transferring"
+
+
+def test_refund_and_owner_change_through_the_api(api, customer, peer, pay):
+    with clock.frozen(DAY):
+        wanted = services.order_domain(customer=customer, name="api-wanted.gr", years=2)
+        owned = services.order_domain(customer=customer, name="api-owned.gr", years=2)
+    peer.registry.take("api-wanted.gr")
+    pay(proforma_of(wanted), DAY)
+    pay(proforma_of(owned), DAY)
+    with clock.frozen(DAY):
+        refund = api.send("post", f"domains/{wanted.pk}/refund", {"to_credit": False})
+        bad = api.send(
+            "post",
+            f"domains/{owned.pk}/owner-change",
+            {"name": "Eleni", "street": "x", "city": "y", "country": "G1", "email": "e@x.gr"},
+        )
+        change = api.send(
+            "post",
+            f"domains/{owned.pk}/owner-change",
+            {
+                "name": "Eleni",
+                "street": "Tsimiski 1",
+                "city": "Thessaloniki",
+                "country": "GR",
+                "email": "eleni@example.gr",
+            },
+        )
+    assert refund.status_code == 200 and refund.json()["status"] == "payout_pending"
+    assert change.status_code == 201 and change.json()["status"] == "awaiting_payment"
+    assert change.json()["fee"] == "10.00" and change.json()["invoice"]
+    assert bad.status_code == 422 and bad.json()["field"] == "country"

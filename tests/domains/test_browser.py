@@ -94,6 +94,7 @@ def shoot(live_server, domain, language, width, height=900):
             ("list", "/portal/domains/"),
             ("search", "/portal/domains/search/?q=free-kyklos.gr+taken-kyklos.gr+free-kyklos.com"),
             ("detail", f"/portal/domains/{domain.pk}/"),
+            ("owner", f"/portal/domains/{domain.pk}/owner/"),
         ):
             page.goto(live_server.url + path)
             assert page.locator("h1").count() == 1 and "/login/" not in page.url
@@ -112,3 +113,51 @@ def test_domain_pages_in_three_languages_and_at_phone_width(live_server, maria):
         assert shoot(live_server, domain, language, 1280) == []
         assert shoot(live_server, domain, language, 390) == []
     assert (SHOTS / "detail-el-390.png").exists()
+
+
+def walk_transfer(live_server, peer, language, width, height=900):
+    """Search a name registered elsewhere, follow "Transfer it here", check what the transfer
+    gains, give the auth code and order it: screenshots of each step."""
+    from playwright.sync_api import sync_playwright
+
+    name = f"moving-{language}-{width}.com"
+    peer.registry.held_elsewhere(name, auth_code="Their-7!x", renewed_days_ago=12)
+    errors = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+        page.goto(f"{live_server.url}/portal/login/")
+        page.get_by_label("Username").fill("maria")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(f"{live_server.url}/portal/")
+        suffix = f"{language}-{width}"
+        page.goto(f"{live_server.url}/portal/domains/search/?q={name}")
+        page.screenshot(path=str(SHOTS / f"transfer-search-{suffix}.png"), full_page=True)
+        page.locator("a[href*='/portal/domains/transfer/']").first.click()
+        page.wait_for_url("**/portal/domains/transfer/?name=*")
+        assert page.locator("#id_auth_code").count() == 1
+        assert page.locator(".message-warning li").count() >= 2  # no extra year; the days
+        page.locator("#id_auth_code").fill("Their-7!x")
+        page.screenshot(path=str(SHOTS / f"transfer-quote-{suffix}.png"), full_page=True)
+        page.locator("form[action$='/portal/domains/transfer/'] button[type=submit]").click()
+        page.wait_for_url("**/portal/domains/*/")
+        assert page.locator("h1").inner_text() == name
+        page.screenshot(path=str(SHOTS / f"transfer-ordered-{suffix}.png"), full_page=True)
+        browser.close()
+    return errors
+
+
+@pytest.mark.screens
+def test_transfer_in_walk_in_three_languages_and_at_phone_width(live_server, maria, peer):
+    customer, _domain = maria
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for language in ("el", "en", "pl"):
+        type(customer).objects.filter(pk=customer.pk).update(language=language)
+        assert walk_transfer(live_server, peer, language, 1280) == []
+        assert walk_transfer(live_server, peer, language, 390) == []
+    ordered = Domain.objects.filter(name__startswith="moving-", state=DomainState.PENDING)
+    assert ordered.count() == 6 and {d.origin for d in ordered} == {"transfer"}

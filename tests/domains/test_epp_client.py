@@ -193,3 +193,42 @@ def test_unreachable_registry_is_temporary(peer):
     peer.stop()
     with pytest.raises(TemporaryFailure):
         EppClient(settings, {"login": "kyklos", "password": "kyklos-pass-1"}).open()
+
+
+def test_delete_refuses_an_unknown_a_foreign_and_a_locked_name(peer, session):
+    with pytest.raises(PermanentFailure) as unknown:
+        session.delete("never-made.gr", cltrid="d-1")
+    assert unknown.value.code == "2303"
+    peer.registry.take("theirs.gr")
+    with pytest.raises(PermanentFailure) as foreign:
+        session.delete("theirs.gr", cltrid="d-2")
+    assert foreign.value.code == "2201"
+    for name in ("kept.gr", "gone.gr"):
+        session.register(
+            name, years=2, registrant="KYK-1", nameservers=[], auth_code="Ab-1!cd", cltrid=name
+        )
+    peer.registry.domains["kept.gr"].statuses.add("serverDeleteProhibited")
+    with pytest.raises(PermanentFailure) as locked:
+        session.delete("kept.gr", cltrid="d-3")
+    assert locked.value.code == "2304" and "kept.gr" in peer.registry.domains
+    session.delete("gone.gr", cltrid="d-4")
+    assert "gone.gr" not in peer.registry.domains
+
+
+def test_registrant_change_and_transfer_in_with_rgp_renew_period(peer, session):
+    session.register(
+        "owned.gr", years=2, registrant="KYK-1", nameservers=[], auth_code="Ab-1!cd", cltrid="r"
+    )
+    other = Contact(**{**CONTACT.__dict__, "handle": "KYK-2", "name": "Eleni Georgiou"})
+    session.create_contact(other, cltrid="c-2")
+    session.set_registrant("owned.gr", registrant="KYK-2", cltrid="u-1")
+    assert peer.registry.domains["owned.gr"].registrant == "KYK-2"
+    with pytest.raises(PermanentFailure) as unknown:
+        session.set_registrant("owned.gr", registrant="NOBODY", cltrid="u-2")
+    assert unknown.value.code == "2305"
+    peer.registry.held_elsewhere("elsewhere.com", auth_code="Their-1!", renewed_days_ago=10)
+    found = session.info("elsewhere.com")
+    assert found.in_renew_period and found.updated_on is not None
+    answer = session.transfer_in("elsewhere.com", auth_code="Their-1!", years=1, cltrid="t-1")
+    assert answer.statuses == ["pending"]
+    assert session.transfer_query("elsewhere.com") == "pending"

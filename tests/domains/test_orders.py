@@ -144,7 +144,7 @@ def test_name_taken_meanwhile_then_refund(peer, registrar, customer, pay):
     pay(paid, DAY)
     domain.refresh_from_db()
     with clock.frozen(DAY):
-        credit_note = services.refund_refused(domain, actor="test")
+        credit_note = services.refund_refused(domain, actor="test").credit_note
     domain.refresh_from_db()
     assert credit_note.kind == "credit_note" and abs(credit_note.total) == paid.total
     assert domain.state == DomainState.RELEASED

@@ -105,3 +105,65 @@ def test_bad_name_servers_are_refused_in_the_form(portal, active):
 def test_list_shows_the_customers_domains(portal, active):
     page = portal.get(reverse("portal:domains"))
     assert "portal-kyklos.gr" in page.content.decode()
+
+
+def test_a_taken_name_offers_the_transfer_and_the_page_tells_what_it_gains(portal, owner, peer):
+    peer.registry.held_elsewhere("moving-kyklos.com", auth_code="Their-7!x", renewed_days_ago=9)
+    with clock.frozen(DAY):
+        search = portal.get(reverse("portal:domain_search"), {"q": "moving-kyklos.com"})
+        url = reverse("portal:domain_transfer_in")
+        quoted = portal.get(url, {"name": "moving-kyklos.com"})
+        refused = portal.post(url, {"name": "moving-kyklos.com", "auth_code": "abcd1234"})
+        ordered = portal.post(url, {"name": "moving-kyklos.com", "auth_code": "Their-7!x"})
+    assert f"{url}?name=moving-kyklos.com" in search.content.decode()
+    text = quoted.content.decode()
+    assert "14.00 EUR" in text and "gains no extra year" in text
+    assert refused.status_code == 400 and "non-alphanumeric" in refused.content.decode()
+    domain = Domain.objects.get(name="moving-kyklos.com")
+    assert ordered.status_code == 302 and ordered.url == reverse("portal:domain", args=[domain.pk])
+    assert domain.origin == "transfer" and domain.state == DomainState.PENDING
+
+
+def test_a_refused_transfer_offers_a_new_code_or_a_refund_as_money(portal, owner, peer, pay, run):
+    from kyklos.payments.models import Refund
+
+    peer.registry.held_elsewhere("moving-kyklos.com", auth_code="Right-7!x")
+    with clock.frozen(DAY):
+        domain = services.order_transfer(
+            customer=owner, name="moving-kyklos.com", auth_code="Wrong-7!x"
+        )
+    pay(proforma_of(domain), DAY)
+    page = portal.get(reverse("portal:domain", args=[domain.pk])).content.decode()
+    assert "The registry refused the transfer" in page and "Back the way I paid" in page
+    bad = portal.post(reverse("portal:domain_transfer_retry", args=[domain.pk]), {"auth_code": "x"})
+    assert bad.status_code == 400 and "non-alphanumeric" in bad.content.decode()
+    with clock.frozen(DAY):
+        refunded = portal.post(
+            reverse("portal:domain_refused", args=[domain.pk]),
+            {"choice": "refund", "refund_to": "money"},
+            follow=True,
+        )
+    assert "refunded the way you paid" in refunded.content.decode()
+    assert Refund.objects.get().to_credit is False
+
+
+def test_owner_change_from_the_portal(portal, owner, active, pay):
+    url = reverse("portal:domain_owner", args=[active.pk])
+    form = portal.get(url).content.decode()
+    assert owner.name in form and "10.00" in form  # the .gr fee, said before asking
+    bad = portal.post(url, {"name": "Eleni", "street": "x", "city": "y", "country": "Greece"})
+    assert bad.status_code == 400
+    with clock.frozen(DAY):
+        done = portal.post(
+            url,
+            {
+                "name": "Eleni Georgiou",
+                "street": "Tsimiski 10",
+                "city": "Thessaloniki",
+                "country": "GR",
+                "email": "eleni@akti.example",
+            },
+            follow=True,
+        )
+    assert "Pay the proforma" in done.content.decode()
+    assert active.owner_changes.get().status == "awaiting_payment"

@@ -23,7 +23,8 @@ identity_check_decided = Signal()
 
 #: A refund was issued for a paid order (R6.9, R4.5).
 #: kwargs: ``invoice`` (the tax document refunded), ``credit_note``, ``service_ids``
-#: (the services whose lines were refunded: they end now), ``actor``.
+#: (the services whose lines were refunded: they end now), ``kind`` (the refund's kind:
+#: ``money_back``, ``gr_withdrawal``, ``registry_refused``), ``actor``.
 refund_issued = Signal()
 
 #: Staff stored in the vault a credential that arrived in a message (R9.9): every copy of

@@ -18,7 +18,15 @@ from kyklos.core.admin_tools import (
     with_actor,
 )
 from kyklos.domains import services
-from kyklos.domains.models import Domain, JobAttempt, RegistrarAccount, RegistryJob, Tld, Transfer
+from kyklos.domains.models import (
+    Domain,
+    JobAttempt,
+    OwnerChange,
+    RegistrarAccount,
+    RegistryJob,
+    Tld,
+    Transfer,
+)
 from kyklos.vault.selectors import provider_secret_names
 
 
@@ -86,6 +94,11 @@ class TransferInline(ReadOnlyInline):
     fields = ["direction", "status", "requested_at", "finished_at", "gaining_registrar"]
 
 
+class OwnerChangeInline(ReadOnlyInline):
+    model = OwnerChange
+    fields = ["status", "handle", "fee", "invoice", "requested_at", "finished_at"]
+
+
 class JobInline(ReadOnlyInline):
     model = RegistryJob
     fields = ["operation", "status", "attempts", "error_code", "error", "created_at"]
@@ -95,7 +108,7 @@ class JobInline(ReadOnlyInline):
 @admin.register(Domain)
 class DomainAdmin(LogsPersonalDataViews, ReadOnlyAdmin):
     list_display = ["name", "customer", "state", "expires_on", "locked", "hold"]
-    list_filter = ["state", "hold", "tld"]
+    list_filter = ["state", "origin", "hold", "tld"]
     search_fields = ["name", "customer__name"]
     list_select_related = ["customer"]
     readonly_fields = [
@@ -104,6 +117,7 @@ class DomainAdmin(LogsPersonalDataViews, ReadOnlyAdmin):
         "customer",
         "service",
         "state",
+        "origin",
         "years",
         "registered_on",
         "expires_on",
@@ -120,7 +134,7 @@ class DomainAdmin(LogsPersonalDataViews, ReadOnlyAdmin):
         "synced_at",
     ]
     fields = readonly_fields
-    inlines = [TransferInline, JobInline]
+    inlines = [TransferInline, OwnerChangeInline, JobInline]
     actions = ["registrar_hold", "lift_hold", "sync"]
 
     def has_hold_permission(self, request) -> bool:

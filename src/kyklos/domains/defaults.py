@@ -9,7 +9,8 @@ Each row departs from :data:`BASE` only where the registry differs:
 - .gr and .com.gr are sold in 2-year steps only, may be withdrawn within 5 days (R4.5),
   may not be ordered again while an order stays unpaid (R4.10), and gain no extra year
   on a transfer in (R4.8; .eu neither);
-- a transfer waits 60 days after a renewal (R4.7) and takes 10 days (.gr: 15).
+- a transfer waits 60 days after a renewal (R4.7) and takes 10 days (.gr: 15);
+- a change of registrant is free except for .gr and .com.gr (10.00, billed first).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ BASE = {
     "unpaid_order_limit": None,
     "whois_verification_days": None,
     "restore_supported": True,
+    "owner_change_fee": Decimal("0.00"),
 }
 
 GR = {
@@ -40,6 +42,8 @@ GR = {
     "transfer_adds_year": False,
     "withdrawal_days": 5,
     "unpaid_order_limit": 1,
+    # A change of registrant (holder) of a .gr is a paid registry act.
+    "owner_change_fee": Decimal("10.00"),
 }
 
 #: suffix → where it departs from BASE.
@@ -82,8 +86,9 @@ def seed_tlds(tld_model, product_model=None) -> int:
     linked to its product (:func:`product_code`) when the catalog has it. Returns how
     many were created."""
     made = 0
+    known = {f.name for f in tld_model._meta.get_fields()}  # an early migration's model
     for suffix in TLDS:
-        values = tld_values(suffix)
+        values = {k: v for k, v in tld_values(suffix).items() if k in known}
         if product_model is not None:
             values["product"] = product_model.objects.filter(code=product_code(suffix)).first()
         _row, created = tld_model.objects.get_or_create(suffix=suffix, defaults=values)

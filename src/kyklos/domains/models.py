@@ -103,6 +103,14 @@ class Tld(models.Model):
         help_text=_("Empty: the registry asks for none (R4.6)."),
     )
     restore_supported = models.BooleanField(_("restore in redemption"), default=True)
+    owner_change_fee = models.DecimalField(
+        _("owner change fee"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Charged before a registrant change is made; 0: free, made at once."),
+    )
     active = models.BooleanField(_("sold"), default=True)
 
     class Meta:
@@ -132,21 +140,33 @@ class DomainState(models.TextChoices):
     RELEASED = "released", _("Released")
     TRANSFERRED = "transferred", _("Transferred away")
     REFUSED = "refused", _("Refused by the registry")
+    TRANSFERRING = "transferring", _("Transfer in pending")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 #: States in which the name is held by the customer (at the registry or on its way).
 HELD_STATES = [
     DomainState.REGISTERING,
+    DomainState.TRANSFERRING,
     DomainState.ACTIVE,
     DomainState.GRACE,
     DomainState.REDEMPTION,
 ]
 #: States a name is no longer the customer's.
-ENDED_STATES = [DomainState.RELEASED, DomainState.TRANSFERRED, DomainState.REFUSED]
+ENDED_STATES = [
+    DomainState.RELEASED,
+    DomainState.TRANSFERRED,
+    DomainState.REFUSED,
+    DomainState.WITHDRAWN,
+]
 
 
 class Domain(models.Model):
     """A customer's domain name, with what the registry says about it."""
+
+    class Origin(models.TextChoices):
+        REGISTRATION = "registration", _("Registration")
+        TRANSFER = "transfer", _("Transfer in")
 
     class Hold(models.TextChoices):
         NONE = "", _("None")
@@ -166,6 +186,9 @@ class Domain(models.Model):
         _("state"), max_length=12, choices=DomainState.choices, default=DomainState.PENDING
     )
     state_changed_on = models.DateField()
+    origin = models.CharField(
+        _("ordered as"), max_length=12, choices=Origin.choices, default=Origin.REGISTRATION
+    )
     years = models.PositiveSmallIntegerField(_("term (years)"))
     ordered_on = models.DateField()
     registered_on = models.DateField(null=True, blank=True)
@@ -201,7 +224,9 @@ class Domain(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["name"],
-                condition=models.Q(state__in=["registering", "active", "grace", "redemption"]),
+                condition=models.Q(
+                    state__in=["registering", "transferring", "active", "grace", "redemption"]
+                ),
                 name="domain_held_once",
             )
         ]
@@ -213,6 +238,11 @@ class Domain(models.Model):
     @property
     def auth_code_purpose(self) -> str:
         return f"domains:authcode:{self.uid}"
+
+    @property
+    def incoming_code_purpose(self) -> str:
+        """The auth code the customer gave to transfer the name in (the vault)."""
+        return f"domains:transfer-in:{self.uid}"
 
     @property
     def audit_customer_id(self) -> int:
@@ -237,6 +267,9 @@ class RegistryJob(models.Model):
         UNHOLD = "unhold", _("Lift the hold")
         APPROVE_TRANSFER = "approve_transfer", _("Approve a transfer out")
         SYNC = "sync", _("Synchronise")
+        TRANSFER_IN = "transfer_in", _("Transfer in")
+        DELETE = "delete", _("Delete (withdrawal)")
+        OWNER_CHANGE = "owner_change", _("Change the registrant")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
@@ -314,6 +347,7 @@ class Transfer(models.Model):
         PENDING = "pending", _("Pending at the registry")
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
+        REFUSED = "refused", _("Refused by the registry")
 
     domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="transfers")
     direction = models.CharField(max_length=3, choices=Direction.choices)
@@ -328,3 +362,39 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.domain} {self.direction} {self.status}"
+
+
+class OwnerChange(models.Model):
+    """A change of a domain's registrant to other particulars (a trade): billed first
+    where the TLD's data charges for it (``Tld.owner_change_fee``), then made at the
+    registry by a job (a new contact, then the domain's registrant)."""
+
+    class Status(models.TextChoices):
+        AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
+        PENDING = "pending", _("At the registry")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Refused by the registry")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="owner_changes")
+    particulars = models.JSONField(
+        help_text=_("The new registrant: name, organisation, street, city, postal code, ...")
+    )
+    handle = models.CharField(max_length=16)
+    fee = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    invoice = models.ForeignKey(
+        "billing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices)
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.domain} owner change ({self.status})"
+
+    @property
+    def audit_customer_id(self) -> int:
+        return self.domain.customer_id

@@ -39,6 +39,8 @@ class Offer:
     prices: dict[int, Decimal] = field(default_factory=dict)  # years → price
     currency: str = "EUR"
     notes: list[str] = field(default_factory=list)
+    #: Registered elsewhere: it can be transferred here.
+    transferable: bool = False
 
 
 def prices(tld: Tld, day: date | None = None) -> dict[int, Decimal]:
@@ -140,6 +142,134 @@ def _ask(account, offers: list[Offer]) -> None:
             continue
         offer.available = answer.available
         offer.reason = "" if answer.available else _("Already registered.")
+        offer.transferable = not answer.available and answer.reason != "Reserved"
+
+
+@dataclass
+class TransferQuote:
+    """What the customer is told before paying for a transfer in (R4.8, R4.9)."""
+
+    name: str
+    tld: str
+    years: int
+    price: Decimal | None
+    currency: str = "EUR"
+    #: True: the registry adds a year; False: it does not; None: not known.
+    adds_year: bool | None = None
+    expires_on: date | None = None
+    locked: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def transfer_quote(name: str, *, ask_registry: bool = True) -> TransferQuote:
+    """Whether ``name`` can be transferred here, at what price, and whether the transfer
+    adds a year: never for a TLD whose data says so (.gr, .eu), not for a gTLD the
+    registry shows renewed within its recent-renewal days (RFC 3915 renew periods), and a
+    stated warning when the registry cannot tell. A one-line ValidationError when the
+    name cannot be transferred here."""
+    from django.conf import settings
+
+    from kyklos.domains import services
+
+    name = services.normalise(name)
+    tld = services.tld_of(name)
+    years = services.transfer_term(tld)
+    price = prices(tld).get(years)
+    if price is None:
+        raise ValidationError(
+            {"name": _("No price is set for .%(tld)s yet.") % {"tld": tld.suffix}}
+        )
+    if Domain.objects.filter(name=name, state__in=HELD_STATES).exists():
+        raise ValidationError({"name": _("%(name)s is already with us.") % {"name": name}})
+    quote = TransferQuote(
+        name=name, tld=tld.suffix, years=years, price=price, currency=settings.KYKLOS_CURRENCY
+    )
+    found, asked = None, False
+    if tld.registrar_id and ask_registry:
+        try:
+            found = _info(tld.registrar, name)
+            asked = True
+        except _Unknown:
+            raise ValidationError(
+                {
+                    "name": _("%(name)s is not registered; order it as a new registration.")
+                    % {"name": name}
+                }
+            ) from None
+        except Exception as error:  # noqa: BLE001 - the registry did not answer
+            log.warning("domains: transfer quote could not ask the registry: %s", error)
+    if found is not None:
+        quote.expires_on = found.expires_on
+        quote.locked = "clientTransferProhibited" in found.statuses
+    days = tld.recent_renewal_days
+    if not tld.transfer_adds_year:
+        quote.adds_year = False
+        quote.notes.append(
+            _(
+                "A transfer of .%(tld)s adds no year: the domain keeps its expiry and is "
+                "renewed with us when it falls due."
+            )
+            % {"tld": tld.suffix}
+        )
+    elif found is not None and found.in_renew_period:
+        quote.adds_year = False
+        quote.notes.append(
+            _(
+                "The registry shows it was renewed at its current registrar within the last "
+                "%(n)d days: the transfer gains no extra year."
+            )
+            % {"n": days}
+        )
+    elif found is not None and found.updated_on and (clock.today() - found.updated_on).days <= days:
+        quote.notes.append(
+            _(
+                "It was changed at its current registrar on %(day)s; if that was a renewal, "
+                "the transfer gains no extra year (renewed within the last %(n)d days)."
+            )
+            % {"day": found.updated_on.isoformat(), "n": days}
+        )
+    elif asked:
+        quote.adds_year = True
+        quote.notes.append(_("The transfer adds one year to the domain's expiry."))
+    else:
+        quote.notes.append(
+            _(
+                "The registry could not be asked: if the domain was renewed at its current "
+                "registrar within the last %(n)d days, the transfer gains no extra year."
+            )
+            % {"n": days}
+        )
+    if quote.locked:
+        quote.notes.append(
+            _("It is locked at its current registrar: unlock it there before you pay.")
+        )
+    quote.notes.append(
+        _(
+            "The transfer is asked once the proforma is paid and may take up to %(n)d days; "
+            "until then the current registrar keeps the domain."
+        )
+        % {"n": tld.transfer_days}
+    )
+    return quote
+
+
+class _Unknown(Exception):
+    pass
+
+
+def _info(account, name: str):
+    registrar = plugin(
+        account.plugin, dict(account.settings), vault.provider_secret(account.credentials_purpose)
+    )
+    registrar.open()
+    try:
+        return registrar.info(name)
+    except RegistrarError as error:
+        if error.code == "2303":
+            raise _Unknown from None
+        raise
+    finally:
+        registrar.close()
 
 
 def domains_of(customer_id: int) -> QuerySet[Domain]:
@@ -156,6 +286,22 @@ def domain_of(customer_id: int, pk: int) -> Domain | None:
     return Domain.objects.filter(customer_id=customer_id, pk=pk).select_related("tld").first()
 
 
+def incoming_transfer(domain: Domain) -> Transfer | None:
+    return (
+        domain.transfers.filter(direction=Transfer.Direction.IN)
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
+
+
+def open_owner_change(domain: Domain):
+    return (
+        domain.owner_changes.filter(status__in=["awaiting_payment", "pending"])
+        .select_related("invoice")
+        .first()
+    )
+
+
 def open_transfer(domain: Domain) -> Transfer | None:
     return (
         domain.transfers.filter(
@@ -168,7 +314,12 @@ def open_transfer(domain: Domain) -> Transfer | None:
 
 
 def last_transfer(domain: Domain) -> Transfer | None:
-    return domain.transfers.order_by("-requested_at").first()
+    """The latest transfer away (a transfer in has its own, :func:`incoming_transfer`)."""
+    return (
+        domain.transfers.filter(direction=Transfer.Direction.OUT)
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
 
 
 def failed_jobs() -> QuerySet[RegistryJob]:

@@ -18,7 +18,17 @@ The path of an order (R4.1):
    state before acting again, so a lost answer never doubles a registration or a renewal.
 4. A name taken meanwhile (2302 on create) leaves the domain ``refused``: the customer
    picks another name (:func:`choose_another_name`, the same paid order) or takes a refund
-   (:func:`refund_refused`, a credit note and account credit).
+   (:func:`refund_refused`: a credit note, then account credit or money back to the way
+   they paid, as they choose — R4.10).
+
+A transfer in (:func:`order_transfer`, R4.8, R4.9) follows the same path with the auth
+code the customer gave (kept in the vault): after payment a ``transfer_in`` job asks the
+registry; the domain is ``transferring`` until the registry says it is ours (at once, or
+at a later sync), then active with the registry's expiry, which the service's next renewal
+follows. A refusal (bad code, locked) tells staff and the customer, who gives a new code
+(:func:`retry_transfer`) or takes the refund. A .gr withdrawn within its days (R4.5,
+``payments.refunds``) is deleted at the registry (:func:`withdrawn`). A change of registrant
+(:func:`change_owner`) is billed first where the TLD charges for it.
 """
 
 from __future__ import annotations
@@ -55,6 +65,7 @@ from kyklos.domains.models import (
     Domain,
     DomainState,
     JobAttempt,
+    OwnerChange,
     RegistrarAccount,
     RegistryJob,
     Tld,
@@ -159,6 +170,90 @@ def order_domain(*, customer: Customer, name: str, years: int, actor=None) -> Do
     return _pending(name, tld, customer, service, years, actor)
 
 
+def check_incoming_auth_code(code: str) -> str:
+    """The auth code a customer gives for a transfer in, stripped; refused in one line
+    when empty, too long, or without a non-alphanumeric character (R4.9)."""
+    code = (code or "").strip()
+    if not code:
+        raise ValidationError(
+            {"auth_code": _("Give the auth code (EPP code) your current registrar issued.")}
+        )
+    if len(code) > 64 or any(c.isspace() or not c.isprintable() for c in code):
+        raise ValidationError(
+            {"auth_code": _("An auth code has at most 64 characters and no spaces.")}
+        )
+    if code.isalnum():
+        raise ValidationError(
+            {
+                "auth_code": _(
+                    "An auth code contains non-alphanumeric characters (such as - ! # @); "
+                    "check the code your current registrar gave you."
+                )
+            }
+        )
+    return code
+
+
+def transfer_term(tld: Tld) -> int:
+    """The years a transfer in of ``tld`` is billed for: its shortest term."""
+    sold = sorted(t for t in tld.terms if t in CYCLE_OF_YEARS)
+    if not sold:
+        raise ValidationError(
+            {"name": _("No price is set for .%(tld)s yet.") % {"tld": tld.suffix}}
+        )
+    return sold[0]
+
+
+@transaction.atomic
+def order_transfer(*, customer: Customer, name: str, auth_code: str, actor=None) -> Domain:
+    """Order the transfer in of ``name``, held at another registrar, with its auth code:
+    a proforma for the TLD's shortest term; the registry is asked only once it is paid
+    (R4.1). Before ordering, :func:`kyklos.domains.selectors.transfer_quote` tells the
+    customer whether the transfer adds a year (R4.8)."""
+    name = normalise(name)
+    tld = tld_of(name)
+    code = check_incoming_auth_code(auth_code)
+    years = transfer_term(tld)
+    if tld.product_id is None:
+        raise ValidationError(
+            {"name": _("No price is set for .%(tld)s yet.") % {"tld": tld.suffix}}
+        )
+    _check_orderable(name, tld)
+    service = lifecycle.order_service(
+        customer=customer,
+        product=tld.product,
+        cycle=CYCLE_OF_YEARS[years],
+        label=name,
+        actor=actor,
+    )
+    return _pending_transfer(_pending(name, tld, customer, service, years, actor), code, actor)
+
+
+def _pending_transfer(domain: Domain, code: str, actor) -> Domain:
+    # Its name servers and lock are the current registrar's until the name is ours.
+    Domain.objects.filter(pk=domain.pk).update(
+        origin=Domain.Origin.TRANSFER, nameservers=[], locked=False
+    )
+    domain.origin, domain.nameservers, domain.locked = Domain.Origin.TRANSFER, [], False
+    vault.store_provider_secret(domain.incoming_code_purpose, {"code": code}, actor=ACTOR)
+    Transfer.objects.create(
+        domain=domain,
+        direction=Transfer.Direction.IN,
+        status=Transfer.Status.REQUESTED,
+        auth_code_serial=0,
+        requested_at=clock.now(),
+    )
+    log_action(domain, "domain.transfer_in_ordered", actor=actor)
+    return domain
+
+
+def incoming_auth_code(domain: Domain) -> str:
+    try:
+        return vault.provider_secret(domain.incoming_code_purpose).get("code", "")
+    except Exception:  # noqa: BLE001 - none stored
+        return ""
+
+
 def _check_orderable(name: str, tld: Tld) -> None:
     """Not held here, and (R4.10) not ordered again and again while earlier orders of the
     same name stay unpaid; a one-line ValidationError otherwise."""
@@ -203,7 +298,9 @@ def _pending(name: str, tld: Tld, customer: Customer, service: Service, years: i
 
 
 @transaction.atomic
-def attach_order(service: Service, *, actor=None) -> Domain | None:
+def attach_order(
+    service: Service, *, actor=None, transfer_auth_code: str | None = None
+) -> Domain | None:
     """A domain service ordered with other items (the shop's cart, one proforma): its
     pending domain row, so that the payment registers it like :func:`order_domain` does.
     The name, the term (the service's cycle) and R4.10 are checked the same way; a refusal
@@ -214,10 +311,28 @@ def attach_order(service: Service, *, actor=None) -> Domain | None:
         name = normalise(service.label)
         tld = tld_of(name)
     except ValidationError:
+        if transfer_auth_code is not None:
+            raise
         return None
     if tld.product_id != service.product_id:
+        if transfer_auth_code is not None:
+            raise ValidationError(
+                {"domain": _("Transfers of .%(tld)s are not offered.") % {"tld": tld.suffix}}
+            )
         return None
     years = YEARS_OF_CYCLE.get(service.cycle)
+    if transfer_auth_code is not None:
+        code = check_incoming_auth_code(transfer_auth_code)
+        if years != transfer_term(tld):
+            raise ValidationError(
+                {
+                    "years": _("A transfer of .%(tld)s is ordered for %(n)d years.")
+                    % {"tld": tld.suffix, "n": transfer_term(tld)}
+                }
+            )
+        _check_orderable(name, tld)
+        domain = _pending(name, tld, service.customer, service, years, actor)
+        return _pending_transfer(domain, code, actor)
     check_term(tld, years or 0)
     _check_orderable(name, tld)
     return _pending(name, tld, service.customer, service, years, actor)
@@ -269,19 +384,44 @@ def services_activated(service_ids: list[int], *, actor=None) -> int:
     if not domains:
         return 0
     day = clock.today()
-    Domain.objects.filter(pk__in=[d.pk for d in domains]).update(
+    transfers = [d for d in domains if d.origin == Domain.Origin.TRANSFER]
+    registrations = [d for d in domains if d.origin != Domain.Origin.TRANSFER]
+    Domain.objects.filter(pk__in=[d.pk for d in registrations]).update(
         state=DomainState.REGISTERING, state_changed_on=day
     )
-    for domain in domains:
+    Domain.objects.filter(pk__in=[d.pk for d in transfers]).update(
+        state=DomainState.TRANSFERRING, state_changed_on=day
+    )
+    for domain in registrations:
         _job(domain, Op.REGISTER, f"register:{domain.pk}:{domain.name}", {"years": domain.years})
+    for domain in transfers:
+        _transfer_job(domain)
     _kick()
     return len(domains)
+
+
+def _transfer_job(domain: Domain) -> int:
+    """The ``transfer_in`` job: one per transfer asked (a new code is a new transfer)."""
+    transfer = (
+        domain.transfers.filter(direction=Transfer.Direction.IN)
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
+    tld = Tld.objects.get(pk=domain.tld_id)
+    return _job(
+        domain,
+        Op.TRANSFER_IN,
+        f"transfer_in:{domain.pk}:{transfer.pk if transfer else 0}",
+        {"years": 1 if tld.transfer_adds_year else 0},
+    )
 
 
 def invoice_paid(invoice: Invoice, *, actor=None) -> int:
     """A paid proforma: each renewal period it billed for a held domain gets its renew
     job (unique per period). A domain in redemption is restored only when both its renewal
-    and its redemption fee (R4.3) are paid, whichever is paid last."""
+    and its redemption fee (R4.3) are paid, whichever is paid last. A paid change of
+    registrant goes to the registry."""
+    owner_changes_paid(invoice)
     renewals = list(Renewal.objects.filter(invoice=invoice, kind=Renewal.Kind.RENEWAL))
     fee_of = list(Domain.objects.filter(redemption_invoice=invoice, state=DomainState.REDEMPTION))
     for domain in fee_of:  # the fee is paid: the renewal paid before it, if any, goes ahead
@@ -578,7 +718,12 @@ def _record(job: RegistryJob, token: str, started, answer: Answer) -> str:
         if changes["status"] == Status.DONE:
             APPLY.get(job.operation, _nothing)(job, answer.data)
         elif changes["status"] == Status.FAILED:
-            _failed(job, changes["error"], answer.code)
+            _failed(
+                job,
+                changes["error"],
+                answer.code,
+                refused=answer.result == JobAttempt.Result.PERMANENT,
+            )
     return changes["status"]
 
 
@@ -732,6 +877,64 @@ def op_approve_transfer(registrar, job: RegistryJob) -> dict:
     return _facts(registrar.info(job.domain.name), registrar)
 
 
+def op_transfer_in(registrar, job: RegistryJob) -> dict:
+    """Ask for the transfer with the customer's code, unless the name is ours already or
+    our earlier request (whose answer was lost) is pending."""
+    domain = job.domain
+    found = _info_or_none(registrar, domain.name)
+    if found is None:
+        raise PermanentFailure(
+            _("The registry does not know %(name)s.") % {"name": domain.name}, code="2303"
+        )
+    if found.sponsor == registrar.sponsor:
+        return {**_facts(found, registrar), "completed": True}
+    code = incoming_auth_code(domain)
+    if found.pending_transfer:
+        try:
+            if registrar.transfer_query(domain.name, auth_code=code) == "pending":
+                return {**_facts(found, registrar), "completed": False}
+        except PermanentFailure:
+            pass  # another registrar's transfer: ours is refused below
+    registrar.transfer_in(
+        domain.name,
+        auth_code=code,
+        years=int(job.params.get("years", 0)) or None,
+        cltrid=job.cltrid,
+    )
+    found = registrar.info(domain.name)
+    return {**_facts(found, registrar), "completed": found.sponsor == registrar.sponsor}
+
+
+def op_delete(registrar, job: RegistryJob) -> dict:
+    """Delete a withdrawn name (R4.5): the delete-prohibited status we may have set is
+    lifted first; a name already gone is done."""
+    domain = job.domain
+    found = _info_or_none(registrar, domain.name)
+    if found is None:
+        return {"deleted": True}
+    if found.sponsor != registrar.sponsor:
+        raise PermanentFailure(
+            _("%(name)s is held by another registrar.") % {"name": domain.name}, code="2201"
+        )
+    if "clientDeleteProhibited" in found.statuses:
+        registrar.set_statuses(
+            domain.name, add=[], remove=["clientDeleteProhibited"], cltrid=f"{job.cltrid}-U"
+        )
+    registrar.delete(domain.name, cltrid=job.cltrid)
+    return {"deleted": True}
+
+
+def op_owner_change(registrar, job: RegistryJob) -> dict:
+    """A new registrant contact from the particulars, then the domain's registrant."""
+    change = OwnerChange.objects.get(pk=job.params["change"])
+    contact = Contact(handle=change.handle, **_contact_fields(change.particulars))
+    registrar.create_contact(contact, cltrid=f"{job.cltrid}-C")
+    found = registrar.info(job.domain.name)
+    if found.registrant != contact.handle:
+        registrar.set_registrant(job.domain.name, registrant=contact.handle, cltrid=job.cltrid)
+    return {**_facts(registrar.info(job.domain.name)), "contact": contact.handle}
+
+
 def op_sync(registrar, job: RegistryJob) -> dict:
     found = _info_or_none(registrar, job.domain.name)
     if found is None:
@@ -773,6 +976,9 @@ OPERATIONS = {
     Op.AUTH_CODE: op_auth_code,
     Op.APPROVE_TRANSFER: op_approve_transfer,
     Op.SYNC: op_sync,
+    Op.TRANSFER_IN: op_transfer_in,
+    Op.DELETE: op_delete,
+    Op.OWNER_CHANGE: op_owner_change,
 }
 
 
@@ -855,8 +1061,117 @@ def _applied_renew(job: RegistryJob, data: dict) -> None:
     )
 
 
+def _applied_transfer_in(job: RegistryJob, data: dict) -> None:
+    domain = Domain.objects.select_related("service", "customer").get(pk=job.domain_id)
+    if data.get("completed"):
+        _transfer_completed(domain, data)
+        return
+    domain.transfers.filter(
+        direction=Transfer.Direction.IN, status=Transfer.Status.REQUESTED
+    ).update(status=Transfer.Status.PENDING)
+    log_action(domain, "domain.transfer_in_pending", actor=ACTOR)
+
+
+def _transfer_completed(domain: Domain, data: dict) -> None:
+    """The name is ours at the registry (R4.9): active with the registry's expiry, which
+    the service's next renewal follows; the customer's code is spent and ours replaces it
+    (R4.7); the lock goes on."""
+    if domain.state != DomainState.TRANSFERRING:
+        return
+    day = clock.today()
+    _apply_facts(
+        domain,
+        data,
+        state=DomainState.ACTIVE,
+        state_changed_on=day,
+        registered_on=day,
+    )
+    domain.refresh_from_db()
+    domain.transfers.filter(
+        direction=Transfer.Direction.IN,
+        status__in=[Transfer.Status.REQUESTED, Transfer.Status.PENDING],
+    ).update(status=Transfer.Status.COMPLETED, finished_at=clock.now())
+    vault.store_provider_secret(domain.incoming_code_purpose, {"code": "-"}, actor=ACTOR)
+    if domain.service_id and domain.expires_on:
+        lifecycle.follow_expiry(
+            domain.service_id, domain.expires_on, reason="domain transferred in", actor=ACTOR
+        )
+    _new_auth_code(domain)
+    _job(
+        domain,
+        Op.AUTH_CODE,
+        f"auth:{domain.pk}:{domain.auth_code_serial}",
+        {"serial": domain.auth_code_serial},
+    )
+    _job(domain, Op.LOCK, f"lock:transfer_in:{domain.pk}")
+    notifications.queue_notice(
+        event="domain_transferred_in",
+        customer=domain.customer,
+        service_id=domain.service_id,
+        for_date=day,
+        context={
+            "domain": domain.name,
+            "expires_on": domain.expires_on.isoformat() if domain.expires_on else "",
+        },
+    )
+    log_action(
+        domain,
+        "domain.transferred_in",
+        actor=ACTOR,
+        data={"expires_on": data.get("expires_on"), "from": data.get("sponsor")},
+    )
+    host_zone(domain)
+    _kick()
+
+
+def _transfer_refused(domain: Domain, reason: str, code: str = "") -> None:
+    """The registry (or the current registrar) refused the transfer in: staff see the
+    failed job; the customer is told why and may give a new code or take the refund."""
+    moved = Domain.objects.filter(pk=domain.pk, state=DomainState.TRANSFERRING).update(
+        state=DomainState.REFUSED, state_changed_on=clock.today()
+    )
+    if not moved:
+        return
+    domain.transfers.filter(
+        direction=Transfer.Direction.IN,
+        status__in=[Transfer.Status.REQUESTED, Transfer.Status.PENDING],
+    ).update(status=Transfer.Status.REFUSED, finished_at=clock.now())
+    customer = Customer.objects.get(pk=domain.customer_id)
+    notifications.queue_notice(
+        event="domain_transfer_refused",
+        customer=customer,
+        service_id=domain.service_id,
+        for_date=clock.today(),
+        context={"domain": domain.name, "reason": reason[:300]},
+    )
+    log_action(
+        domain, "domain.transfer_in_refused", actor=ACTOR, data={"code": code, "reason": reason}
+    )
+
+
+def _applied_delete(job: RegistryJob, data: dict) -> None:
+    log_action(job.domain, "domain.deleted_at_registry", actor=ACTOR)
+
+
+def _applied_owner_change(job: RegistryJob, data: dict) -> None:
+    change = OwnerChange.objects.get(pk=job.params["change"])
+    OwnerChange.objects.filter(pk=change.pk).update(
+        status=OwnerChange.Status.DONE, finished_at=clock.now()
+    )
+    _apply_facts(job.domain, data, contact_handle=data.get("contact", ""))
+    log_action(job.domain, "domain.owner_changed", actor=ACTOR, data={"change": change.pk})
+
+
 def _applied_sync(job: RegistryJob, data: dict) -> None:
-    domain = Domain.objects.select_related("service").get(pk=job.domain_id)
+    domain = Domain.objects.select_related("service", "customer").get(pk=job.domain_id)
+    if domain.state == DomainState.TRANSFERRING:
+        if data.get("gone"):
+            _transfer_refused(domain, _("The registry no longer knows the name."))
+        elif data.get("ours"):
+            _transfer_completed(domain, data)
+        elif "pendingTransfer" not in data.get("statuses", []):
+            _transfer_refused(domain, _("The current registrar rejected the transfer."))
+        return
     if not data.get("ours", True):
         _transferred_away(domain, data)
         return
@@ -924,10 +1239,13 @@ APPLY = {
     Op.UNHOLD: _applied_status,
     Op.SYNC: _applied_sync,
     Op.APPROVE_TRANSFER: _applied_approve,
+    Op.TRANSFER_IN: _applied_transfer_in,
+    Op.DELETE: _applied_delete,
+    Op.OWNER_CHANGE: _applied_owner_change,
 }
 
 
-def _failed(job: RegistryJob, error: str, code: str) -> None:
+def _failed(job: RegistryJob, error: str, code: str, *, refused: bool = True) -> None:
     """A job ended failed: staff see it (admin, audit); a registration refused because the
     name was taken meanwhile leaves the customer a choice (R4.1)."""
     domain = job.domain
@@ -940,6 +1258,14 @@ def _failed(job: RegistryJob, error: str, code: str) -> None:
     if job.operation == Op.REGISTER and code in ("2302", "2306", "2305", "2004"):
         Domain.objects.filter(pk=domain.pk, state=DomainState.REGISTERING).update(
             state=DomainState.REFUSED, state_changed_on=clock.today()
+        )
+    if job.operation == Op.TRANSFER_IN and refused:
+        # The registry answered no (bad code, locked, not eligible); a registry that stayed
+        # down until the attempts ran out is staff's to retry, not the customer's to answer.
+        _transfer_refused(domain, error, code)
+    if job.operation == Op.OWNER_CHANGE:
+        OwnerChange.objects.filter(pk=job.params.get("change")).update(
+            status=OwnerChange.Status.FAILED, finished_at=clock.now()
         )
 
 
@@ -955,9 +1281,9 @@ def retry(job: RegistryJob, *, actor) -> RegistryJob:
     RegistryJob.objects.filter(pk=row.pk).update(
         status=Status.PENDING, attempts=0, next_attempt_at=None, claim=""
     )
-    Domain.objects.filter(pk=row.domain_id, state=DomainState.REFUSED).update(
-        state=DomainState.REGISTERING
-    )
+    back = DomainState.TRANSFERRING if row.operation == Op.TRANSFER_IN else DomainState.REGISTERING
+    if row.operation in (Op.REGISTER, Op.TRANSFER_IN):
+        Domain.objects.filter(pk=row.domain_id, state=DomainState.REFUSED).update(state=back)
     log_action(
         row.domain, "domain.registry_job_retried", actor=actor, data={"previous": row.error[:500]}
     )
@@ -988,7 +1314,10 @@ def choose_another_name(domain: Domain, *, name: str, actor=None) -> Domain:
         raise ValidationError({"name": _("%(name)s is already registered.") % {"name": new}})
     old = row.name
     Domain.objects.filter(pk=row.pk).update(
-        name=new, state=DomainState.REGISTERING, state_changed_on=clock.today()
+        name=new,
+        state=DomainState.REGISTERING,
+        state_changed_on=clock.today(),
+        origin=Domain.Origin.REGISTRATION,
     )
     if row.service_id:
         Service.objects.filter(pk=row.service_id).update(label=new)
@@ -1000,9 +1329,12 @@ def choose_another_name(domain: Domain, *, name: str, actor=None) -> Domain:
 
 
 @transaction.atomic
-def refund_refused(domain: Domain, *, actor=None) -> Invoice:
-    """The name was refused and the customer takes the refund (R4.10): a credit note for
-    the order's tax document, its amount as account credit; the order ends."""
+def refund_refused(domain: Domain, *, to_credit: bool = True, actor=None):
+    """The registry refused the name (taken meanwhile, a transfer refused) and the
+    customer takes the refund (R4.10), as they choose: account credit at once, or money
+    back the way they paid (a card through its provider; a bank payment becomes a refund
+    staff pay out). A credit note for the domain's line; the order ends. Returns the
+    payments app's refund."""
     row = Domain.objects.select_for_update().get(pk=domain.pk)
     if row.state != DomainState.REFUSED:
         raise ValidationError(_("Only a name the registry refused is refunded."))
@@ -1020,33 +1352,197 @@ def refund_refused(domain: Domain, *, actor=None) -> Invoice:
     )
     if document is None:
         raise ValidationError(_("The order's paid document was not found; ask support."))
-    credit_note = billing.issue_credit_note(
+    refund = payments.issue_refund(
         document,
+        kind="registry_refused",
+        to_credit=to_credit,
+        service_ids=[row.service_id],
         reason=_("Refund: the registry refused %(name)s") % {"name": row.name},
-        actor=actor,
-    )
-    payments.add_credit(
-        row.customer,
-        amount=credit_note.total,
-        currency=credit_note.currency,
-        kind="refund",
-        invoice=credit_note,
-        note=row.name,
         actor=actor,
     )
     Domain.objects.filter(pk=row.pk).update(
         state=DomainState.RELEASED, state_changed_on=clock.today()
     )
-    if row.service_id:
-        lifecycle.end_services(
-            [row.service_id],
-            ServiceState.CANCELLED,
-            day=clock.today(),
-            reason="refunded",
+    log_action(
+        row,
+        "domain.refunded",
+        actor=actor,
+        data={"credit_note": refund.credit_note.number, "to_credit": to_credit},
+    )
+    return refund
+
+
+@transaction.atomic
+def retry_transfer(domain: Domain, *, auth_code: str, actor=None) -> Domain:
+    """The registry refused a paid transfer in; the customer gives a new auth code and the
+    same paid order asks again."""
+    row = Domain.objects.select_for_update().get(pk=domain.pk)
+    if row.state != DomainState.REFUSED or row.origin != Domain.Origin.TRANSFER:
+        raise ValidationError(_("Only a refused transfer is asked again."))
+    code = check_incoming_auth_code(auth_code)
+    if Domain.objects.filter(name=row.name, state__in=HELD_STATES).exists():
+        raise ValidationError({"name": _("%(name)s is already registered.") % {"name": row.name}})
+    vault.store_provider_secret(row.incoming_code_purpose, {"code": code}, actor=ACTOR)
+    Transfer.objects.create(
+        domain=row,
+        direction=Transfer.Direction.IN,
+        status=Transfer.Status.REQUESTED,
+        auth_code_serial=0,
+        requested_at=clock.now(),
+    )
+    Domain.objects.filter(pk=row.pk).update(
+        state=DomainState.TRANSFERRING, state_changed_on=clock.today()
+    )
+    _transfer_job(row)
+    log_action(row, "domain.transfer_in_asked_again", actor=actor)
+    _kick()
+    row.refresh_from_db()
+    return row
+
+
+# --- withdrawal of a new .gr (R4.5) ---------------------------------------------------------
+
+
+def withdrawn(service_ids: list[int], *, actor=None) -> int:
+    """A new registration was withdrawn and refunded (``payments.refunds``, R4.5): the
+    name is deleted at the registry (a durable ``delete`` job), its zone removed; a
+    registration not yet asked of the registry is not asked. Returns how many."""
+    domains = list(
+        Domain.objects.select_for_update().filter(
+            service_id__in=service_ids, state__in=[*HELD_STATES, DomainState.PENDING]
+        )
+    )
+    for domain in domains:
+        Domain.objects.filter(pk=domain.pk).update(
+            state=DomainState.WITHDRAWN, state_changed_on=clock.today()
+        )
+        waiting = domain.jobs.filter(
+            operation=Op.REGISTER, status__in=[Status.PENDING, Status.RETRY]
+        ).update(
+            status=Status.FAILED,
+            finished_at=clock.now(),
+            error=_("Withdrawn by the customer before the registry was asked."),
+        )
+        if not waiting and domain.state != DomainState.PENDING:
+            _job(domain, Op.DELETE, f"delete:{domain.pk}:{domain.name}")
+        _remove_zone(domain.name, actor or ACTOR)
+        log_action(domain, "domain.withdrawn", actor=actor)
+    if domains:
+        _kick()
+    return len(domains)
+
+
+# --- change of registrant -------------------------------------------------------------------
+
+#: The particulars of a registrant, as a form or the API gives them.
+PARTICULARS = ("name", "organisation", "street", "city", "postal_code", "country", "phone", "email")
+
+
+def _contact_fields(particulars: dict) -> dict:
+    return {k: str(particulars.get(k, "") or "") for k in PARTICULARS}
+
+
+def check_particulars(particulars: dict) -> dict:
+    """The new registrant's particulars, cleaned; every problem at once, by field."""
+    from django.core.validators import validate_email
+
+    data = {k: str(particulars.get(k, "") or "").strip() for k in PARTICULARS}
+    errors: dict[str, list[str]] = {}
+    for key in ("name", "street", "city", "country", "email"):
+        if not data[key]:
+            errors[key] = [_("This field is required.")]
+    for key, value in data.items():
+        if len(value) > 200:
+            errors[key] = [_("At most 200 characters.")]
+    if data["country"] and (len(data["country"]) != 2 or not data["country"].isalpha()):
+        errors["country"] = [_("Give the country as its two-letter code, e.g. GR.")]
+    data["country"] = data["country"].upper()
+    if data["email"]:
+        try:
+            validate_email(data["email"])
+        except ValidationError:
+            errors["email"] = [_("Enter a valid e-mail address.")]
+    if errors:
+        raise ValidationError(errors)
+    data["phone"] = _phone(data["phone"])
+    return data
+
+
+def particulars_of(customer: Customer) -> dict:
+    """A customer's own particulars, as a new registrant (R1.2)."""
+    contact = contact_of(customer)
+    return {k: getattr(contact, k) for k in PARTICULARS}
+
+
+@transaction.atomic
+def change_owner(domain: Domain, *, particulars: dict, actor=None) -> OwnerChange:
+    """Change the registrant of ``domain`` to ``particulars`` (another person or company,
+    or the customer's own): where the TLD charges for it, a proforma first and the change
+    at the registry once it is paid; a free one is asked of the registry at once."""
+    row = _owned_active(domain)
+    if transfer_in_progress(row):
+        raise ValidationError(_("The registrant cannot change while a transfer is pending."))
+    if row.owner_changes.filter(
+        status__in=[OwnerChange.Status.AWAITING_PAYMENT, OwnerChange.Status.PENDING]
+    ).exists():
+        raise ValidationError(_("A change of registrant of this domain is already under way."))
+    data = check_particulars(particulars)
+    fee = row.tld.owner_change_fee
+    change = OwnerChange.objects.create(
+        domain=row,
+        particulars=data,
+        handle="",
+        fee=fee,
+        status=OwnerChange.Status.AWAITING_PAYMENT if fee > 0 else OwnerChange.Status.PENDING,
+        requested_at=clock.now(),
+    )
+    OwnerChange.objects.filter(pk=change.pk).update(handle=f"KYKO{change.pk}"[:16])
+    change.handle = f"KYKO{change.pk}"[:16]
+    if fee > 0:
+        (invoice,) = billing.issue_documents(
+            [
+                billing.DocumentSpec(
+                    customer=row.customer,
+                    kind="proforma",
+                    issued_on=clock.today(),
+                    due_on=clock.today() + timedelta(days=7),
+                    lines=[
+                        billing.LineSpec(
+                            description=_("Change of registrant of %(name)s") % {"name": row.name},
+                            unit_price=fee,
+                            product_code=row.tld.product.code if row.tld.product_id else "",
+                        )
+                    ],
+                )
+            ],
             actor=actor,
         )
-    log_action(row, "domain.refunded", actor=actor, data={"credit_note": credit_note.number})
-    return credit_note
+        OwnerChange.objects.filter(pk=change.pk).update(invoice=invoice)
+        change.invoice = invoice
+    else:
+        _owner_change_job(change)
+    log_action(
+        row, "domain.owner_change_asked", actor=actor, data={"change": change.pk, "fee": str(fee)}
+    )
+    return change
+
+
+def _owner_change_job(change: OwnerChange) -> None:
+    _job(change.domain, Op.OWNER_CHANGE, f"owner:{change.pk}", {"change": change.pk})
+    _kick()
+
+
+def owner_changes_paid(invoice: Invoice) -> int:
+    """A paid proforma of a change of registrant: the change goes to the registry."""
+    changes = list(
+        OwnerChange.objects.filter(
+            invoice=invoice, status=OwnerChange.Status.AWAITING_PAYMENT
+        ).select_related("domain")
+    )
+    for change in changes:
+        OwnerChange.objects.filter(pk=change.pk).update(status=OwnerChange.Status.PENDING)
+        _owner_change_job(change)
+    return len(changes)
 
 
 # --- auth codes (R4.7, R4.9) ----------------------------------------------------------------
@@ -1479,7 +1975,12 @@ def sync_day(day: date) -> dict[str, int]:
     """Ask the registry about every held domain once a day (expiry, statuses, transfers):
     one ``sync`` job per domain and day, run after the commit."""
     held = Domain.objects.filter(
-        state__in=[DomainState.ACTIVE, DomainState.GRACE, DomainState.REDEMPTION]
+        state__in=[
+            DomainState.ACTIVE,
+            DomainState.GRACE,
+            DomainState.REDEMPTION,
+            DomainState.TRANSFERRING,
+        ]
     ).values_list("pk", flat=True)
     now = clock.now()
     rows = [

@@ -607,6 +607,25 @@ def end_refunded(service_ids: list[int], *, actor=None) -> list[int]:
     )
 
 
+def follow_expiry(service_id: int, expires_on: date, *, reason: str, actor=None) -> None:
+    """Another system decides when ``service_id`` expires (a domain transferred in keeps
+    its registry's expiry, R4.9): its next renewal is billed for that day. Audited."""
+    service = Service.objects.filter(pk=service_id).first()
+    if service is None or service.expires_on == expires_on:
+        return
+    Service.objects.filter(pk=service_id).update(expires_on=expires_on)
+    log_action(
+        service,
+        "service.expiry_set",
+        actor=actor,
+        data={
+            "from": service.expires_on.isoformat() if service.expires_on else None,
+            "to": expires_on.isoformat(),
+            "reason": reason,
+        },
+    )
+
+
 #: The reason the audit trail gives for a suspension or reactivation for debt.
 DEBT_SUSPENSION = "collections"
 DEBT_PAID = "paid"

@@ -396,6 +396,7 @@ class Refund(models.Model):
     class Kind(models.TextChoices):
         MONEY_BACK = "money_back", _("Money-back guarantee (30 days)")
         GR_WITHDRAWAL = "gr_withdrawal", _(".gr withdrawal (5 days)")
+        REGISTRY_REFUSED = "registry_refused", _("Refused by the registry")
 
     class Status(models.TextChoices):
         COMPLETED = "completed", _("Paid back")

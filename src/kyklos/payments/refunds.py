@@ -20,6 +20,8 @@ registers a provider of those facts
 - .gr withdrawal: a new .gr registration, asked within 5 calendar days (UTC) of the
   payment confirmation; the list value of free bundled products on the document is
   deducted.
+- Refused by the registry (R4.10): the first period of the named services (a domain the
+  registry would not register or transfer), whole, at any time; nothing is deducted.
 """
 
 from __future__ import annotations
@@ -97,9 +99,12 @@ def _paid_at(proforma: Invoice) -> datetime | None:
     )["at"]
 
 
-def quote(invoice: Invoice, kind: str = Refund.Kind.MONEY_BACK) -> RefundQuote:
+def quote(
+    invoice: Invoice, kind: str = Refund.Kind.MONEY_BACK, service_ids: list[int] | None = None
+) -> RefundQuote:
     """What a refund of ``kind`` would give back on the paid tax document ``invoice``;
-    raises ValidationError with the reason when nothing is refundable."""
+    raises ValidationError with the reason when nothing is refundable. A refusal by the
+    registry refunds only ``service_ids``."""
     if invoice.kind not in (DocumentKind.INVOICE, DocumentKind.RECEIPT):
         raise ValidationError(_("Only a tax invoice or receipt can be refunded."))
     if invoice.status != Invoice.Status.PAID or invoice.related_id is None:
@@ -117,12 +122,17 @@ def quote(invoice: Invoice, kind: str = Refund.Kind.MONEY_BACK) -> RefundQuote:
         today = clock.today()
         starts = [s.started_on for s in billed.values() if s.started_on]
         deadline = (min(starts) if starts else invoice.issued_on) + timedelta(days=MONEY_BACK_DAYS)
+    elif kind == Refund.Kind.REGISTRY_REFUSED:
+        today = deadline = clock.today()
     else:
         raise ValidationError({"kind": _("Unknown kind of refund.")})
     result = RefundQuote(invoice=invoice, kind=kind, deadline=deadline)
     for line in lines:
         service = billed.get((line.product_code, line.period_start))
         reason = _why_not(kind, line, service, today)
+        if kind == Refund.Kind.REGISTRY_REFUSED and reason is None:
+            if service.service_id not in (service_ids or []):
+                reason = _("not the refused domain")
         left_net = line.net - done.get(line.pk, (ZERO, ZERO))[0]
         left_vat = line.vat - done.get(line.pk, (ZERO, ZERO))[1]
         if reason is None and left_net <= 0:
@@ -139,7 +149,9 @@ def quote(invoice: Invoice, kind: str = Refund.Kind.MONEY_BACK) -> RefundQuote:
             _("Nothing on %(n)s can be refunded: %(why)s.") % {"n": invoice.number, "why": reasons}
         )
     # Deduct the value of free bundled products from the largest refunded line.
-    deduction = _bundle_value(lines, invoice.currency)
+    deduction = (
+        ZERO if kind == Refund.Kind.REGISTRY_REFUSED else _bundle_value(lines, invoice.currency)
+    )
     if deduction:
         result.credit.sort(key=lambda c: c[1], reverse=True)
         line, net, vat = result.credit[0]
@@ -172,6 +184,8 @@ def _why_not(kind: str, line: InvoiceLine, service: BilledService | None, today:
         ):
             return _("more than 30 days since the start")
         return None
+    if kind == Refund.Kind.REGISTRY_REFUSED:
+        return None if service.product_type == "domain" else _("not a domain")
     if service.product_type != "domain" or not service.label.lower().rstrip(".").endswith(".gr"):
         return _("only a new .gr registration can be withdrawn")
     return None
@@ -185,16 +199,19 @@ def issue_refund(
     kind: str = Refund.Kind.MONEY_BACK,
     to_credit: bool = False,
     expected_total: Decimal | None = None,
+    service_ids: list[int] | None = None,
+    reason: str = "",
     actor=None,
 ) -> Refund:
     """Refund what :func:`quote` computes. ``expected_total`` is the amount the customer
-    was shown: if the computation changed meanwhile, nothing is done."""
+    was shown: if the computation changed meanwhile, nothing is done. ``service_ids`` and
+    ``reason`` are a registry refusal's (R4.10): the refused domain, and why."""
     invoice = (
         Invoice.objects.select_for_update(of=("self",))
         .select_related("customer", "related")
         .get(pk=invoice.pk)
     )
-    computed = quote(invoice, kind)
+    computed = quote(invoice, kind, service_ids)
     if kind == Refund.Kind.MONEY_BACK and clock.today() > computed.deadline:
         raise ValidationError(_("The 30 days of the money-back guarantee have passed."))
     if kind == Refund.Kind.GR_WITHDRAWAL and clock.now().astimezone(UTC).date() > computed.deadline:
@@ -203,7 +220,7 @@ def issue_refund(
         raise ValidationError(
             _("The refund is now %(t)s; please review it again.") % {"t": computed.total}
         )
-    reason = (
+    reason = reason or (
         _("Money-back guarantee (30 days)")
         if kind == Refund.Kind.MONEY_BACK
         else _("Withdrawal of a new .gr registration (5 days)")
@@ -259,6 +276,7 @@ def issue_refund(
         invoice=invoice,
         credit_note=credit_note,
         service_ids=computed.service_ids,
+        kind=kind,
         actor=actor,
     )
     return refund

@@ -1,6 +1,8 @@
-"""The customer's domains: search with availability and price per term, order, and the
-domain page (expiry, state, name servers, transfer lock, auth code, transfer away, the
-choice after a name was taken meanwhile). Another customer's domain answers 404."""
+"""The customer's domains: search with availability and price per term, order, transfer
+in (with what the transfer gains, told before paying: R4.8), and the domain page (expiry,
+state, name servers, transfer lock, auth code, transfer away, change of registrant, the
+choice after the registry refused a name or a transfer: another name or a new auth code,
+or the refund as credit or money, R4.10). Another customer's domain answers 404."""
 
 from __future__ import annotations
 
@@ -42,6 +44,63 @@ class NameserversForm(forms.Form):
 
 class RenameForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Another name"), max_length=253)
+
+
+class TransferForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Domain name"),
+        max_length=253,
+        help_text=gettext_lazy("The domain registered at another registrar, e.g. example.com"),
+    )
+    auth_code = forms.CharField(
+        label=gettext_lazy("Auth code"),
+        max_length=64,
+        required=False,
+        help_text=gettext_lazy(
+            "The transfer code (EPP code) your current registrar gives you; it contains "
+            "non-alphanumeric characters."
+        ),
+    )
+
+
+class AuthCodeForm(forms.Form):
+    auth_code = forms.CharField(label=gettext_lazy("New auth code"), max_length=64)
+
+
+REFUND_CHOICES = [
+    ("credit", gettext_lazy("To my account credit, at once")),
+    ("money", gettext_lazy("Back the way I paid (card at once; a bank payment within days)")),
+]
+
+
+class RefundForm(forms.Form):
+    refund_to = forms.ChoiceField(
+        label=gettext_lazy("Refund"), choices=REFUND_CHOICES, widget=forms.RadioSelect
+    )
+
+
+class OwnerForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    organisation = forms.CharField(
+        label=gettext_lazy("Organisation"), max_length=200, required=False
+    )
+    street = forms.CharField(label=gettext_lazy("Street address"), max_length=200)
+    city = forms.CharField(label=gettext_lazy("City"), max_length=200)
+    postal_code = forms.CharField(label=gettext_lazy("Postal code"), max_length=20, required=False)
+    country = forms.CharField(
+        label=gettext_lazy("Country"), max_length=2, help_text=gettext_lazy("e.g. GR")
+    )
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=40, required=False)
+    email = forms.EmailField(label=gettext_lazy("E-mail"), max_length=200)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """A service's refusal onto the form: by field where the form has it."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, " ".join(error.messages))
+        return
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, " ".join(errors))
 
 
 def _domain(customer, pk):
@@ -95,7 +154,17 @@ def domain_order(request, customer):
     return redirect("portal:domain", pk=domain.pk)
 
 
-def _detail(request, customer, domain, *, auth_code="", ns_form=None, rename_form=None, status=200):
+def _detail(
+    request,
+    customer,
+    domain,
+    *,
+    auth_code="",
+    ns_form=None,
+    rename_form=None,
+    code_form=None,
+    status=200,
+):
     transfer = selectors.open_transfer(domain)
     frozen = services.transfer_in_progress(domain)
     changeable = domain.state in (DomainState.ACTIVE, DomainState.GRACE) and not domain.hold
@@ -117,6 +186,12 @@ def _detail(request, customer, domain, *, auth_code="", ns_form=None, rename_for
             "ns_form": ns_form
             or NameserversForm(initial={"nameservers": "\n".join(domain.nameservers)}),
             "rename_form": rename_form or RenameForm(),
+            "code_form": code_form or AuthCodeForm(),
+            "refund_form": RefundForm(initial={"refund_to": "credit"}),
+            "incoming": selectors.incoming_transfer(domain),
+            "incoming_open": domain.origin == "transfer"
+            and domain.state in (DomainState.PENDING, DomainState.TRANSFERRING),
+            "owner_change": selectors.open_owner_change(domain),
             "waiting": selectors.waiting_jobs(domain).exists(),
             "zone": zone,
             "records": dns.records(zone) if zone is not None else [],
@@ -221,11 +296,14 @@ def domain_transfer(request, customer, pk: int):
 def domain_refused(request, customer, pk: int):
     domain = _domain(customer, pk)
     if request.POST.get("choice") == "refund":
+        to_credit = request.POST.get("refund_to", "credit") != "money"
         return _act(
             request,
             domain,
-            lambda: services.refund_refused(domain, actor=request.user),
-            _("The order is refunded to your account credit."),
+            lambda: services.refund_refused(domain, to_credit=to_credit, actor=request.user),
+            _("The order is refunded to your account credit.")
+            if to_credit
+            else _("The order is refunded the way you paid; a bank payment is sent within days."),
         )
     form = RenameForm(request.POST)
     if form.is_valid():
@@ -237,3 +315,96 @@ def domain_refused(request, customer, pk: int):
             messages.success(request, _("The new name is being registered."))
             return redirect("portal:domain", pk=domain.pk)
     return _detail(request, customer, domain, rename_form=form, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@scope(TECHNICAL)
+def domain_transfer_in(request, customer):
+    """Transfer a domain here: the name and its auth code; what the transfer gains is shown
+    before ordering (R4.8); the registry is asked once the proforma is paid."""
+    if request.method == "POST":
+        form = TransferForm(request.POST)
+    else:
+        form = TransferForm(request.GET or None)
+    quote = None
+    if form.is_valid():
+        try:
+            quote = selectors.transfer_quote(form.cleaned_data["name"])
+        except ValidationError as error:
+            form.add_error("name", " ".join(error.messages))
+    if request.method == "POST" and quote is not None:
+        try:
+            domain = services.order_transfer(
+                customer=customer,
+                name=form.cleaned_data["name"],
+                auth_code=form.cleaned_data["auth_code"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The transfer of %(name)s is ordered. Pay its proforma: the transfer is "
+                    "asked of the registry once it is paid."
+                )
+                % {"name": domain.name},
+            )
+            return redirect("portal:domain", pk=domain.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "portal/domain_transfer_in.html", {"form": form, "quote": quote}, status=status
+    )
+
+
+@require_POST
+@scope(TECHNICAL)
+def domain_transfer_retry(request, customer, pk: int):
+    domain = _domain(customer, pk)
+    form = AuthCodeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.retry_transfer(
+                domain, auth_code=form.cleaned_data["auth_code"], actor=request.user
+            )
+        except ValidationError as error:
+            form.add_error("auth_code", " ".join(error.messages))
+        else:
+            messages.success(request, _("The transfer is asked again with the new code."))
+            return redirect("portal:domain", pk=domain.pk)
+    return _detail(request, customer, domain, code_form=form, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@scope(TECHNICAL)
+def domain_owner(request, customer, pk: int):
+    """Change the registrant to other particulars (yours are filled in to start from)."""
+    domain = _domain(customer, pk)
+    if request.method == "POST":
+        form = OwnerForm(request.POST)
+        if form.is_valid():
+            try:
+                change = services.change_owner(
+                    domain, particulars=form.cleaned_data, actor=request.user
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Pay the proforma of the change: the registry is asked once it is paid.")
+                    if change.invoice_id
+                    else _("The registrant is being changed at the registry."),
+                )
+                return redirect("portal:domain", pk=domain.pk)
+        status = 400
+    else:
+        form = OwnerForm(initial=services.particulars_of(customer))
+        status = 200
+    return render(
+        request,
+        "portal/domain_owner.html",
+        {"domain": domain, "form": form, "fee": domain.tld.owner_change_fee},
+        status=status,
+    )

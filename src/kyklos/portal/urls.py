@@ -65,12 +65,17 @@ urlpatterns = [
     path("domains/", domains.domain_list, name="domains"),
     path("domains/search/", domains.domain_search, name="domain_search"),
     path("domains/order/", domains.domain_order, name="domain_order"),
+    path("domains/transfer/", domains.domain_transfer_in, name="domain_transfer_in"),
     path("domains/<int:pk>/", domains.domain_detail, name="domain"),
     path("domains/<int:pk>/nameservers/", domains.domain_nameservers, name="domain_nameservers"),
     path("domains/<int:pk>/lock/", domains.domain_lock, name="domain_lock"),
     path("domains/<int:pk>/auth-code/", domains.domain_auth_code, name="domain_auth_code"),
     path("domains/<int:pk>/transfer/", domains.domain_transfer, name="domain_transfer"),
     path("domains/<int:pk>/refused/", domains.domain_refused, name="domain_refused"),
+    path(
+        "domains/<int:pk>/transfer-in/", domains.domain_transfer_retry, name="domain_transfer_retry"
+    ),
+    path("domains/<int:pk>/owner/", domains.domain_owner, name="domain_owner"),
     path("credentials/handover/", credentials.handover, name="credentials_handover"),
     path("dns/", zones.zone_list, name="dns_zones"),
     path("dns/<str:name>/", zones.zone_records, name="dns_zone"),

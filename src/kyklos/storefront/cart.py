@@ -106,6 +106,34 @@ def add_domain(cart: dict, name: str) -> dict:
     )
 
 
+def add_transfer(cart: dict, name: str, auth_code: str) -> dict:
+    """The cart with the transfer in of ``name``, held at another registrar, with its auth
+    code (R4.9: it has non-alphanumeric characters). Its price is its TLD's shortest term;
+    whether the transfer adds a year is shown before payment (R4.8). The code stays in
+    the server-side session until the order is placed, then in the vault."""
+    from kyklos.domains import defaults as domain_defaults
+    from kyklos.domains import selectors as domain_selectors
+    from kyklos.domains import services as domains
+
+    code = domains.check_incoming_auth_code(auth_code)
+    found = domain_selectors.transfer_quote(name)
+    if any(item.get("domain") == found.name for item in cart["items"]):
+        raise ValidationError(
+            {"domain": _("%(name)s is already in your cart.") % {"name": found.name}}
+        )
+    return _with_item(
+        cart,
+        {
+            "product": domain_defaults.product_code(found.tld),
+            "cycle": domain_selectors.CYCLE_OF_YEARS[found.years],
+            "domain": found.name,
+            "transfer": True,
+            "auth_code": code,
+            "notes": found.notes,
+        },
+    )
+
+
 def _with_item(cart: dict, item: dict) -> dict:
     if len(cart["items"]) >= MAX_ITEMS:
         raise ValidationError(
@@ -169,6 +197,9 @@ class Line:
     setup_fee: Decimal
     discount: Decimal = ZERO
     addons: list[AddonLine] = field(default_factory=list)
+    #: A transfer in of ``domain`` (not a registration), with what it gains (R4.8).
+    transfer: bool = False
+    notes: list[str] = field(default_factory=list)
 
     @property
     def gross(self) -> Decimal:
@@ -267,6 +298,8 @@ def quote(cart: dict, *, customer=None) -> Quote:
             domain=str(item.get("domain") or ""),
             amount=price.amount,
             setup_fee=price.setup_fee,
+            transfer=item.get("transfer") is True,
+            notes=[str(n)[:300] for n in item.get("notes") or [] if isinstance(n, str)][:6],
         )
         addons = item.get("addons") or []
         for code in addons if isinstance(addons, list) else ["?"]:

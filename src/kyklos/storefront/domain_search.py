@@ -44,6 +44,7 @@ class Availability:
     product_code: str = ""
     unicode_name: str = ""  # the U-label form, for display
     cycle: str = "annual"  # the term the shop sells it for
+    transferable: bool = False  # registered at another registrar: it can be transferred here
 
     @property
     def display_name(self) -> str:
@@ -100,7 +101,19 @@ def availability(name: str) -> Availability:
     (offer,) = domain_selectors.availability([ascii_name]) or (None,)
     if offer is not None:
         if offer.available is False and offer.prices:
-            return _refused(ascii_name, tld, offer.reason)
+            refused = _refused(ascii_name, tld, offer.reason)
+            if offer.transferable:
+                refused = Availability(
+                    name=ascii_name,
+                    available=False,
+                    tld=tld,
+                    price=None,
+                    reason=offer.reason
+                    + " "
+                    + _("If it is yours, transfer it here with its auth code (below)."),
+                    transferable=True,
+                )
+            return refused
         if offer.prices:  # the TLD's terms: the shortest one it sells
             years = min(offer.prices)
             cycle = domain_selectors.CYCLE_OF_YEARS.get(years, DOMAIN_CYCLE)

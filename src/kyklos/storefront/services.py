@@ -64,8 +64,11 @@ def place_order(customer: Customer, cart: dict, *, actor=None) -> Order:
     if priced.vat_error:
         raise ValidationError({"vat_id": priced.vat_error})
     items = []
+    codes = {}  # a transfer's name → the auth code the customer gave
     for line in priced.lines:
-        if line.domain and not _domain_still_free(line.domain):
+        if line.transfer:
+            codes[line.domain] = str(cart["items"][line.index].get("auth_code") or "")
+        elif line.domain and not _domain_still_free(line.domain):
             raise ValidationError(
                 {"domain": _("%(name)s is already registered.") % {"name": line.display_domain}}
             )
@@ -81,7 +84,7 @@ def place_order(customer: Customer, cart: dict, *, actor=None) -> Order:
     services, invoice = lifecycle.order_services(customer=customer, items=items, actor=actor)
     for service in services:  # a domain is registered at its registry once paid (R4.1)
         if service.label and service.product.type == ProductType.DOMAIN:
-            domains.attach_order(service, actor=actor)
+            domains.attach_order(service, actor=actor, transfer_auth_code=codes.get(service.label))
     order = Order.objects.create(
         customer=customer,
         placed_at=clock.now(),

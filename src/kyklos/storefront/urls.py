@@ -9,6 +9,7 @@ _SHOP = [
     path("cart/", views.cart_view, name="cart"),
     path("cart/add/", views.cart_add, name="cart_add"),
     path("cart/domain/", views.cart_domain, name="cart_domain"),
+    path("cart/transfer/", views.cart_transfer, name="cart_transfer"),
     path("cart/remove/", views.cart_remove, name="cart_remove"),
     path("cart/coupon/", views.cart_coupon, name="cart_coupon"),
     path("cart/buyer/", views.cart_buyer, name="cart_buyer"),

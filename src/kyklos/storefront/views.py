@@ -122,6 +122,14 @@ def cart_domain(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_POST
+def cart_transfer(request: HttpRequest) -> HttpResponse:
+    name = request.POST.get("domain", "")[:300]
+    code = request.POST.get("auth_code", "")[:100]
+    return _cart_change(request, lambda cart: carts.add_transfer(cart, name, code))
+
+
+@public
+@require_POST
 def cart_remove(request: HttpRequest) -> HttpResponse:
     return _cart_change(request, lambda cart: carts.remove(cart, request.POST.get("index")))
 

@@ -1,7 +1,9 @@
-"""Domains in the API: availability with prices per term, ordering, a domain's registry
-facts, name servers, the transfer lock, a transfer away, and the registry jobs (with the
-registry's answer when one failed). The auth code is never in the API: only the owner
-reveals it, in the portal (R4.7)."""
+"""Domains in the API: availability with prices per term, ordering a registration or a
+transfer in (with what the transfer gains, R4.8), a domain's registry facts, name
+servers, the transfer lock, a transfer away, a change of registrant, the refund of a
+refused name as credit or money (R4.10), and the registry jobs (with the registry's answer
+when one failed). Our auth code is never in the API: only the owner reveals it, in the
+portal (R4.7); the code of a transfer in is written, never read back."""
 
 from datetime import date
 from typing import Annotated
@@ -31,6 +33,7 @@ class OfferOut(Schema):
     prices: dict[str, str] = Field(description="Years → price (excluding VAT).")
     currency: str
     notes: list[str]
+    transferable: bool = Field(description="Registered elsewhere: it can be transferred here.")
 
 
 class DomainOut(Schema):
@@ -39,6 +42,7 @@ class DomainOut(Schema):
     customer: int
     service: int | None
     state: str
+    origin: str = Field(description="registration or transfer (in).")
     years: int
     expires_on: date | None
     registered_on: date | None
@@ -78,6 +82,86 @@ class DomainOrderIn(Input):
     customer: Id
     name: HostName
     years: int = Field(ge=1, le=10)
+
+
+class TransferOrderIn(Input):
+    customer: Id
+    name: HostName
+    auth_code: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        description="The code the current registrar issued; it has non-alphanumeric characters."
+    )
+
+
+class TransferRetryIn(Input):
+    auth_code: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class TransferQuoteOut(Schema):
+    name: str
+    tld: str
+    years: int = Field(description="The term the transfer is billed for.")
+    price: str = Field(description="Excluding VAT.")
+    currency: str
+    adds_year: bool | None = Field(
+        description="Whether the registry adds a year; null when it could not be told."
+    )
+    expires_on: date | None
+    locked: bool = Field(description="Locked at the current registrar: unlock it there first.")
+    notes: list[str]
+
+
+class TransferNameQuery(Schema):
+    name: HostName
+
+
+class RefundIn(Input):
+    to_credit: bool = Field(
+        description="true: account credit at once; false: money back the way it was paid."
+    )
+
+
+class RefundOut(Schema):
+    id: int
+    amount: str
+    currency: str
+    to_credit: bool
+    status: str = Field(description="completed, or payout_pending (staff transfer it).")
+    credit_note: str
+
+    @staticmethod
+    def resolve_amount(obj):
+        return str(obj.amount)
+
+    @staticmethod
+    def resolve_credit_note(obj):
+        return obj.credit_note.number
+
+
+class OwnerChangeIn(Input):
+    name: Annotated[str, Field(max_length=200)]
+    organisation: Annotated[str, Field(max_length=200)] = ""
+    street: Annotated[str, Field(max_length=200)]
+    city: Annotated[str, Field(max_length=200)]
+    postal_code: Annotated[str, Field(max_length=20)] = ""
+    country: Annotated[str, Field(max_length=2)]
+    phone: Annotated[str, Field(max_length=40)] = ""
+    email: Annotated[str, Field(max_length=200)]
+
+
+class OwnerChangeOut(Schema):
+    id: int
+    status: str = Field(description="awaiting_payment, pending, done, failed.")
+    fee: str
+    invoice: int | None = Field(description="The proforma to pay first, when charged.")
+    handle: str
+
+    @staticmethod
+    def resolve_fee(obj):
+        return str(obj.fee)
+
+    @staticmethod
+    def resolve_invoice(obj):
+        return obj.invoice_id
 
 
 class NameserversIn(Input):
@@ -128,6 +212,31 @@ def order_domain(request, payload: DomainOrderIn):
         )
     domain = services.order_domain(
         customer=customer, name=payload.name, years=payload.years, actor=request.auth
+    )
+    return Status(201, domain)
+
+
+@router.get(
+    "/transfer-quote",
+    response={200: TransferQuoteOut, **ERRORS},
+    auth=needs("domains", "view"),
+)
+def domain_transfer_quote(request, query: Query[TransferNameQuery]):
+    """What a transfer in costs and whether it adds a year (R4.8), before ordering."""
+    quote = selectors.transfer_quote(query.name)
+    return {**quote.__dict__, "price": str(quote.price)}
+
+
+@router.post("/transfers", response={201: DomainOut, **ERRORS}, auth=needs("domains", "add"))
+def order_domain_transfer(request, payload: TransferOrderIn):
+    """Order a transfer in with the auth code: asked of the registry once paid (R4.1)."""
+    customer = Customer.objects.filter(pk=payload.customer).first()
+    if customer is None:
+        raise ValidationError(
+            {"customer": _("There is no customer %(id)s.") % {"id": payload.customer}}
+        )
+    domain = services.order_transfer(
+        customer=customer, name=payload.name, auth_code=payload.auth_code, actor=request.auth
     )
     return Status(201, domain)
 
@@ -187,3 +296,40 @@ def transfer_domain_out(request, domain_id: int):
 def list_domain_jobs(request, domain_id: int):
     """The registry jobs of a domain, newest first, with the registry's answer."""
     return list(RegistryJob.objects.filter(domain=_domain(domain_id)).order_by("-pk")[:100])
+
+
+@router.post(
+    "/{domain_id}/transfer-in",
+    response={200: DomainOut, **ERRORS_WITH_404},
+    auth=needs("domains", "change"),
+)
+def retry_domain_transfer(request, domain_id: int, payload: TransferRetryIn):
+    """A refused transfer in, asked again with a new auth code (the same paid order)."""
+    return services.retry_transfer(
+        _domain(domain_id), auth_code=payload.auth_code, actor=request.auth
+    )
+
+
+@router.post(
+    "/{domain_id}/refund",
+    response={200: RefundOut, **ERRORS_WITH_404},
+    auth=needs("domains", "change"),
+)
+def refund_refused_domain(request, domain_id: int, payload: RefundIn):
+    """Refund a name the registry refused (R4.10), as account credit or money back."""
+    return services.refund_refused(
+        _domain(domain_id), to_credit=payload.to_credit, actor=request.auth
+    )
+
+
+@router.post(
+    "/{domain_id}/owner-change",
+    response={201: OwnerChangeOut, **ERRORS_WITH_404},
+    auth=needs("domains", "change"),
+)
+def change_domain_owner(request, domain_id: int, payload: OwnerChangeIn):
+    """Change the registrant: a proforma first where the TLD charges for it."""
+    change = services.change_owner(
+        _domain(domain_id), particulars=payload.dict(), actor=request.auth
+    )
+    return Status(201, change)

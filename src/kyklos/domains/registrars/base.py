@@ -73,6 +73,7 @@ class RegistryDomain:
     created_on: date | None = None
     expires_on: date | None = None
     registrant: str = ""
+    updated_on: date | None = None
     request: str = ""
     response: str = ""
 
@@ -87,6 +88,11 @@ class RegistryDomain:
     @property
     def pending_transfer(self) -> bool:
         return "pendingTransfer" in self.statuses
+
+    @property
+    def in_renew_period(self) -> bool:
+        """RFC 3915: renewed (or auto-renewed) within the registry's grace period."""
+        return "renewPeriod" in self.statuses or "autoRenewPeriod" in self.statuses
 
 
 class Registrar(Protocol):
@@ -116,6 +122,8 @@ class Registrar(Protocol):
         self, name: str, *, auth_code: str, years: int, cltrid: str
     ) -> RegistryDomain: ...
     def approve_transfer(self, name: str, *, cltrid: str) -> None: ...
+    def transfer_query(self, name: str, *, auth_code: str = "") -> str: ...
+    def set_registrant(self, name: str, *, registrant: str, cltrid: str) -> None: ...
     def set_nameservers(
         self, name: str, *, add: list[str], remove: list[str], cltrid: str
     ) -> None: ...
@@ -125,3 +133,4 @@ class Registrar(Protocol):
     def set_auth_code(self, name: str, *, auth_code: str, cltrid: str) -> None: ...
     def restore(self, name: str, *, report: dict[str, str], cltrid: str) -> None: ...
     def info(self, name: str) -> RegistryDomain: ...
+    def delete(self, name: str, *, cltrid: str) -> None: ...

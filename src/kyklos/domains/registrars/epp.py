@@ -393,6 +393,9 @@ class EppClient:
             name, cltrid, add=[("status", s) for s in add], remove=[("status", s) for s in remove]
         )
 
+    def set_registrant(self, name, *, registrant, cltrid):
+        self._update(name, cltrid, chg={"registrant": registrant})
+
     def set_auth_code(self, name, *, auth_code, cltrid):
         self._update(name, cltrid, chg={"auth_code": auth_code})
 
@@ -400,6 +403,13 @@ class EppClient:
         """RFC 3915: a restore request, then the restore report the registry requires."""
         self._update(name, cltrid, chg={}, ext=_rgp_update("request"))
         self._update(name, cltrid + "-R", chg={}, ext=_rgp_update("report", report))
+
+    def delete(self, name: str, *, cltrid: str) -> None:
+        """RFC 5731 §3.2.2: delete the name (the registry refuses an unknown one, 2303,
+        and one whose statuses forbid it, 2304)."""
+        root, command, body = self._object_command("delete", DOMAIN, "domain", cltrid)
+        _sub(body, DOMAIN, "name", name)
+        self._command(self._finish(root, command, cltrid))
 
     def info(self, name: str) -> RegistryDomain:
         root, command, body = self._object_command("info", DOMAIN, "domain", "")
@@ -425,6 +435,7 @@ class EppClient:
             created_on=_date(response.findtext(data + "domain:crDate")),
             expires_on=_date(response.findtext(data + "domain:exDate")),
             registrant=response.findtext(data + "domain:registrant"),
+            updated_on=_date(response.findtext(data + "domain:upDate")),
             request=response.request.decode(),
             response=response.text,
         )
