@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kyklos.payments.models import Checkout
+from kyklos.payments.models import Checkout, SavedCard
 from kyklos.payments.selectors import auto_pay_on, saved_cards
 from kyklos.payments.services import (
     card_checkout,
@@ -117,6 +117,8 @@ def cards(request, customer):
 @require_POST
 @scope(BILLING)
 def card_remove(request, customer, pk: int):
+    if not SavedCard.objects.filter(customer_id=customer.pk, pk=pk).exists():
+        raise Http404  # never a card of this account (one already removed gets a message)
     try:
         card = remove_card(customer, pk, actor=request.user)
     except ValidationError as error:
