@@ -21,12 +21,9 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from kyklos.core import audit_chain, personal_records
-        from kyklos.core.registry import autodiscover, check_daily_steps, registry
+        from kyklos.core.registry import check_daily_steps
 
         connection_created.connect(_tune_sqlite, dispatch_uid="kyklos.tune_sqlite")
         checks.register(check_daily_steps)
-        # Core's own extensions, then every other app's (see kyklos.core.registry).
-        personal_records.register()
-        registry.register_daily_step("core.seal_audit_trail", audit_chain.seal_daily)
-        autodiscover()
+        # Core's own extensions and every other app's are registered on the first read of
+        # a registry (kyklos.core.discovery, decision 0041), not here.

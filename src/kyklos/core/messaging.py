@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from kyklos.core import discovery
 from kyklos.core.personal_data import personal_data
 
 
@@ -74,6 +75,7 @@ def declare_event(
 
 
 def purpose_of(event: str) -> str | None:
+    discovery.ensure()
     declared = _declared.get(event)
     return declared.purpose if declared else None
 
@@ -82,6 +84,7 @@ def queue(messages: Iterable[Message]) -> int:
     rows = list(messages)
     if not rows:
         return 0
+    discovery.ensure()
     if _outbox is None:
         raise RuntimeError("No outbox is connected (is kyklos.notifications installed?).")
     return _outbox.queue(rows)
