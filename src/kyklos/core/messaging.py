@@ -19,7 +19,6 @@ from datetime import date
 from typing import Any, Protocol
 
 from kyklos.core import discovery
-from kyklos.core.personal_data import personal_data
 
 
 @dataclass(frozen=True)
@@ -96,4 +95,6 @@ def may_send(event: str, *, customer_id: int | None, to_email: str) -> bool:
     purpose = purpose_of(event)
     if purpose is None:
         return True
+    from kyklos.core.personal_data import personal_data
+
     return personal_data.may_process(purpose, customer_id=customer_id, email=to_email)
