@@ -213,6 +213,15 @@ FIRST_READS = {
         "from kyklos.payments.methods import registry\n"
         "result = list(registry.methods) == ['bank_transfer', 'card', 'paypal', 'manual']"
     ),
+    "daily steps, read by four threads at once": (
+        "import threading\n"
+        "from kyklos.core.registry import registry\n"
+        "seen = []\n"
+        "def read():\n    seen.append(len(registry.daily_steps()))\n"
+        "threads = [threading.Thread(target=read) for _ in range(4)]\n"
+        "[t.start() for t in threads]\n[t.join() for t in threads]\n"
+        "result = len(seen) == 4 and len(set(seen)) == 1 and seen[0] > 20"
+    ),
     "provisioning modules": (
         "from kyklos.provisioning import modules\n"
         "result = modules.codes() == ['cpanel', 'dovecot', 'plesk', 'postgresql']"
