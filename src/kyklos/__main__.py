@@ -88,8 +88,9 @@ def _error_style(line: str, args: list[str]) -> str:
         return line
     from django.utils import termcolors
 
+    # as django.core.management.color.make_style: DJANGO_COLORS, "nocolor" for none
     palette = termcolors.parse_color_setting(os.environ.get("DJANGO_COLORS", ""))
-    style = (palette or termcolors.PALETTES[termcolors.DEFAULT_PALETTE]).get("ERROR", {})
+    style = palette.get("ERROR", {}) if palette else {}
     return termcolors.colorize(line, **style) if style else line
 
 

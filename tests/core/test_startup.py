@@ -151,6 +151,19 @@ def test_what_the_early_check_does_not_refuse_is_left_to_the_command(args):
     assert refused_early(["simulate", "--days", "0"]) is None  # no early check
 
 
+@pytest.mark.parametrize("colours", ["", "light", "nocolor", "error=yellow/blue,blink"])
+def test_the_early_refusal_is_coloured_as_django_colours_a_command_error(monkeypatch, colours):
+    from django.core.management.color import color_style
+
+    from kyklos.__main__ import _error_style
+
+    monkeypatch.setenv("DJANGO_COLORS", colours)
+    line = "CommandError: --date: “nope” is not a date; use YYYY-MM-DD."
+
+    assert _error_style(line, ["automate", "--force-color"]) == color_style(True).ERROR(line)
+    assert _error_style(line, ["automate", "--no-color"]) == line
+
+
 def test_the_console_refuses_a_bad_date_in_one_line_without_django(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "kyklos", "automate", "--date", "31/12/2027"],
