@@ -2,10 +2,11 @@
 
 import pytest
 
-from kyklos.core import messaging
+from kyklos.core import discovery, messaging
 
 
 def test_a_notice_event_is_declared_once(monkeypatch):
+    discovery.ensure()  # the apps' declarations first, so that they are put back after
     monkeypatch.setattr(messaging, "_declared", {})
     monkeypatch.setattr(messaging, "_outbox", None)
     messaging.declare_event("survey_sent", ("customer_name",), purpose="surveys")

@@ -3,9 +3,17 @@ get notices too."""
 
 import pytest
 
+from kyklos.core import discovery
 from kyklos.notifications import attachments, events, services
 from kyklos.notifications.models import Event, Outbox
 from tests.notifications.conftest import CONTEXT, DAY
+
+
+@pytest.fixture(autouse=True)
+def _discovered():
+    """The apps' events and renderers registered before a test swaps the registries for
+    copies (the copies are put back after the test, with what the apps registered)."""
+    discovery.ensure()
 
 
 def test_an_unregistered_event_is_refused_and_writes_nothing(customer, today):

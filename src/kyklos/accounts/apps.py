@@ -8,10 +8,13 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and login security"
 
     def ready(self) -> None:
-        from kyklos.accounts import roles, selectors, signals
+        from kyklos.accounts import roles, signals
         from kyklos.core import hooks
 
         def on_notice_copies(sender, customer_id, audience, **kwargs):
+            # imported when a notice is sent, not at start-up (decision 0041)
+            from kyklos.accounts import selectors
+
             return selectors.contact_addresses(customer_id, audience)
 
         signals.connect()

@@ -1,4 +1,7 @@
-"""Security events from Django's and axes' signals; sessions end when a login is disabled."""
+"""Security events from Django's and axes' signals; sessions end when a login is disabled.
+
+Connected at start-up (``AccountsConfig.ready``); the receivers import the services when
+they run (decision 0041)."""
 
 from __future__ import annotations
 
@@ -7,13 +10,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save, pre_save
 
-from kyklos.accounts import services
 from kyklos.accounts.models import SecurityEvent
 
 Kind = SecurityEvent.Kind
 
 
 def on_logged_in(sender, request, user, **kwargs) -> None:
+    from kyklos.accounts import services
+
     # Every login, also force_login in tests: the session is tracked. The security event
     # is written by the login view, which knows whether a second factor was used.
     if request is not None and hasattr(request, "session"):
@@ -21,6 +25,8 @@ def on_logged_in(sender, request, user, **kwargs) -> None:
 
 
 def on_logged_out(sender, request, user, **kwargs) -> None:
+    from kyklos.accounts import services
+
     if request is None:
         return
     services.end_impersonation(request, why="logged out")
@@ -30,6 +36,8 @@ def on_logged_out(sender, request, user, **kwargs) -> None:
 
 
 def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    from kyklos.accounts import services
+
     if request is None:
         return
     username = str(credentials.get("username", ""))[:150]
@@ -39,6 +47,8 @@ def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
 
 
 def on_locked_out(sender, request, username=None, ip_address=None, **kwargs) -> None:
+    from kyklos.accounts import services
+
     username = str(username or "")[:150]
     user = get_user_model()._default_manager.filter(username=username).first()
     services.record(request, Kind.LOCKED_OUT, user=user, username=username)
@@ -53,6 +63,8 @@ def remember_active(sender, instance, update_fields=None, **kwargs) -> None:
 
 
 def end_sessions_when_disabled(sender, instance, created=False, **kwargs) -> None:
+    from kyklos.accounts import services
+
     was_active = getattr(instance, "_kyklos_was_active", None)
     if created or instance.is_active or not was_active:
         return

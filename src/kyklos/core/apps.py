@@ -13,6 +13,14 @@ def _tune_sqlite(sender, connection, **kwargs) -> None:
         connection.features.max_query_params = SQLITE_MAX_VARIABLES
 
 
+def check_task_backends(app_configs=None, **kwargs) -> list:
+    """django_tasks' own check of the ``TASKS`` backends, which it registers as an installed
+    app; Kyklos does not install it (it is imported with the first job, decision 0041)."""
+    from django_tasks import task_backends
+
+    return [message for backend in task_backends.all() for message in backend.check()]
+
+
 class CoreConfig(AppConfig):
     name = "kyklos.core"
     label = "core"
@@ -21,12 +29,10 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from kyklos.core import audit_chain, personal_records
-        from kyklos.core.registry import autodiscover, check_daily_steps, registry
+        from kyklos.core.registry import check_daily_steps
 
         connection_created.connect(_tune_sqlite, dispatch_uid="kyklos.tune_sqlite")
         checks.register(check_daily_steps)
-        # Core's own extensions, then every other app's (see kyklos.core.registry).
-        personal_records.register()
-        registry.register_daily_step("core.seal_audit_trail", audit_chain.seal_daily)
-        autodiscover()
+        checks.register(check_task_backends)
+        # Core's own extensions and every other app's are registered on the first read of
+        # a registry (kyklos.core.discovery, decision 0041), not here.

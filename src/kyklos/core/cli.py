@@ -15,17 +15,14 @@ The same errors reach a caller of ``call_command`` as :class:`CommandError` with
 from __future__ import annotations
 
 import argparse
+import functools
 import json
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-#: The days any command accepts: far enough for history and forecasts, and near enough
-#: that adding ten years or taking a century away still gives a date (year 1–9999).
-EARLIEST = date(1900, 1, 1)
-LATEST = date(2999, 12, 31)
-#: Ten years: the longest simulation or forecast a command accepts.
-MOST_DAYS = 3660
+from kyklos.core import arguments
+from kyklos.core.arguments import EARLIEST, LATEST, MOST_DAYS  # noqa: F401 - the commands' bounds
 
 
 def bad_argument(message: str, *, status: int = 2) -> CommandError:
@@ -81,67 +78,25 @@ class KyklosCommand(BaseCommand):
         return Progress(label, total, stream=stream, enabled=wanted(stream, quiet=quiet))
 
 
-def parse_date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise bad_argument(f"{option}: “{value}” is not a date; use YYYY-MM-DD.") from None
-    return bounded_date(day, option)
+def _as_command_error(check):
+    """``check`` (:mod:`kyklos.core.arguments`) raising :class:`CommandError`, status 2."""
+
+    @functools.wraps(check)
+    def checked(*args, **kwargs):
+        try:
+            return check(*args, **kwargs)
+        except arguments.Refused as refusal:
+            raise bad_argument(str(refusal), status=refusal.status) from None
+
+    return checked
 
 
-def bounded_date(
-    day: date | None, option: str, *, earliest: date = EARLIEST, latest: date = LATEST
-) -> date | None:
-    """``day`` unless it lies outside ``[earliest, latest]`` (by default the days any
-    Kyklos command accepts)."""
-    if day is None:
-        return None
-    if day < earliest:
-        raise bad_argument(f"{option}: {day} is before {earliest}, the first day accepted.")
-    if day > latest:
-        raise bad_argument(f"{option}: {day} is after {latest}, the last day accepted.")
-    return day
-
-
-def bounded_int(
-    value: int | None, option: str, *, least: int = 1, most: int | None = None
-) -> int | None:
-    """``value`` unless it lies outside ``[least, most]``; None stays None."""
-    if value is None:
-        return None
-    if value < least:
-        if least == 1:
-            raise bad_argument(f"{option} must be a positive whole number.")
-        raise bad_argument(f"{option} must be at least {least}.")
-    if most is not None and value > most:
-        raise bad_argument(f"{option}: at most {most}.")
-    return value
-
-
-def positive_int(value: int | None, option: str) -> int | None:
-    return bounded_int(value, option)
-
-
-def batch_size(value: int | None, option: str = "--batch-size") -> int:
-    """A batch size option: 0 (or none) for the default, else a positive number."""
-    if not value:
-        return 0
-    if value < 0:
-        raise bad_argument(f"{option} must be 0 (the default) or a positive whole number.")
-    return bounded_int(value, option, most=10_000_000)
-
-
-def days_after(start: date, days: int, option: str) -> date:
-    """The last day of ``days`` days from ``start``, refused beyond :data:`LATEST`."""
-    try:
-        last = start + timedelta(days=days - 1)
-    except OverflowError:
-        last = date.max
-    if last > LATEST:
-        raise bad_argument(f"{option}: the range would end after {LATEST}, the last day accepted.")
-    return last
+parse_date = _as_command_error(arguments.parse_date)
+bounded_date = _as_command_error(arguments.bounded_date)
+bounded_int = _as_command_error(arguments.bounded_int)
+positive_int = _as_command_error(arguments.positive_int)
+batch_size = _as_command_error(arguments.batch_size)
+days_after = _as_command_error(arguments.days_after)
 
 
 def dumps(data) -> str:

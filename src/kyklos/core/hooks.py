@@ -88,3 +88,9 @@ service_plan_changed = Signal()
 #: kwargs: ``customer_id``, ``audience`` ("billing" | "technical" | "general"), ``event``.
 #: A receiver returns a list of e-mail addresses.
 notice_copies = Signal()
+
+#: A refund is being computed: which services a proforma billed (R6.9, R4.5). Sent by
+#: ``payments.services.billed_services``; lifecycle answers from the proforma's renewals.
+#: kwargs: ``proforma`` (billing.Invoice). A receiver returns a list of
+#: ``payments.services.BilledService``.
+billed_services = Signal()

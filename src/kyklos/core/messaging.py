@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
-from kyklos.core.personal_data import personal_data
+from kyklos.core import discovery
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,7 @@ def declare_event(
 
 
 def purpose_of(event: str) -> str | None:
+    discovery.ensure()
     declared = _declared.get(event)
     return declared.purpose if declared else None
 
@@ -82,6 +83,7 @@ def queue(messages: Iterable[Message]) -> int:
     rows = list(messages)
     if not rows:
         return 0
+    discovery.ensure()
     if _outbox is None:
         raise RuntimeError("No outbox is connected (is kyklos.notifications installed?).")
     return _outbox.queue(rows)
@@ -93,4 +95,6 @@ def may_send(event: str, *, customer_id: int | None, to_email: str) -> bool:
     purpose = purpose_of(event)
     if purpose is None:
         return True
+    from kyklos.core.personal_data import personal_data
+
     return personal_data.may_process(purpose, customer_id=customer_id, email=to_email)

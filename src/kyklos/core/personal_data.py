@@ -47,6 +47,8 @@ from typing import Any, Protocol
 from django.db import models
 from django.db.models import Q, QuerySet
 
+from kyklos.core import discovery
+
 # --- purposes -----------------------------------------------------------------------------
 
 #: Purposes of processing that need the person's consent (R9.2). Anything else an app does
@@ -225,17 +227,43 @@ class PersonalDataEntry:
         return self.model._meta.label
 
 
+def _discovered(name: str, doc: str) -> property:
+    """A registry attribute whose reading first discovers the apps' extension modules
+    (:mod:`kyklos.core.discovery`): a reader never sees a registry that is not yet full.
+    The registering methods write the private attribute and discover nothing."""
+    private = f"_{name}"
+
+    def read(self):
+        discovery.ensure()
+        return getattr(self, private)
+
+    def write(self, value) -> None:
+        setattr(self, private, value)
+
+    return property(read, write, doc=doc)
+
+
 @dataclass
 class PersonalDataRegistry:
-    entries: dict[str, PersonalDataEntry] = field(default_factory=dict)
-    exempt: dict[str, str] = field(default_factory=dict)
-    retention: list[RetentionTarget] = field(default_factory=list)
-    erasure_checks: list[ErasureCheck] = field(default_factory=list)
-    identity_sources: list[IdentitySource] = field(default_factory=list)
-    directory: Directory | None = None
-    processing_check: ProcessingCheck | None = None
-    retention_source: RetentionSource | None = None
-    processor_sources: list[ProcessorSource] = field(default_factory=list)
+    _entries: dict[str, PersonalDataEntry] = field(default_factory=dict)
+    _exempt: dict[str, str] = field(default_factory=dict)
+    _retention: list[RetentionTarget] = field(default_factory=list)
+    _erasure_checks: list[ErasureCheck] = field(default_factory=list)
+    _identity_sources: list[IdentitySource] = field(default_factory=list)
+    _directory: Directory | None = None
+    _processing_check: ProcessingCheck | None = None
+    _retention_source: RetentionSource | None = None
+    _processor_sources: list[ProcessorSource] = field(default_factory=list)
+
+    entries = _discovered("entries", "Registered models by label.")
+    exempt = _discovered("exempt", "Models declared free of personal data, with the reason.")
+    retention = _discovered("retention", "Retention targets, in registration order.")
+    erasure_checks = _discovered("erasure_checks", "Reasons a subject cannot be erased yet.")
+    identity_sources = _discovered("identity_sources", "What identifies a subject.")
+    directory = _discovered("directory", "Who people are (from customers).")
+    processing_check = _discovered("processing_check", "May a purpose be pursued (privacy).")
+    retention_source = _discovered("retention_source", "A category's cutoff (privacy).")
+    processor_sources = _discovered("processor_sources", "Whose data is processed (R9.8).")
 
     def register(
         self,
@@ -253,7 +281,7 @@ class PersonalDataRegistry:
         if unknown:
             raise ValueError(f"{model._meta.label} has no field(s) {', '.join(unknown)}")
         self._refuse_twice(model)
-        self.entries[model._meta.label] = PersonalDataEntry(
+        self._entries[model._meta.label] = PersonalDataEntry(
             model, category, names, exporter, eraser, legal_hold
         )
 
@@ -262,13 +290,13 @@ class PersonalDataRegistry:
         if not reason.strip():
             raise ValueError("An exemption needs a reason.")
         self._refuse_twice(model)
-        self.exempt[model._meta.label] = reason
+        self._exempt[model._meta.label] = reason
 
     def _refuse_twice(self, model: type[models.Model]) -> None:
         label = model._meta.label
-        if label in self.entries:
+        if label in self._entries:
             raise ValueError(f"The personal data of {label} is already registered.")
-        if label in self.exempt:
+        if label in self._exempt:
             raise ValueError(f"{label} is already declared free of personal data.")
 
     def all(self) -> list[PersonalDataEntry]:
@@ -291,8 +319,8 @@ class PersonalDataRegistry:
 
     def register_identity_source(self, source: IdentitySource) -> None:
         """``source(subject)`` tells the logins and words that identify the subject."""
-        if source not in self.identity_sources:
-            self.identity_sources.append(source)
+        if source not in self._identity_sources:
+            self._identity_sources.append(source)
 
     def identify(self, subject: Subject) -> Subject:
         """``subject`` with ``user_ids`` and ``identifiers`` from every identity source
@@ -319,8 +347,8 @@ class PersonalDataRegistry:
 
     def register_erasure_check(self, check: ErasureCheck) -> None:
         """``check(subject)`` returns why the subject cannot be erased now, or None."""
-        if check not in self.erasure_checks:
-            self.erasure_checks.append(check)
+        if check not in self._erasure_checks:
+            self._erasure_checks.append(check)
 
     def erasure_blockers(self, subject: Subject) -> list[str]:
         return [reason for check in self.erasure_checks if (reason := check(subject))]
@@ -363,11 +391,11 @@ class PersonalDataRegistry:
             order=order,
             note=note,
         )
-        if any((t.category, t.label) == (category, target.label) for t in self.retention):
+        if any((t.category, t.label) == (category, target.label) for t in self._retention):
             raise ValueError(
                 f"A retention target of {target.label} in {category!r} is already registered."
             )
-        self.retention.append(target)
+        self._retention.append(target)
         return target
 
     def retention_targets(self) -> list[RetentionTarget]:
@@ -380,11 +408,11 @@ class PersonalDataRegistry:
     # --- directory and processing check -----------------------------------------------
 
     def set_directory(self, directory: Directory) -> None:
-        self.directory = directory
+        self._directory = directory
 
     def set_processing_check(self, check: ProcessingCheck) -> None:
         """``check(purpose, *, customer_id=None, email="") -> bool``; set by privacy."""
-        self.processing_check = check
+        self._processing_check = check
 
     def may_process(self, purpose: str, *, customer_id: int | None = None, email: str = "") -> bool:
         """Whether ``purpose`` may be pursued for this person now (consent given, not
@@ -400,7 +428,7 @@ class PersonalDataRegistry:
 
     def set_retention_source(self, source: RetentionSource) -> None:
         """``source(category, day)`` → the cutoff of the category's rule; set by privacy."""
-        self.retention_source = source
+        self._retention_source = source
 
     def retention_cutoff(self, category: str, day: date) -> date | None:
         """Records of ``category`` dated before the returned day have expired on ``day``
@@ -413,8 +441,8 @@ class PersonalDataRegistry:
     # --- processing on customers' behalf (R9.8) ----------------------------------------
 
     def register_processor_source(self, source: ProcessorSource) -> None:
-        if source not in self.processor_sources:
-            self.processor_sources.append(source)
+        if source not in self._processor_sources:
+            self._processor_sources.append(source)
 
     def processed_for(self, customer_ids: Iterable[int] | None = None) -> list[ProcessedFor]:
         """Every (customer, kind of service) whose personal data the provider processes on

@@ -2,8 +2,9 @@
 and the discovery of the modules in which apps do so.
 
 **The extension contract.** An app plugs into core in modules with fixed names, each with
-a ``register()`` function that core calls once, at start-up (:func:`autodiscover`, from
-``CoreConfig.ready``); an app's ``AppConfig.ready`` calls none of them:
+a ``register()`` function that core calls once (:func:`autodiscover`), on the first read of
+any of the registries they fill (:mod:`kyklos.core.discovery`), not at start-up; an app's
+``AppConfig.ready`` calls none of them:
 
 - ``personal_data.py`` — the personal data the app holds, its retention targets and
   erasure checks (:mod:`kyklos.core.personal_data`);
@@ -32,6 +33,8 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import module_has_submodule
+
+from kyklos.core import discovery
 
 #: The modules in which an app plugs into core, in the order they are registered.
 EXTENSION_MODULES = ("personal_data", "notices", "daily")
@@ -105,7 +108,17 @@ class RunContext:
 
 @dataclass
 class Registry:
-    steps: dict[str, DailyStep] = field(default_factory=dict)
+    _steps: dict[str, DailyStep] = field(default_factory=dict)
+
+    @property
+    def steps(self) -> dict[str, DailyStep]:
+        """Every registered step by name (the apps' ``daily`` modules discovered first)."""
+        discovery.ensure()
+        return self._steps
+
+    @steps.setter
+    def steps(self, value: dict[str, DailyStep]) -> None:
+        self._steps = value
 
     def register_daily_step(
         self, name: str, func: Callable, *, chunkable: bool = False
@@ -114,9 +127,9 @@ class Registry:
         ``settings.KYKLOS_DAILY_STEPS``."""
         if not STEP_NAME.match(name):
             raise ImproperlyConfigured(f"A daily step is named '<app>.<step>', not {name!r}.")
-        if name in self.steps:
+        if name in self._steps:
             raise ImproperlyConfigured(f"The daily step {name!r} is already registered.")
-        step = self.steps[name] = DailyStep(name, func, chunkable)
+        step = self._steps[name] = DailyStep(name, func, chunkable)
         return step
 
     def order_problems(self) -> list[str]:
@@ -184,13 +197,23 @@ def autodiscover(configs: Iterable[AppConfig] | None = None) -> None:
             register = getattr(import_module(f"{config.name}.{name}"), "register", None)
             if register is None:
                 continue
-            known = set(registry.steps)
+            known = set(registry._steps)
             register()
             stray = sorted(
-                s for s in set(registry.steps) - known if not s.startswith(f"{config.label}.")
+                s for s in set(registry._steps) - known if not s.startswith(f"{config.label}.")
             )
             if stray:
                 raise ImproperlyConfigured(
                     f"{config.name}.{name} registers daily steps not named "
                     f"'{config.label}.<step>': {', '.join(stray)}."
                 )
+
+
+def discover_all() -> None:
+    """Core's own extensions, then every other app's; called once, by
+    :func:`kyklos.core.discovery.ensure` on the first read of a registry."""
+    from kyklos.core import audit_chain, personal_records
+
+    personal_records.register()
+    registry.register_daily_step("core.seal_audit_trail", audit_chain.seal_daily)
+    autodiscover()

@@ -8,8 +8,14 @@ class IntakeConfig(AppConfig):
 
     def ready(self) -> None:
         from kyklos.core import hooks
-        from kyklos.intake import services
 
         hooks.credential_received.connect(
-            services.redact_credential, weak=False, dispatch_uid="intake.redact_credential"
+            redact_credential, weak=False, dispatch_uid="intake.redact_credential"
         )
+
+
+def redact_credential(sender, **kwargs):
+    # The services are imported when the vault stores a credential (decision 0041).
+    from kyklos.intake import services
+
+    return services.redact_credential(sender, **kwargs)

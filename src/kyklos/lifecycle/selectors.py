@@ -349,7 +349,7 @@ def forecast(service: Service, *, today: date, days: int = 90) -> list[dict]:
 
 def billed_services(invoice):
     """The services a proforma billed, as the facts payments needs to compute a refund
-    (R6.9, R4.5). Registered with ``payments.refunds`` in ``LifecycleConfig.ready``."""
+    (R6.9, R4.5). The answer to ``hooks.billed_services`` (``LifecycleConfig.ready``)."""
     renewals = Renewal.objects.filter(invoice=invoice).select_related("service__product")
     return [
         BilledService(

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from kyklos.core import discovery
+
 Renderer = Callable[[int], tuple[str, bytes, str]]
 
 _renderers: dict[str, Renderer] = {}
@@ -27,11 +29,13 @@ def register(kind: str, renderer: Renderer) -> None:
 
 
 def is_known(kind: str) -> bool:
+    discovery.ensure()
     return kind in _renderers
 
 
 def render(reference: dict) -> tuple[str, bytes, str]:
     kind = reference.get("kind", "")
+    discovery.ensure()
     if kind not in _renderers:
         raise LookupError(f"No renderer is registered for attachments of kind {kind!r}.")
     return _renderers[kind](int(reference["id"]))

@@ -1,14 +1,15 @@
-"""System checks: every notice exists in every language Kyklos speaks (R12.1)."""
+"""System checks: every notice exists in every language Kyklos speaks (R12.1).
+
+Registered by ``NotificationsConfig.ready`` (this module is imported when the checks run)."""
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error
 from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines
 
 from kyklos.notifications import events
 from kyklos.notifications.rendering import PARTS, template_name
 
 
-@register(Tags.templates)
 def check_notice_templates(app_configs=None, **kwargs) -> list[Error]:
     engine = engines["django"].engine
     errors = []

@@ -9,13 +9,15 @@ module, through this app's services::
 
 and ship the templates ``notifications/<event>/<language>/{subject,body}.txt`` in their
 own ``templates`` folder. The system check ``notifications.E001`` then requires them in
-every language of ``settings.LANGUAGES``.
+every language of ``settings.LANGUAGES``. Every question about the events first discovers
+the apps' ``notices`` modules (:mod:`kyklos.core.discovery`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from kyklos.core import discovery
 from kyklos.notifications.models import Event
 from kyklos.notifications.rendering import REQUIRED_KEYS
 
@@ -67,21 +69,26 @@ def register(
 
 
 def goes_to_billing_email(event: str) -> bool:
+    discovery.ensure()
     return event in _billing
 
 
 def audience(event: str) -> str:
     """Which contacts of an account hear ``event``: billing, technical or general."""
+    discovery.ensure()
     return _audience.get(event, BILLING if event in _billing else GENERAL)
 
 
 def is_known(event: str) -> bool:
+    discovery.ensure()
     return event in _events
 
 
 def required_keys(event: str) -> tuple[str, ...]:
+    discovery.ensure()
     return _events[event]
 
 
 def all_events() -> list[str]:
+    discovery.ensure()
     return sorted(_events)

@@ -1,4 +1,7 @@
-"""The outbox behind ``kyklos.core.messaging``, for apps that import only core."""
+"""The outbox behind ``kyklos.core.messaging``, for apps that import only core.
+
+Connected at start-up (``NotificationsConfig.ready``); it imports the outbox's events and
+services when it is first used, not then (decision 0041)."""
 
 from __future__ import annotations
 
@@ -6,14 +9,17 @@ from django.conf import settings
 
 from kyklos.core import clock
 from kyklos.core.messaging import Message
-from kyklos.notifications import events, services
 
 
 class OutboxPort:
     def register_event(self, name: str, required_keys: tuple[str, ...]) -> None:
+        from kyklos.notifications import events
+
         events.register(name, required_keys)
 
     def queue(self, messages: list[Message]) -> int:
+        from kyklos.notifications import services
+
         today = clock.today()
         rows = [
             services.build_notice(

@@ -4,11 +4,5 @@ from django.apps import AppConfig
 class PaymentsConfig(AppConfig):
     name = "kyklos.payments"
     label = "payments"
-
-    def ready(self) -> None:
-        from kyklos.payments.methods import BankTransfer, Manual, registry
-        from kyklos.payments.providers.paypal import PayPal
-        from kyklos.payments.providers.stripe_card import StripeCard
-
-        for method in (BankTransfer, StripeCard, PayPal, Manual):
-            registry.register(method)
+    # The built-in methods (bank transfer, card, PayPal, manual) are registered on the first
+    # read of kyklos.payments.methods.registry, not here (decision 0041).

@@ -1,7 +1,8 @@
 """Payment methods as plug-ins behind one interface (R6.4).
 
 Each method is a subclass of :class:`PaymentMethod` registered under its identifier
-(``registry.register(StripeCard)`` in the app's ``ready``). The portal lists the methods
+(the built-in ones on the first read of :data:`registry`; ``registry.register(cls)`` adds
+another). The portal lists the methods
 a customer may choose, with the fee of each (:mod:`kyklos.payments.fees`); an online
 method starts a :class:`~kyklos.payments.models.Checkout` at its provider and later
 confirms it through a signed webhook (:mod:`kyklos.payments.webhooks`); offline methods
@@ -10,6 +11,7 @@ are confirmed by staff or by a bank-statement import.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,6 +19,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.utils.functional import Promise
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from kyklos.payments.models import Checkout, Method, Payment
@@ -103,16 +106,32 @@ class Manual(PaymentMethod):
     customer_can_choose = False
 
 
+_loading = threading.Lock()
+
+
 @dataclass
 class MethodRegistry:
-    methods: dict[str, type[PaymentMethod]]
+    _methods: dict[str, type[PaymentMethod]]
+    #: Dotted paths of methods registered on the first read (the built-in ones: the card
+    #: and PayPal providers are imported when a payment needs them, not at start-up).
+    built_in: tuple[str, ...] = ()
+
+    @property
+    def methods(self) -> dict[str, type[PaymentMethod]]:
+        """Every registered method by identifier (the built-in ones first)."""
+        if self.built_in:
+            with _loading:  # two threads of a server may ask at once
+                pending, self.built_in = self.built_in, ()
+                for path in pending:
+                    self.register(import_string(path))
+        return self._methods
 
     def register(self, method: type[PaymentMethod]) -> None:
         """Add a method, once (a second method with the same identifier is refused)."""
         identifier = str(method.identifier)
-        if identifier in self.methods:
+        if identifier in self._methods:
             raise ValueError(f"The payment method {identifier!r} is already registered.")
-        self.methods[identifier] = method
+        self._methods[identifier] = method
 
     def get(self, identifier: str) -> PaymentMethod:
         try:
@@ -130,4 +149,12 @@ class MethodRegistry:
         )
 
 
-registry = MethodRegistry({})
+registry = MethodRegistry(
+    {},
+    built_in=(
+        "kyklos.payments.methods.BankTransfer",
+        "kyklos.payments.providers.stripe_card.StripeCard",
+        "kyklos.payments.providers.paypal.PayPal",
+        "kyklos.payments.methods.Manual",
+    ),
+)

@@ -8,8 +8,7 @@ refund payment record, and announces ``hooks.refund_issued`` so lifecycle ends t
 refunded services.
 
 Which services a document billed lives in lifecycle, above this app; lifecycle
-registers a provider of those facts
-(:func:`kyklos.payments.services.register_services_provider`).
+answers ``kyklos.core.hooks.billed_services`` with those facts.
 
 - Money-back: an order's first period of a product with ``refundable`` set (shared and
   e-mail hosting, website development, maintenance by default), asked within 30 days of

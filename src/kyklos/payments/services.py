@@ -10,14 +10,13 @@ which pays later documents (:func:`apply_credit`). Every refusal is logged.
 
 This module is the app's face for writes: other apps reach bank transfers, checkouts,
 fees and refunds through the functions at its end, and lifecycle tells refunds which
-services a document billed (:func:`register_services_provider`).
+services a document billed (``hooks.billed_services``, :func:`billed_services`).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -533,19 +532,16 @@ class BilledService:
     first_period: bool
 
 
-_services_provider: Callable[[Invoice], list[BilledService]] | None = None
-
-
-def register_services_provider(provider: Callable[[Invoice], list[BilledService]]) -> None:
-    global _services_provider
-    _services_provider = provider
-
-
 def billed_services(proforma: Invoice) -> list[BilledService]:
-    """The services ``proforma`` billed, as the registered provider tells (none without)."""
-    if _services_provider is None:
-        return []
-    return _services_provider(proforma)
+    """The services ``proforma`` billed, as the receivers of ``hooks.billed_services``
+    (lifecycle) tell; none without one."""
+    from kyklos.core import hooks
+
+    return [
+        service
+        for _receiver, answer in hooks.billed_services.send(sender=Invoice, proforma=proforma)
+        for service in answer or ()
+    ]
 
 
 # --- the rest of the face: bank transfers, checkouts, fees, refunds ------------------------

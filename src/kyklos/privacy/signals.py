@@ -3,7 +3,6 @@
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from kyklos.privacy import record
 from kyklos.privacy.models import DataCategory, ProcessingActivity, Recipient, RetentionRule
 
 RECORD_MODELS = (DataCategory, RetentionRule, Recipient, ProcessingActivity)
@@ -13,6 +12,8 @@ RECORD_MODELS = (DataCategory, RetentionRule, Recipient, ProcessingActivity)
 @receiver(post_delete)
 def _record_changed(sender, raw=False, **kwargs):
     if sender in RECORD_MODELS and not raw:
+        from kyklos.privacy import record  # when the record changes (decision 0041)
+
         record.schedule_publish()
 
 
@@ -20,6 +21,8 @@ def _record_changed(sender, raw=False, **kwargs):
 @receiver(m2m_changed, sender=ProcessingActivity.recipients.through)
 def _links_changed(sender, action, **kwargs):
     if action in ("post_add", "post_remove", "post_clear"):
+        from kyklos.privacy import record
+
         record.schedule_publish()
 
 
@@ -29,6 +32,8 @@ def publish_after_migrate(sender, app_config=None, using="default", **kwargs):
     (``kyklos demo --reset``) the record that the migration seeds is put back first."""
     if app_config is None or app_config.label != "privacy":
         return
+    from kyklos.privacy import record
+
     if not DataCategory.objects.using(using).exists():
         from importlib import import_module
 

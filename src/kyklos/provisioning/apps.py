@@ -1,10 +1,5 @@
-from importlib import import_module
-
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
-
-#: The modules that ship with Kyklos (registered by importing them).
-BUILT_IN_MODULES = ("dovecot", "postgresql", "plesk", "cpanel")
 
 
 class ProvisioningConfig(AppConfig):
@@ -16,8 +11,7 @@ class ProvisioningConfig(AppConfig):
         from kyklos.accounts import roles
         from kyklos.core import hooks
 
-        for name in BUILT_IN_MODULES:
-            import_module(f"kyklos.provisioning.modules.{name}")
+        # The built-in modules (kyklos.provisioning.modules) register on the first look-up.
         hooks.services_changed.connect(services_changed, dispatch_uid="provisioning.jobs")
         hooks.service_plan_changed.connect(plan_changed, dispatch_uid="provisioning.plan")
         # Technical staff run the servers and their jobs; support reads them.

@@ -7,9 +7,12 @@ class ReceivablesConfig(AppConfig):
 
     def ready(self) -> None:
         from kyklos.core import hooks
-        from kyklos.receivables import services
-
-        def on_invoice_paid(sender, invoice, actor=None, **kwargs):
-            services.on_invoice_paid(invoice, actor=actor)
 
         hooks.invoice_paid.connect(on_invoice_paid, weak=False, dispatch_uid="receivables.paid")
+
+
+def on_invoice_paid(sender, invoice, actor=None, **kwargs):
+    # The services are imported when a document is paid, not at start-up (decision 0041).
+    from kyklos.receivables import services
+
+    services.on_invoice_paid(invoice, actor=actor)

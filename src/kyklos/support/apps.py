@@ -8,11 +8,25 @@ class SupportConfig(AppConfig):
 
     def ready(self) -> None:
         from kyklos.core import hooks
-        from kyklos.support.services import redaction
 
         hooks.credential_received.connect(
-            redaction.redact_credential, weak=False, dispatch_uid="support.redact_credential"
+            redact_credential, weak=False, dispatch_uid="support.redact_credential"
         )
         hooks.credential_source.connect(
-            redaction.describe_message, weak=False, dispatch_uid="support.describe_message"
+            describe_message, weak=False, dispatch_uid="support.describe_message"
         )
+
+
+# The services are imported when the vault asks, not at start-up (decision 0041).
+
+
+def redact_credential(sender, **kwargs):
+    from kyklos.support.services import redaction
+
+    return redaction.redact_credential(sender, **kwargs)
+
+
+def describe_message(sender, **kwargs):
+    from kyklos.support.services import redaction
+
+    return redaction.describe_message(sender, **kwargs)

@@ -3,10 +3,11 @@ from datetime import timedelta
 
 from django.core.management.base import CommandError
 
-from kyklos.automation import runner, services
+from kyklos.automation import arguments, runner, services
 from kyklos.automation.report import print_day
 from kyklos.core import clock
-from kyklos.core.cli import KyklosCommand, bad_argument, batch_size, dumps, parse_date
+from kyklos.core.arguments import Refused
+from kyklos.core.cli import KyklosCommand, bad_argument, dumps
 
 #: The flag of each override that :func:`services.check_run_days` may ask for.
 _FLAGS = {"allow_future": "--allow-future", "confirmed": "--yes"}
@@ -23,44 +24,19 @@ class Command(KyklosCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", help="YYYY-MM-DD; default: today in the provider's time zone")
-        parser.add_argument("--from", dest="first", help="first day of a range (with --to)")
-        parser.add_argument("--to", dest="last", help="last day of a range (with --from)")
-        parser.add_argument(
-            "--batch-size", type=int, default=0, help="rows per batch; 0: KYKLOS_BATCH_SIZE"
-        )
-        parser.add_argument(
-            "--allow-future",
-            action="store_true",
-            help="run days ahead of today (logged: a warning and an audit event)",
-        )
-        parser.add_argument(
-            "--yes",
-            action="store_true",
-            help="run a range longer than KYKLOS_CONFIRM_RANGE_DAYS without asking",
-        )
-        parser.add_argument("--json", action="store_true", help="print the result as JSON")
-        parser.add_argument(
-            "--plan",
-            action="store_true",
-            help="print the steps in the order they run (chunkable or not) and run nothing",
-        )
+        arguments.add_arguments(parser)
 
     def handle(self, *args, **opts):
         if opts["plan"]:
             self.print_plan(as_json=opts["json"])
             return
-        size = batch_size(opts["batch_size"])
-        day = parse_date(opts["date"], "--date")
-        first, last = parse_date(opts["first"], "--from"), parse_date(opts["last"], "--to")
-        if day and (first or last):
-            raise bad_argument("give either --date or --from/--to, not both")
-        if bool(first) != bool(last):
-            raise bad_argument("--from and --to go together")
-        if first and last < first:
-            raise bad_argument("--to is before --from")
-        first = first or day or clock.today()
-        window = self.admit(first, last or first, opts)
+        try:
+            days = arguments.check(opts)  # also run before Django starts (kyklos.__main__)
+        except Refused as refusal:
+            raise bad_argument(str(refusal), status=refusal.status) from None
+        size = days.batch_size
+        first = days.first or clock.today()
+        window = self.admit(first, days.last or first, opts)
         if window.days_ahead:
             self.stderr.write(
                 f"kyklos automate: warning: running {window.days_ahead} day(s) ahead of today "
