@@ -92,10 +92,10 @@ def measure(day: date, days: int, batch_size: int = 0) -> dict:
 
 def print_curve(result: dict) -> None:
     """The curve as a table, for ``python -m bench year``."""
-    print(
-        f"  setup (scratch copy) {result.get('setup_seconds')} s; PostgreSQL backend CPU "
-        f"{result.get('pg_cpu_seconds')} s"
-    )
+    line = f"  before the first day (the scratch copy): {result.get('setup_seconds')} s"
+    if result.get("pg_cpu_seconds") is not None:
+        line += f"; PostgreSQL backend CPU {result['pg_cpu_seconds']} s"
+    print(line)
     print("  from        days  actions   wall (s)  per day   CPU (s)  PG CPU (s)")
     for p in result.get("curve", []):
         print(

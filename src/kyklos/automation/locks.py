@@ -21,7 +21,7 @@ def in_scratch_copy() -> bool:
     (:mod:`kyklos.automation.scratch`): no one else can work on its rows, and a lock named
     like the live run's chunks would only make the simulation and the live run wait for
     each other."""
-    return getattr(connection, "kyklos_scratch", None) is not None
+    return bool(getattr(connection, "kyklos_scratch", None))
 
 
 def key(name: str) -> int:

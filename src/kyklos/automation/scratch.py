@@ -5,29 +5,32 @@ cannot remove a row version that a transaction still in progress created or repl
 every update of the simulated year stayed in the tables and their indexes, and each
 simulated day read more dead versions than the one before (decision 0039).
 
-:func:`scratch_schema` copies the tables of the live schema, as one consistent snapshot,
-into a new schema of the same database (``kyklos_simulation_<pid>_<random>``): unlogged
-tables (no write-ahead log: nothing in them has to survive a crash), the same columns, defaults,
-checks, identity sequences at the live values, indexes and triggers; no foreign keys (the
-simulated runs are the real code on consistent data: they check what Kyklos' own writes
-would break, at a cost on every insert). Inside the block the connection's
-``search_path`` puts the copy first, so the unchanged code reads and writes the copy and
-each simulated day can commit; the schema is dropped afterwards, whatever happens.
+:func:`scratch_copy` copies the tables of the live schema, as one consistent snapshot, into
+temporary tables of the connection's session: the same names, columns, defaults, checks,
+identity sequences at the live values, keys, indexes and triggers; no foreign keys (the
+simulated runs are the real code on consistent data: a foreign key would check Kyklos' own
+writes at a cost on every insert). PostgreSQL looks a name up among the session's temporary
+tables first, so the unchanged code reads and writes the copy and each simulated day can
+commit. Temporary tables write no WAL, live in the session's own buffers, are seen by no
+other session and disappear with it: the copy is dropped at the end of the block, and by
+PostgreSQL itself if the process dies. Autovacuum does not see them, so :func:`tidy` does
+its work every few simulated days.
 
 ``CREATE DATABASE … TEMPLATE`` would copy faster but needs the live database without
-other sessions, which a running system never is.
+other sessions, which a running system never is; an unlogged schema copy cost three times
+the temporary tables' time in catalogue work and syncs before the first day.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
-PREFIX = "kyklos_simulation_"
+#: The session's buffers for temporary tables, asked for before the copy (PostgreSQL's
+#: default, 8 MB, would send the copy of a large database through the file system).
+TEMP_BUFFERS = "1GB"
 
 
 def _rows(cursor, sql: str, params=()) -> list[tuple]:
@@ -40,62 +43,70 @@ def _quote(name: str) -> str:
 
 
 @contextmanager
-def scratch_schema() -> Iterator[str]:
+def scratch_copy() -> Iterator[str]:
     """Run the block with the connection reading and writing a fresh copy of the live
-    schema's tables; yields the copy's schema name. PostgreSQL only; call it outside any
-    transaction."""
+    schema's tables; yields the session's temporary schema. PostgreSQL only; call it
+    outside any transaction."""
     if connection.vendor != "postgresql":
-        raise RuntimeError("a scratch schema is a PostgreSQL copy")
+        raise RuntimeError("the scratch copy is PostgreSQL's")
     if connection.in_atomic_block:
         raise RuntimeError("the scratch copy is made outside a transaction")
-    schema = f"{PREFIX}{os.getpid()}_{secrets.token_hex(4)}"
     with connection.cursor() as cursor:
-        live, path, sync = _rows(
-            cursor,
-            "SELECT current_schema(), current_setting('search_path'),"
-            " current_setting('synchronous_commit')",
+        live, sync = _rows(
+            cursor, "SELECT current_schema(), current_setting('synchronous_commit')"
         )[0]
+        try:  # refused once the session has used temporary tables: then as it is
+            cursor.execute("SELECT set_config('temp_buffers', %s, false)", [TEMP_BUFFERS])
+        except DatabaseError:
+            pass
+    tables: list[str] = []
     try:
-        _copy(live, schema)
+        tables = _copy(live)
         with connection.cursor() as cursor:
-            # the copy first; and a simulated day's commit need not wait for the disk
-            cursor.execute(
-                "SELECT set_config('search_path', %s, false),"
-                " set_config('synchronous_commit', 'off', false)",
-                [f"{_quote(schema)}, {_quote(live)}"],
-            )
-        connection.kyklos_scratch = schema
+            schema = _rows(cursor, "SELECT pg_my_temp_schema()::regnamespace::text")[0][0]
+            # a simulated day's commit need not wait for the disk
+            cursor.execute("SELECT set_config('synchronous_commit', 'off', false)")
+        connection.kyklos_scratch = tables
         try:
             yield schema
         finally:
             connection.kyklos_scratch = None
-            _restore(path, sync)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('synchronous_commit', %s, false)", [sync])
     finally:
-        _drop(schema)
+        if tables:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "DROP TABLE IF EXISTS "
+                    + ", ".join(f"pg_temp.{_quote(t)}" for t in tables)
+                    + " CASCADE"
+                )
 
 
-def _restore(path: str, sync: str) -> None:
+def tidy() -> None:
+    """What autovacuum would do for the copy's busy tables (it does not see temporary
+    tables): vacuum and analyze those changed by more than a tenth since last analyzed."""
+    tables = getattr(connection, "kyklos_scratch", None)
+    if not tables:
+        return
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('search_path', %s, false),"
-            " set_config('synchronous_commit', %s, false)",
-            [path, sync],
+        busy = _rows(
+            cursor,
+            "SELECT relname FROM pg_stat_all_tables WHERE relid IN"
+            " (SELECT c.oid FROM pg_class c WHERE c.relnamespace = pg_my_temp_schema())"
+            " AND n_mod_since_analyze > 1000 + n_live_tup / 10",
         )
+        if busy:
+            cursor.execute("VACUUM (ANALYZE) " + ", ".join(f"pg_temp.{_quote(t)}" for (t,) in busy))
 
 
-def _drop(schema: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP SCHEMA IF EXISTS {_quote(schema)} CASCADE")
-
-
-def _copy(live: str, schema: str) -> None:
-    """The live schema's tables into ``schema``: one snapshot (repeatable read), then
-    their indexes, triggers and statistics."""
-    src, dst = _quote(live), _quote(schema)
+def _copy(live: str) -> list[str]:
+    """The live schema's tables as temporary tables: one snapshot (repeatable read), with
+    their sequences, keys, indexes, triggers and statistics; returns their names. A few
+    round trips, each carrying the statements of all the tables."""
+    src = _quote(live)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # the index builds
-        cursor.execute(f"CREATE SCHEMA {dst}")
         tables = [
             name
             for (name,) in _rows(
@@ -105,43 +116,19 @@ def _copy(live: str, schema: str) -> None:
                 [live],
             )
         ]
-        for table in tables:
-            name = _quote(table)
-            cursor.execute(
-                f"CREATE UNLOGGED TABLE {dst}.{name} (LIKE {src}.{name} INCLUDING DEFAULTS"
-                " INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING STORAGE)"
-            )
-            cursor.execute(f"INSERT INTO {dst}.{name} SELECT * FROM {src}.{name}")  # noqa: S608
-        # the identity sequences go on from where the live ones are
-        for table, column in _rows(
-            cursor,
-            "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c"
-            " ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND a.attidentity <> ''",
-            [live],
-        ):
-            sequence = _rows(
-                cursor, "SELECT pg_get_serial_sequence(%s, %s)", [f"{src}.{_quote(table)}", column]
-            )[0][0]
-            last, called = _rows(cursor, f"SELECT last_value, is_called FROM {sequence}")[0]  # noqa: S608
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence(%s, %s), %s, %s)",
-                [f"{dst}.{_quote(table)}", column, last, called],
-            )
+        if not tables:
+            return []
         # definitions name the live schema as PostgreSQL quotes it
         shown = _rows(cursor, "SELECT quote_ident(%s)", [live])[0][0]
         # keys as constraints (PostgreSQL groups by a primary key only), then the rest
-        for table, name, definition in _rows(
+        keys = _rows(
             cursor,
             "SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k"
             " JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n"
             " ON n.oid = c.relnamespace WHERE n.nspname = %s AND k.contype IN ('p', 'u', 'x')",
             [live],
-        ):
-            cursor.execute(
-                f"ALTER TABLE {dst}.{_quote(table)} ADD CONSTRAINT {_quote(name)} {definition}"
-            )
-        for (definition,) in _rows(
+        )
+        indexes = _rows(
             cursor,
             "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i"
             " JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n"
@@ -149,30 +136,58 @@ def _copy(live: str, schema: str) -> None:
             " (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid"
             " AND k.contype IN ('p', 'u', 'x'))",
             [live],
-        ):
-            cursor.execute(_moved(definition, shown, dst))
-        for (definition,) in _rows(
+        )
+        triggers = _rows(
             cursor,
             "SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c"
             " ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
             " WHERE n.nspname = %s AND NOT t.tgisinternal",
             [live],
-        ):
-            cursor.execute(_moved(definition, shown, dst))
-        cursor.execute(
-            "SELECT string_agg(quote_ident(%s) || '.' || quote_ident(c.relname), ', ')"
-            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname = %s AND c.relkind = 'r'",
-            [schema, schema],
         )
-        (names,) = cursor.fetchone()
-        if names:
-            cursor.execute(f"ANALYZE {names}")
+        statements = ["SET LOCAL maintenance_work_mem = '256MB'"]  # the index builds
+        for table in tables:
+            name = _quote(table)
+            statements += [
+                f"CREATE TEMPORARY TABLE {name} (LIKE {src}.{name} INCLUDING DEFAULTS"
+                " INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING STORAGE)",
+                f"INSERT INTO pg_temp.{name} SELECT * FROM {src}.{name}",  # noqa: S608
+            ]
+        statements += [
+            f"ALTER TABLE pg_temp.{_quote(table)} ADD CONSTRAINT {_quote(name)} {definition}"
+            for table, name, definition in keys
+        ]
+        statements += [_moved(definition, shown) for (definition,) in indexes + triggers]
+        cursor.execute(";\n".join(statements))
+        # the identity sequences go on from where the live ones are
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence(format('pg_temp.%%I', relname), attname), v)"
+            " FROM (SELECT c.relname, a.attname, pg_sequence_last_value("
+            " pg_get_serial_sequence(format('%%I.%%I', n.nspname, c.relname), a.attname)"
+            "::regclass) AS v FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND a.attidentity <> '') s"
+            " WHERE v IS NOT NULL",
+            [live],
+        )
+        # every name the code uses now means the copy (or nothing is simulated)
+        stray = _rows(
+            cursor,
+            "SELECT t FROM unnest(%s::text[]) t WHERE to_regclass(quote_ident(t))"
+            " IS DISTINCT FROM to_regclass('pg_temp.' || quote_ident(t))",
+            [tables],
+        )
+        if stray:
+            raise RuntimeError(f"the scratch copy does not hide the live table {stray[0][0]}")
+    # as autovacuum would leave them: statistics, and the visibility map that lets the
+    # "not done yet" probes stay index-only (VACUUM runs outside a transaction)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) " + ", ".join(f"pg_temp.{_quote(t)}" for t in tables))
+    return tables
 
 
-def _moved(definition: str, src: str, dst: str) -> str:
+def _moved(definition: str, src: str) -> str:
     """An index's or trigger's definition on the live table, on the copy's instead."""
     for live in (f" ON {src}.", f" ON ONLY {src}."):
         if live in definition:
-            return definition.replace(live, live.replace(src, dst), 1)
+            return definition.replace(live, live.replace(src, "pg_temp"), 1)
     raise RuntimeError(f"cannot place {definition!r} in the scratch copy")

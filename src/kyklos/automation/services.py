@@ -7,8 +7,8 @@ for each day of a range in this process and keeps nothing: on PostgreSQL it comm
 into a scratch copy of the tables (:mod:`kyklos.automation.scratch`), elsewhere it rolls one
 transaction back.
 
-Both accept any date: the simulator and the tests run future days inside transactions
-that are rolled back. What a real run may be asked to do is decided before, by
+Both accept any date: the simulator runs future days in its copy, the tests inside
+transactions that are rolled back. What a real run may be asked to do is decided before, by
 :func:`check_run_days` (the run window) and :func:`record_future_override`.
 """
 
@@ -254,6 +254,10 @@ def run_range(
     return results
 
 
+#: Every so many simulated days the scratch copy is vacuumed and analyzed (autovacuum's work).
+TIDY_DAYS = 7
+
+
 class _Rollback(Exception):
     pass
 
@@ -317,10 +321,10 @@ def simulate(
 def _simulate_in_copy(
     start: date, last: date, batch_size: int, on_day: Callable[[DayResult], None] | None
 ) -> list[DayResult]:
-    from kyklos.automation.scratch import scratch_schema
+    from kyklos.automation import scratch
 
     results = []
-    with scratch_schema(), _without_jit():
+    with scratch.scratch_copy(), _without_jit():
         for i in range((last - start).days + 1):
             with transaction.atomic():
                 result = run_day(start + timedelta(days=i), batch_size=batch_size, in_process=True)
@@ -329,4 +333,6 @@ def _simulate_in_copy(
             results.append(result)
             if on_day is not None:
                 on_day(result)
+            if (i + 1) % TIDY_DAYS == 0:
+                scratch.tidy()
     return results
