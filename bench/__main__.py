@@ -231,8 +231,12 @@ def bench_year(dbs: Databases, sizes, backend: str, days: int, out: dict) -> Non
         print(
             f"year {backend} {label}: {days} days in {result['seconds']:.1f} s, "
             f"{result['total']} actions, rss {result['peak_rss_mb']} MB, "
-            f"statements {result['statements']}"
+            f"statements {result['statements']}, cpu {result['cpu_seconds']} s, "
+            f"load {result['load_before']} -> {result['load_after']}"
         )
+        from bench.year import print_curve
+
+        print_curve(result)
 
 
 def _free_port() -> int:

@@ -109,11 +109,10 @@ def main(argv: list[str]) -> None:
                 out["seconds"] * out["main_services"] / max(out["walked"], 1), 1
             )
     elif args.kind == "year":
-        from kyklos.automation.services import simulate
+        from bench.year import measure as year
 
         def func():
-            results = simulate(day, args.days, batch_size=args.batch_size)
-            return {"days": len(results), "total": sum(r.total for r in results)}
+            return year(day, args.days, batch_size=args.batch_size)
 
         out = measure(func)
     elif args.kind == "session":

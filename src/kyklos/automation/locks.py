@@ -16,6 +16,14 @@ from contextlib import contextmanager, suppress
 from django.db import DatabaseError, connection
 
 
+def in_scratch_copy() -> bool:
+    """Whether the connection works in the simulator's private copy of the tables
+    (:mod:`kyklos.automation.scratch`): no one else can work on its rows, and a lock named
+    like the live run's chunks would only make the simulation and the live run wait for
+    each other."""
+    return bool(getattr(connection, "kyklos_scratch", None))
+
+
 def key(name: str) -> int:
     """A stable signed 64-bit key for ``name`` (advisory locks are keyed by bigint)."""
     return int.from_bytes(
@@ -27,7 +35,7 @@ def key(name: str) -> int:
 def advisory(name: str, *, wait: bool = True) -> Iterator[bool]:
     """Hold the lock ``name`` for the block; yields whether it was taken (always, when
     ``wait``). Not re-entrant across names' holders: one holder per session."""
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or in_scratch_copy():
         yield True
         return
     lock = key(name)

@@ -3,10 +3,12 @@
 :func:`run_day` runs every registered daily step (see ``kyklos.core.registry``) for a
 date with the clock frozen on it, chunk by chunk of customers in this process or on
 Celery workers (:mod:`kyklos.automation.runner`). :func:`simulate` calls :func:`run_day`
-for each day of a range inside one transaction, in this process, and rolls it back.
+for each day of a range in this process and keeps nothing: on PostgreSQL it commits each day
+into a scratch copy of the tables (:mod:`kyklos.automation.scratch`), elsewhere it rolls one
+transaction back.
 
-Both accept any date: the simulator and the tests run future days inside transactions
-that are rolled back. What a real run may be asked to do is decided before, by
+Both accept any date: the simulator runs future days in its copy, the tests inside
+transactions that are rolled back. What a real run may be asked to do is decided before, by
 :func:`check_run_days` (the run window) and :func:`record_future_override`.
 """
 
@@ -110,7 +112,7 @@ def _added(total: dict[str, int], more: dict[str, int]) -> dict[str, int]:
 def _record_failure(run: AutomationRun, attempt: RunAttempt, error: BaseException) -> None:
     """Mark the attempt (and the run, unless an attempt already finished it) failed, with
     the error's first line. Inside a broken transaction (the simulator's) nothing can be
-    written, and nothing needs to be: the whole simulation is rolled back."""
+    written, and nothing needs to be: the simulated day is rolled back."""
     text = failure_text(error)
     try:
         RunAttempt.objects.filter(pk=attempt.pk).update(
@@ -252,6 +254,10 @@ def run_range(
     return results
 
 
+#: Every so many simulated days the scratch copy is vacuumed and analyzed (autovacuum's work).
+TIDY_DAYS = 7
+
+
 class _Rollback(Exception):
     pass
 
@@ -291,21 +297,42 @@ def simulate(
 ) -> list[DayResult]:
     """What the daily runs from ``start`` for ``days`` days would do if nobody paid.
 
-    Runs the real steps inside a transaction that is always rolled back.
+    Runs the real steps and keeps nothing. On PostgreSQL (outside a transaction) in a
+    scratch copy of the tables, committing day by day, so that a day's cost does not grow
+    with the row versions of the days before it (decision 0039); elsewhere inside one
+    transaction that is rolled back. Either way nothing the runs would do after their
+    commit — jobs for the registries and servers, card charges — happens.
     """
     if days < 1:
         raise ValueError("simulate at least one day")
+    last = start + timedelta(days=days - 1)
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return _simulate_in_copy(start, last, batch_size, on_day)
     results: list[DayResult] = []
     try:
         with transaction.atomic(), _without_jit():
-            results = run_range(
-                start,
-                start + timedelta(days=days - 1),
-                batch_size=batch_size,
-                in_process=True,
-                on_day=on_day,
-            )
+            results = run_range(start, last, batch_size=batch_size, in_process=True, on_day=on_day)
             raise _Rollback
     except _Rollback:
         pass
+    return results
+
+
+def _simulate_in_copy(
+    start: date, last: date, batch_size: int, on_day: Callable[[DayResult], None] | None
+) -> list[DayResult]:
+    from kyklos.automation import scratch
+
+    results = []
+    with scratch.scratch_copy(), _without_jit():
+        for i in range((last - start).days + 1):
+            with transaction.atomic():
+                result = run_day(start + timedelta(days=i), batch_size=batch_size, in_process=True)
+                # what would run after the commit talks to the world: never in a simulation
+                connection.run_on_commit = []
+            results.append(result)
+            if on_day is not None:
+                on_day(result)
+            if (i + 1) % TIDY_DAYS == 0:
+                scratch.tidy()
     return results

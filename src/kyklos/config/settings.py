@@ -12,7 +12,7 @@ Environment variables:
 - ``KYKLOS_COUNTRY``     the provider's country (ISO 3166 alpha-2); default ``GR``
 - ``KYKLOS_ALLOWED_HOSTS`` comma-separated; default ``127.0.0.1,localhost`` in debug
 - ``KYKLOS_BATCH_SIZE``  rows per batch in the daily run; default 5000
-- ``KYKLOS_COPY_ROWS``   PostgreSQL: bulk inserts of at least this many rows use COPY; default 200
+- ``KYKLOS_COPY_ROWS``   PostgreSQL: bulk inserts of at least this many rows use COPY; default 10
 - ``KYKLOS_VAULT_KEYS``  credential-vault keys ``id:base64,…``, the first encrypts
   (``kyklos vault new-key``); required outside debug mode once the vault is used
 - ``KYKLOS_SUPPORT_EMAIL`` the support desk's address (Reply-To of ticket e-mail)
@@ -303,7 +303,7 @@ KYKLOS_ERROR_HOOK = env.str("KYKLOS_ERROR_HOOK", default="")
 KYKLOS_COUNTRY = env.str("KYKLOS_COUNTRY", default="GR").upper()
 KYKLOS_CURRENCY = env.str("KYKLOS_CURRENCY", default="EUR").upper()
 KYKLOS_BATCH_SIZE = env.int("KYKLOS_BATCH_SIZE", default=5000)
-KYKLOS_COPY_ROWS = env.int("KYKLOS_COPY_ROWS", default=200)
+KYKLOS_COPY_ROWS = env.int("KYKLOS_COPY_ROWS", default=10)
 KYKLOS_VAULT_KEYS = env.str("KYKLOS_VAULT_KEYS", default="")
 KYKLOS_VAULT_HANDOVER_DAYS = env.int("KYKLOS_VAULT_HANDOVER_DAYS", default=30)
 # The daily run in chunks of customer ids; a Celery broker URL sends them to workers

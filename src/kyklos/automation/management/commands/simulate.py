@@ -15,7 +15,8 @@ from kyklos.core.cli import (
 class Command(KyklosCommand):
     help = (
         "What the daily runs would do day by day if nobody paid. Runs the real daily run "
-        "inside a transaction that is rolled back: nothing is kept and nothing is sent."
+        "in a scratch copy of the database (PostgreSQL) or inside a transaction that is "
+        "rolled back: nothing is kept and nothing is sent."
     )
 
     def add_arguments(self, parser):
@@ -43,4 +44,4 @@ class Command(KyklosCommand):
             if result.actions:
                 print_day(self.stdout, result)
         total = sum(r.total for r in results)
-        self.stdout.write(f"Simulated {days} days from {start}: {total} actions; rolled back.")
+        self.stdout.write(f"Simulated {days} days from {start}: {total} actions; nothing kept.")
