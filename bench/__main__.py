@@ -216,6 +216,7 @@ def _print_daily(r: dict) -> None:
     print(
         f"{r['backend']:<10} {r['size']:>6} {r['engine']:<7} {r['seconds']:>9.2f} s "
         f"cpu {r['cpu_seconds']:>8.2f} s  rss {r['peak_rss_mb']:>7.1f} MB  "
+        f"(all {r.get('processes', 1)} processes {r.get('peak_rss_total_mb', 0):>7.1f} MB)  "
         f"statements {r['statements']:>8}  rows written {r['rows_written']:>8}  "
         f"actions {r['total']:>7}  load {r['load_before']}"
     )
