@@ -17,6 +17,7 @@ import os
 import resource
 import sys
 import time
+from contextlib import nullcontext
 from datetime import date
 
 
@@ -61,14 +62,15 @@ def _cpu() -> float:
 def measure(func) -> dict:
     from django.db import connection
 
-    from bench.procs import TreeMemory
+    from bench.procs import ServerCpu, TreeMemory
 
     counter = Counter()
     connection.ensure_connection()
     sqlite_changes = connection.connection.total_changes if connection.vendor == "sqlite" else None
     load = os.getloadavg()[0]
     cpu, started = _cpu(), time.perf_counter()
-    with TreeMemory() as memory, connection.execute_wrapper(counter):
+    server = ServerCpu(os.environ["DATABASE_URL"]) if connection.vendor == "postgresql" else None
+    with TreeMemory() as memory, server or nullcontext(), connection.execute_wrapper(counter):
         outcome = func()
     seconds = time.perf_counter() - started
     return {
@@ -76,6 +78,8 @@ def measure(func) -> dict:
         "cpu_seconds": round(_cpu() - cpu, 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "peak_rss_total_mb": memory.peak_mb,
+        # the PostgreSQL sessions' CPU (sampled; a session's first 0.2 s may be missed)
+        "server_cpu_seconds": server.seconds if server else None,
         "processes": memory.most_processes,
         "statements": counter.statements,
         "rows_written": (

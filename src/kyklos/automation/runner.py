@@ -259,15 +259,23 @@ class Pool:
 
 
 def _session_start() -> None:
-    """What the daily run sets on each of its database sessions: no JIT compilation
-    (see ``kyklos.automation.services``)."""
+    """What the daily run sets on the coordinator's new session: no JIT compilation (see
+    ``kyklos.automation.services``)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET jit = off")
 
 
 def _worker_start() -> None:
-    _session_start()
+    """A worker's session: no JIT; no parallel workers inside a query (the run's own
+    processes already keep the CPUs busy, and a parallel query starts its helpers for
+    every statement); sorts of a chunk's candidates in memory."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('jit', 'off', false),"
+            " set_config('max_parallel_workers_per_gather', '0', false),"
+            " set_config('work_mem', '16MB', false)"
+        )
 
 
 def _worker_chunk(
