@@ -26,6 +26,7 @@ is left and repeats nothing. A whole-run step holds a lock named after it.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -203,8 +204,14 @@ class Pool:
         self.executor = ProcessPoolExecutor(
             size, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start
         )
-        # with "fork" every worker is started at the first task
-        self.executor.submit(os.getpid).result()
+        # With "fork" every worker is started at the first task. What is loaded already
+        # (Django, the registry) is left out of the workers' garbage collection, so that
+        # collecting does not touch — and copy — the pages they share with this process.
+        gc.freeze()
+        try:
+            self.executor.submit(os.getpid).result()
+        finally:
+            gc.unfreeze()
         self.workers = list(getattr(self.executor, "_processes", {}).values())
         _session_start()
 
@@ -269,12 +276,11 @@ def _session_start() -> None:
 def _worker_start() -> None:
     """A worker's session: no JIT; no parallel workers inside a query (the run's own
     processes already keep the CPUs busy, and a parallel query starts its helpers for
-    every statement); sorts of a chunk's candidates in memory."""
+    every statement)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('jit', 'off', false),"
-            " set_config('max_parallel_workers_per_gather', '0', false),"
-            " set_config('work_mem', '16MB', false)"
+            " set_config('max_parallel_workers_per_gather', '0', false)"
         )
 
 

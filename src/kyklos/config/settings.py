@@ -23,7 +23,7 @@ Environment variables:
   cookies and HSTS (``KYKLOS_HSTS_SECONDS``, default one year)
 - ``KYKLOS_SESSION_IDLE_MINUTES`` / ``KYKLOS_SESSION_MAX_HOURS`` session timeouts (30 / 12)
 - ``KYKLOS_LOGIN_FAILURE_LIMIT`` / ``KYKLOS_LOCKOUT_MINUTES`` login lockout (5 / 15)
-- ``KYKLOS_DAILY_CHUNK_CUSTOMERS`` customer ids per chunk of the daily run; default 25000
+- ``KYKLOS_DAILY_CHUNK_CUSTOMERS`` customer ids per chunk of the daily run; default 50000
 - ``KYKLOS_DAILY_BROKER`` Celery broker (``redis://…``) to run the chunks on workers
 - ``KYKLOS_DAILY_PROCESSES`` processes that run the daily run's chunks on this machine;
   default 0: one per CPU on PostgreSQL (always 1 on SQLite)
@@ -308,7 +308,7 @@ KYKLOS_VAULT_KEYS = env.str("KYKLOS_VAULT_KEYS", default="")
 KYKLOS_VAULT_HANDOVER_DAYS = env.int("KYKLOS_VAULT_HANDOVER_DAYS", default=30)
 # The daily run in chunks of customer ids; a Celery broker URL sends them to workers
 # (docs/performance.md). The timeout bounds one chunk (and is the broker's redelivery).
-KYKLOS_DAILY_CHUNK_CUSTOMERS = env.int("KYKLOS_DAILY_CHUNK_CUSTOMERS", default=25000)
+KYKLOS_DAILY_CHUNK_CUSTOMERS = env.int("KYKLOS_DAILY_CHUNK_CUSTOMERS", default=50000)
 KYKLOS_DAILY_BROKER = env.str("KYKLOS_DAILY_BROKER", default="")
 KYKLOS_DAILY_CHUNK_TIMEOUT = env.int("KYKLOS_DAILY_CHUNK_TIMEOUT", default=3600)
 KYKLOS_DAILY_QUEUE = env.str("KYKLOS_DAILY_QUEUE", default="kyklos-daily")
