@@ -1,9 +1,10 @@
 """The daily run and its simulator: one implementation.
 
 :func:`run_day` runs every registered daily step (see ``kyklos.core.registry``) for a
-date with the clock frozen on it, chunk by chunk of customers in this process or on
-Celery workers (:mod:`kyklos.automation.runner`). :func:`simulate` calls :func:`run_day`
-for each day of a range inside one transaction, in this process, and rolls it back.
+date with the clock frozen on it, chunk by chunk of customers in local worker processes,
+in this process or on Celery workers (:mod:`kyklos.automation.runner`). :func:`simulate`
+calls :func:`run_day` for each day of a range inside one transaction, in this process, and
+rolls it back.
 
 Both accept any date: the simulator and the tests run future days inside transactions
 that are rolled back. What a real run may be asked to do is decided before, by
