@@ -21,6 +21,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench import behind
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(sys.executable).parent
@@ -112,7 +114,10 @@ class Databases:
         else:
             shutil.copyfile(self.work / f"{template}.sqlite3", self.work / f"{name}.sqlite3")
         try:
-            yield self.url(backend, name)
+            url = self.url(backend, name)
+            if behind.missing(url):  # a template seeded before the latest migrations
+                kyklos(url, "migrate", "-v0")
+            yield url
         finally:
             self.drop(backend, name)
 
@@ -216,6 +221,8 @@ def _print_daily(r: dict) -> None:
     print(
         f"{r['backend']:<10} {r['size']:>6} {r['engine']:<7} {r['seconds']:>9.2f} s "
         f"cpu {r['cpu_seconds']:>8.2f} s  rss {r['peak_rss_mb']:>7.1f} MB  "
+        f"(all {r.get('processes', 1)} processes {r.get('peak_rss_total_mb', 0):>7.1f} MB)  "
+        f"server cpu {r.get('server_cpu_seconds')} s  "
         f"statements {r['statements']:>8}  rows written {r['rows_written']:>8}  "
         f"actions {r['total']:>7}  load {r['load_before']}"
     )

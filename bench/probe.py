@@ -2,59 +2,85 @@
 
 Runs inside Django (the database is ``DATABASE_URL``); counts every SQL statement and the
 rows it wrote (and, on PostgreSQL, read), and reports the process's peak RSS, so each
-figure belongs to that run alone.
+figure belongs to that run alone. The daily run's worker processes (forked from this one,
+``KYKLOS_DAILY_PROCESSES``) count into the same shared counters; their CPU time is added
+to this process's, and ``peak_rss_total_mb`` is the largest sum of this process's and its
+workers' resident memory seen (``bench/procs.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import resource
 import sys
 import time
+from contextlib import nullcontext
 from datetime import date
 
 
 class Counter:
+    """Statements, rows written and rows read, in shared memory: a forked worker process
+    keeps this wrapper on its connection and counts into the same numbers."""
+
     def __init__(self):
-        self.statements = 0
-        self.rows_written = 0
-        self.rows_read = 0
+        self.shared = multiprocessing.Array("q", 3)
+
+    statements = property(lambda self: self.shared[0])
+    rows_written = property(lambda self: self.shared[1])
+    rows_read = property(lambda self: self.shared[2])
 
     def __call__(self, execute, sql, params, many, context):
         result = execute(sql, params, many, context)
-        self.statements += 1
+        written = read = 0
         rowcount = getattr(context["cursor"], "rowcount", -1)
         if rowcount and rowcount > 0:
             verb = sql.lstrip().split(None, 1)[0].upper()
             if verb in ("INSERT", "UPDATE", "DELETE", "COPY"):  # COPY: kyklos.core.bulk
-                self.rows_written += rowcount
+                written = rowcount
             elif verb in ("SELECT", "WITH"):
-                self.rows_read += rowcount
+                read = rowcount
+        with self.shared.get_lock():
+            self.shared[0] += 1
+            self.shared[1] += written
+            self.shared[2] += read
         return result
 
 
 def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """CPU seconds of this process and of its children that have ended (the daily run's
+    workers end with the run)."""
+    cpu = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        cpu += usage.ru_utime + usage.ru_stime
+    return cpu
 
 
 def measure(func) -> dict:
     from django.db import connection
+
+    from bench.procs import ServerCpu, TreeMemory
 
     counter = Counter()
     connection.ensure_connection()
     sqlite_changes = connection.connection.total_changes if connection.vendor == "sqlite" else None
     load = os.getloadavg()[0]
     cpu, started = _cpu(), time.perf_counter()
-    with connection.execute_wrapper(counter):
+    server = ServerCpu(os.environ["DATABASE_URL"]) if connection.vendor == "postgresql" else None
+    with TreeMemory() as memory, server or nullcontext(), connection.execute_wrapper(counter):
         outcome = func()
     seconds = time.perf_counter() - started
     return {
         "seconds": round(seconds, 3),
         "cpu_seconds": round(_cpu() - cpu, 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_total_mb": memory.peak_mb,
+        # the PostgreSQL sessions' CPU (sampled; a session's first 0.2 s may be missed)
+        "server_cpu_seconds": server.seconds if server else None,
+        "processes": memory.most_processes,
         "statements": counter.statements,
         "rows_written": (
             counter.rows_written

@@ -16,8 +16,9 @@ def daily(results: dict) -> str:
         key=lambda r: (r["backend"] != "postgresql", ORDER.get(r["size"], 9)),
     )
     return "\n".join(
-        f"| {r['backend']} | {r['services']:,} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | "
-        f"{r['peak_rss_mb']:.0f} MB | {r['statements']} | {r['rows_written']:,} | "
+        f"| {r['backend']} | {r['services']:,} | {r.get('processes', 1)} | {r['seconds']:.1f} | "
+        f"{r['cpu_seconds']:.1f} | {r.get('peak_rss_total_mb', r['peak_rss_mb']):.0f} MB | "
+        f"{r['statements']} | {r['rows_written']:,} | "
         f"{r['total']:,} | {r['load_before']:.0f} |"
         for r in rows
     )

@@ -1,11 +1,11 @@
 """The daily run and its simulator: one implementation.
 
 :func:`run_day` runs every registered daily step (see ``kyklos.core.registry``) for a
-date with the clock frozen on it, chunk by chunk of customers in this process or on
-Celery workers (:mod:`kyklos.automation.runner`). :func:`simulate` calls :func:`run_day`
-for each day of a range in this process and keeps nothing: on PostgreSQL it commits each day
-into a scratch copy of the tables (:mod:`kyklos.automation.scratch`), elsewhere it rolls one
-transaction back.
+date with the clock frozen on it, chunk by chunk of customers in local worker processes,
+in this process or on Celery workers (:mod:`kyklos.automation.runner`). :func:`simulate`
+calls :func:`run_day` for each day of a range in this process and keeps nothing: on
+PostgreSQL it commits each day into a scratch copy of the tables
+(:mod:`kyklos.automation.scratch`), elsewhere it rolls one transaction back.
 
 Both accept any date: the simulator runs future days in its copy, the tests inside
 transactions that are rolled back. What a real run may be asked to do is decided before, by

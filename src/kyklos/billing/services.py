@@ -115,10 +115,11 @@ def issue_documents(specs: list[DocumentSpec], *, actor=None) -> list[Invoice]:
         by_series[(spec.kind, spec.issued_on.year)].append(spec)
 
     invoices: list[Invoice] = []
+    numbered: list[tuple[str, int, list[Invoice]]] = []
     decider = vat.Decider()
     for (kind, year), group in by_series.items():
-        series, first = numbering.allocate(kind, year, len(group))
-        for offset, spec in enumerate(group):
+        built: list[Invoice] = []
+        for spec in group:
             customer = spec.customer
             decision = decider.decide(
                 country=customer.country, vat_id=customer.vat_id, on=spec.issued_on
@@ -128,12 +129,8 @@ def issue_documents(specs: list[DocumentSpec], *, actor=None) -> list[Invoice]:
                 for pos, line in enumerate(spec.lines, start=1)
             ]
             subtotal, vat_total, total = document_totals(lines)
-            sequence = first + offset
             invoice = Invoice(
                 kind=kind,
-                series=series,
-                sequence=sequence,
-                number=numbering.format_number(series, sequence),
                 status=spec.status,
                 customer=customer,
                 related_id=spec.related_id,
@@ -161,8 +158,20 @@ def issue_documents(specs: list[DocumentSpec], *, actor=None) -> list[Invoice]:
                 created_by=user,
             )
             invoice.issued_lines = lines
-            invoices.append(invoice)
+            built.append(invoice)
+        numbered.append((kind, year, built))
+        invoices += built
 
+    # R6.1: the numbers are taken last. Their series row stays locked until the issuing
+    # transaction commits, so documents issued at the same time elsewhere (the daily
+    # run's chunks in parallel) wait for it only while these are written, not while
+    # they are computed.
+    for kind, year, built in numbered:
+        series, first = numbering.allocate(kind, year, len(built))
+        for offset, invoice in enumerate(built):
+            invoice.series = series
+            invoice.sequence = first + offset
+            invoice.number = numbering.format_number(series, invoice.sequence)
     insert_many(invoices)
     all_lines = []
     for invoice in invoices:

@@ -25,6 +25,8 @@ Environment variables:
 - ``KYKLOS_LOGIN_FAILURE_LIMIT`` / ``KYKLOS_LOCKOUT_MINUTES`` login lockout (5 / 15)
 - ``KYKLOS_DAILY_CHUNK_CUSTOMERS`` customer ids per chunk of the daily run; default 50000
 - ``KYKLOS_DAILY_BROKER`` Celery broker (``redis://…``) to run the chunks on workers
+- ``KYKLOS_DAILY_PROCESSES`` processes that run the daily run's chunks on this machine;
+  default 0: one per CPU on PostgreSQL (always 1 on SQLite)
 - ``KYKLOS_CATCH_UP_DAYS`` how far back ``kyklos automate`` runs missed days: it refuses a
   day more than this many days before today; default 366 (days ahead of today need
   ``--allow-future``, which is logged)
@@ -312,6 +314,9 @@ KYKLOS_DAILY_CHUNK_CUSTOMERS = env.int("KYKLOS_DAILY_CHUNK_CUSTOMERS", default=5
 KYKLOS_DAILY_BROKER = env.str("KYKLOS_DAILY_BROKER", default="")
 KYKLOS_DAILY_CHUNK_TIMEOUT = env.int("KYKLOS_DAILY_CHUNK_TIMEOUT", default=3600)
 KYKLOS_DAILY_QUEUE = env.str("KYKLOS_DAILY_QUEUE", default="kyklos-daily")
+# Without a broker, the chunks run in this many local processes (0: one per CPU; PostgreSQL
+# only, SQLite runs them one after another).
+KYKLOS_DAILY_PROCESSES = env.int("KYKLOS_DAILY_PROCESSES", default=0)
 # The days `kyklos automate` accepts (kyklos.automation.services.check_run_days).
 KYKLOS_CATCH_UP_DAYS = env.int("KYKLOS_CATCH_UP_DAYS", default=366)
 KYKLOS_CONFIRM_RANGE_DAYS = env.int("KYKLOS_CONFIRM_RANGE_DAYS", default=31)

@@ -120,7 +120,16 @@ class Renewal(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["service", "period_start"], name="renewal_once")
         ]
-        indexes = [models.Index(fields=["invoice"], name="renewal_invoice")]
+        indexes = [
+            models.Index(fields=["invoice"], name="renewal_invoice"),
+            # The daily run's reminders and warnings ask whether a service's current
+            # period is billed and still open: a few percent of all renewals.
+            models.Index(
+                fields=["service", "period_start"],
+                condition=models.Q(status="open"),
+                name="renewal_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"service {self.service_id} {self.period_start}–{self.period_end}"

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext as _
 
 from kyklos.billing.models import Invoice
@@ -31,12 +31,20 @@ CASE_TYPE = CollectionCase._meta.label_lower
 ESCALATED = (CollectionCase.Stage.NOTICE_SENT, CollectionCase.Stage.IN_COLLECTION)
 
 
-def batches(qs, size: int | None = None):
-    """``qs`` in primary-key order, ``size`` rows at a time (``KYKLOS_BATCH_SIZE``)."""
+def batches(qs, size: int | None = None, *, select_first: bool = False):
+    """``qs`` in primary-key order, ``size`` rows at a time (``KYKLOS_BATCH_SIZE``).
+
+    ``select_first`` sorts by an expression of the key (the same order), so that the
+    database selects the rows through an index of the filters and sorts them, instead of
+    walking the primary key in order and filtering every row on the way — which it
+    prefers when it expects many rows to pass, and which reads every document when none
+    does (the daily run's search for documents past due: 2.9 s at 2 million documents,
+    0.1 ms through ``invoice_open``)."""
     size = size or settings.KYKLOS_BATCH_SIZE
+    order = (F("pk") + 0).asc() if select_first else "pk"
     last = 0
     while True:
-        batch = list(qs.filter(pk__gt=last).order_by("pk")[:size])
+        batch = list(qs.filter(pk__gt=last).order_by(order)[:size])
         if not batch:
             return
         yield batch
@@ -130,7 +138,7 @@ def open_cases(day: date) -> int:
         .only("pk", "customer_id")
     )
     opened = 0
-    for batch in batches(due):
+    for batch in batches(due, select_first=True):
         with transaction.atomic():
             CollectionCase.objects.bulk_create(
                 [
