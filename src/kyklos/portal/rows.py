@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from kyklos.billing.models import DocumentKind, Invoice
@@ -24,6 +24,7 @@ from kyklos.core.fragments import url_maker
 from kyklos.core.prepared import prepared
 from kyklos.lifecycle import selectors as lifecycle
 from kyklos.lifecycle.models import Renewal, Service, State
+from kyklos.support.models import OutageReport
 
 #: The policy fields the "expiring" window is computed from.
 POLICY_FIELDS = lifecycle.NOTICE_POLICY_FIELDS
@@ -41,7 +42,10 @@ SERVICE_FIELDS = (
     *(f"product__policy__{name}" for name in POLICY_FIELDS),
     "open_invoice_id",
     "open_invoice_number",
+    "had_outage",
 )
+#: Where :data:`SERVICE_FIELDS` says whether the service ever had a counted outage.
+HAD_OUTAGE = SERVICE_FIELDS.index("had_outage")
 STATES = dict(State.choices)
 CYCLES = dict(Cycle.choices)
 
@@ -94,6 +98,8 @@ def _services_query() -> QuerySet:
         .annotate(
             open_invoice_id=Subquery(open_renewals.values("invoice_id")[:1]),
             open_invoice_number=Subquery(open_renewals.values("invoice__number")[:1]),
+            # whether the dashboard's uptime block has anything to read (R5.3)
+            had_outage=Exists(OutageReport.objects.filter(service=OuterRef("pk"), exclusion="")),
         )
         .order_by(*lifecycle.SERVICE_ORDER)
         .values_list(*SERVICE_FIELDS)
@@ -104,6 +110,12 @@ def _services_query() -> QuerySet:
 _customer_services = prepared(
     "portal.services", lambda customer_id: _services_query().filter(customer_id=customer_id)
 )
+
+
+def had_outages(services: list[tuple]) -> bool:
+    """Whether any of :func:`read_services`' services ever had a counted outage: without
+    one there is no availability to show, whatever the year."""
+    return any(values[HAD_OUTAGE] for values in services)
 
 
 def service_rows(services: list[tuple], today: date) -> list[ServiceRow]:
@@ -132,7 +144,7 @@ def service_rows(services: list[tuple], today: date) -> list[ServiceRow]:
 
 def _row(values: tuple, today: date, policies: dict[int, LifecyclePolicy]) -> ServiceRow:
     (pk, parent_id, product_name, label, state, cycle, expires_on, auto_renew, cancelled_on,
-     policy_id, *policy_values, open_invoice_id, open_invoice_number) = values  # fmt: skip
+     policy_id, *policy_values, open_invoice_id, open_invoice_number, _outage) = values  # fmt: skip
     policy = policies.get(policy_id)
     if policy is None:
         policy = policies[policy_id] = LifecyclePolicy(

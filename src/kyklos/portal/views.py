@@ -40,6 +40,7 @@ from kyklos.portal.forms import CancelForm, ChangeRequestForm, ParticularsForm, 
 from kyklos.portal.rows import (
     INVOICE_FIELDS,
     count_documents,
+    had_outages,
     invoice_rows,
     read_services,
     service_rows,
@@ -83,7 +84,7 @@ def dashboard(request, customer):
         "uptime_year": today.year,
         "uptime_promise": support_selectors.PROMISE.normalize(),
         "uptime": support_selectors.customer_availability(customer.pk, today.year)
-        if services
+        if had_outages(services)
         else [],
     }
     return render(request, "portal/dashboard.html", context)
