@@ -8,6 +8,7 @@ only when the list has to be rendered.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -43,6 +44,12 @@ SERVICE_FIELDS = (
     "open_invoice_id",
     "open_invoice_number",
     "had_outage",
+)
+#: The policy fields stored as JSON.
+JSON_POLICY_FIELDS = tuple(
+    name
+    for name in POLICY_FIELDS
+    if LifecyclePolicy._meta.get_field(name).get_internal_type() == "JSONField"
 )
 #: Where :data:`SERVICE_FIELDS` says whether the service ever had a counted outage.
 HAD_OUTAGE = SERVICE_FIELDS.index("had_outage")
@@ -108,7 +115,9 @@ def _services_query() -> QuerySet:
 
 #: Every dashboard visit reads this: compiled to SQL once per connection (core.prepared).
 _customer_services = prepared(
-    "portal.services", lambda customer_id: _services_query().filter(customer_id=customer_id)
+    "portal.services",
+    lambda customer_id: _services_query().filter(customer_id=customer_id),
+    json_as_text=True,  # the policy's lists, decoded once per policy (_row)
 )
 
 
@@ -147,9 +156,11 @@ def _row(values: tuple, today: date, policies: dict[int, LifecyclePolicy]) -> Se
      policy_id, *policy_values, open_invoice_id, open_invoice_number, _outage) = values  # fmt: skip
     policy = policies.get(policy_id)
     if policy is None:
-        policy = policies[policy_id] = LifecyclePolicy(
-            pk=policy_id, **dict(zip(POLICY_FIELDS, policy_values, strict=True))
-        )
+        values = dict(zip(POLICY_FIELDS, policy_values, strict=True))
+        for name in JSON_POLICY_FIELDS:
+            if isinstance(values[name], str):  # as read by _customer_services
+                values[name] = json.loads(values[name])
+        policy = policies[policy_id] = LifecyclePolicy(pk=policy_id, **values)
     is_expiring = lifecycle.is_expiring(state, policy, cycle, expires_on, today)
     row = ServiceRow(
         pk=pk,

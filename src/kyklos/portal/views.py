@@ -72,8 +72,9 @@ def dashboard(request, customer):
         "services",
         customer.pk,
         (today, services),
+        # the table with its caption and headings: the page around it translates less
         lambda: render_to_string(
-            "portal/_service_rows.html",
+            "portal/_services_table.html",
             {"rows": service_rows(services, today), "csrf_token": fragments.CSRF_MARKER},
         ),
     )
