@@ -7,7 +7,7 @@ quarters of a request (docs/performance.md, "API list").
 """
 
 from django.db import connections, router
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Window
 
 from kyklos.billing.models import TAX_DOCUMENT_KINDS, Invoice
 from kyklos.catalog.models import Product
@@ -60,12 +60,15 @@ _INVOICE_COLUMNS = (
 _every_invoice = prepared(
     "api.invoices", lambda: Invoice.objects.order_by("id").values_list(*_INVOICE_COLUMNS)
 )
+#: One customer's invoices, each row with their number (a window over the customer's
+#: rows, so the page and its count are one query).
 _customers_invoices = prepared(
     "api.invoices.customer",
     lambda customer_id: (
         Invoice.objects.filter(customer_id=customer_id)
+        .annotate(full_count=Window(Count("id")))
         .order_by("id")
-        .values_list(*_INVOICE_COLUMNS)
+        .values_list(*_INVOICE_COLUMNS, "full_count")
     ),
 )
 _customers_invoice_count = prepared(
@@ -81,8 +84,9 @@ _customers_invoice_count = prepared(
 
 def invoice_page(customer_id: int | None, limit: int, offset: int) -> tuple[int, list[dict]]:
     """The total and one page of the invoices (of one customer, or everyone's) as the
-    ``InvoiceOut`` JSON shows them, by id: three queries, the page's tuples, the count and
-    the services billed (a proforma's renewals; a tax document's through its proforma)."""
+    ``InvoiceOut`` JSON shows them, by id: the page's tuples (for one customer with their
+    count), the count of everyone's (unless this is the last page) and the services billed
+    (a proforma's renewals; a tax document's through its proforma)."""
     if customer_id is None:
         rows = _every_invoice.page(limit=limit, offset=offset)
     else:
@@ -91,7 +95,9 @@ def invoice_page(customer_id: int | None, limit: int, offset: int) -> tuple[int,
         count = offset + len(rows)  # the last page: nothing to count
     elif customer_id is None:
         count = Invoice.objects.count()
-    else:
+    elif rows:
+        count = rows[0][-1]
+    else:  # beyond the last page
         counted = _customers_invoice_count(customer_id)
         count = counted[0][0] if counted else 0
     billed = {
@@ -127,6 +133,7 @@ def invoice_page(customer_id: int | None, limit: int, offset: int) -> tuple[int,
             currency,
             status,
             related,
+            *_count,
         ) in rows
     ]
     return count, items
