@@ -128,7 +128,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "kyklos.accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "kyklos.core.csp.CSPMiddleware",  # django-csp's, the plain policy built once
     "axes.middleware.AxesMiddleware",
 ]
 
