@@ -224,6 +224,17 @@ _document_count = prepared(
 )
 
 
+def read_documents(customer_id: int, number: int, per_page: int) -> list[tuple]:
+    """Page ``number`` (from 1) of the invoice list, newest first, as :data:`INVOICE_FIELDS`."""
+    return _documents.page(customer_id, limit=per_page, offset=(number - 1) * per_page)
+
+
+_documents = prepared(
+    "portal.documents",
+    lambda customer_id: invoices_for_customer(customer_id).values_list(*INVOICE_FIELDS),
+)
+
+
 def invoice_rows(documents: list[tuple]) -> list[InvoiceRow]:
     """What the invoice list shows of documents read as :data:`INVOICE_FIELDS`."""
     detail, pdf = url_maker("portal:invoice"), url_maker("portal:invoice_pdf")

@@ -42,6 +42,7 @@ from kyklos.portal.rows import (
     count_documents,
     had_outages,
     invoice_rows,
+    read_documents,
     read_services,
     service_rows,
 )
@@ -168,7 +169,9 @@ def invoice_list(request, customer):
     pages = Paginator(documents, INVOICES_PER_PAGE)
     pages.count = count_documents(customer.pk)  # the count query compiled once
     page = pages.get_page(request.GET.get("page"))
-    rows, credit = list(page.object_list), credit_balances(customer.pk)
+    # the page's rows by the query compiled once (page.object_list would compile it)
+    rows = read_documents(customer.pk, page.number, INVOICES_PER_PAGE)
+    credit = credit_balances(customer.pk)
     html = fragments.cached(
         request,
         "invoices",
