@@ -1,6 +1,6 @@
 """``python -m bench [WHAT …] [options]``: run the benchmarks, print tables, write JSON.
 
-WHAT is any of ``daily naive year portal cli chart`` (default: all of them). Databases:
+WHAT is any of ``daily naive year portal api cli chart`` (default: all of them). Databases:
 PostgreSQL at ``BENCH_PG`` (default ``postgres://postgres@127.0.0.1:5432``), one seeded
 template database per size (``{prefix}_{size}_seed``, reused when it exists) copied for
 each measurement and dropped after it; SQLite files under ``--work``.
@@ -258,37 +258,9 @@ def bench_portal(dbs: Databases, label: str, services: int, backend: str, args, 
     with dbs.copy(backend, template) as url, tempfile.TemporaryDirectory() as tmp:
         # persistent connections: one per worker, not one per request
         served = f"{url}?conn_max_age=600" if backend == "postgresql" else url
-        secret = "bench-" + "Zq4Wm8Tr2Ky6Hp0Lx3" * 3  # noqa: S105 - a throw-away database
         # the session is signed with the server's key
-        session = probe(url, "session", KYKLOS_SECRET_KEY=secret, KYKLOS_DEBUG="0")["session"]
-        port = _free_port()
-        env = _env(
-            served,
-            KYKLOS_SECRET_KEY=secret,
-            KYKLOS_DEBUG="0",
-            KYKLOS_ALLOWED_HOSTS="127.0.0.1",
-            KYKLOS_LOG_LEVEL="WARNING",
-        )
-        server = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "kyklos.config.wsgi:application",
-                "--config",
-                "python:kyklos.config.gunicorn",
-                "--bind",
-                f"127.0.0.1:{port}",
-                *(["--workers", str(args.workers)] if args.workers else []),
-                *(["--threads", str(args.threads)] if args.threads else []),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=(Path(tmp) / "gunicorn.log").open("w"),
-        )
-        try:
-            _wait_for(port)
+        session = probe(url, "session", **_server_env(args))["session"]
+        with gunicorn(served, args, Path(tmp)) as (server, port):
             _warm_up(port, session, 12)
             load = _wrk if args.load == "wrk" else _locust
             servers = _server_pids(server.pid, url)
@@ -296,15 +268,11 @@ def bench_portal(dbs: Databases, label: str, services: int, backend: str, args, 
             rows = load(port, session, args, Path(tmp))
             cpu = {k: v - cpu_before[k] for k, v in _cpu_seconds(servers).items()}
             cpu["load generator"] = _children_cpu() - children_before
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     result = {
         "size": label,
         "backend": backend,
-        "server": "gunicorn -c python:kyklos.config.gunicorn"
-        + (f" --workers {args.workers}" if args.workers else "")
-        + (f" --threads {args.threads}" if args.threads else ""),
+        "server": server_label(args),
+        "cache": args.cache or "locmemcache://",
         "load": args.load,
         "target_rate": args.rate,
         "connections": args.connections if args.load == "wrk" else args.users,
@@ -328,6 +296,71 @@ def bench_portal(dbs: Databases, label: str, services: int, backend: str, args, 
         + ", ".join(f"{k} {v} ms" for k, v in result["cpu_ms_per_request"].items())
         + f"  (load {load_before} before, {result['load_after']} after)"
     )
+
+
+_SECRET = "bench-" + "Zq4Wm8Tr2Ky6Hp0Lx3" * 3  # noqa: S105 - a throw-away database
+
+
+def _server_env(args) -> dict:
+    """What the server runs with (and the probes that sign sessions for it)."""
+    env = {"KYKLOS_SECRET_KEY": _SECRET, "KYKLOS_DEBUG": "0"}
+    if args.cache:
+        env["KYKLOS_CACHE_URL"] = args.cache
+    return env
+
+
+def server_label(args) -> str:
+    return (
+        "gunicorn -c python:kyklos.config.gunicorn"
+        + (f" --workers {args.workers}" if args.workers else "")
+        + (f" --threads {args.threads}" if args.threads else "")
+    )
+
+
+@contextmanager
+def gunicorn(served: str, args, tmp: Path):
+    """gunicorn with ``kyklos.config.gunicorn`` on a free port, until the block ends."""
+    port = _free_port()
+    env = _env(
+        served,
+        **_server_env(args),
+        KYKLOS_ALLOWED_HOSTS="127.0.0.1",
+        KYKLOS_LOG_LEVEL="WARNING",
+    )
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "kyklos.config.wsgi:application",
+            "--config",
+            "python:kyklos.config.gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            *(["--workers", str(args.workers)] if args.workers else []),
+            *(["--threads", str(args.threads)] if args.threads else []),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp / "gunicorn.log").open("w"),
+    )
+    try:
+        _wait_for(port)
+        yield server, port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _redis_cache() -> str:
+    """A shared cache for the server when Redis answers on its default port (sessions and
+    rendered parts in Redis, decision 0040); else none (each process its own)."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return "redis://127.0.0.1:6379/9"
+    except OSError:
+        return ""
 
 
 def _server_pids(master: int, url: str) -> dict[str, list[int]]:
@@ -602,6 +635,11 @@ def main(argv=None) -> None:
         "--workers", type=int, default=0, help="gunicorn workers (default: kyklos.config.gunicorn)"
     )
     parser.add_argument("--threads", type=int, default=0, help="gunicorn threads per worker")
+    parser.add_argument(
+        "--cache",
+        default=None,
+        help="the server's KYKLOS_CACHE_URL (default Redis on 127.0.0.1:6379 when it answers)",
+    )
     parser.add_argument("--seconds", type=int, default=60, help="portal load duration")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, seconds not minutes")
     parser.add_argument(
@@ -616,10 +654,12 @@ def main(argv=None) -> None:
     parser.add_argument("--chart", default=str(ROOT / "docs" / "performance-daily.png"))
     parser.add_argument("--keep", action="store_true", help="keep the seeded databases")
     args = parser.parse_args(argv)
-    what = set(args.what or ["daily", "naive", "year", "portal", "cli", "chart"])
+    what = set(args.what or ["daily", "naive", "year", "portal", "api", "cli", "chart"])
+    if args.cache is None:
+        args.cache = _redis_cache()
     if args.smoke:
         args.sizes = args.sqlite = args.naive = args.year = args.portal = "smoke"
-        args.days, args.seconds, args.rate, args.users, args.workers = 10, 8, 20, 2, 2
+        args.days, args.seconds, args.rate, args.users, args.workers = 10, 5, 20, 2, 2
         args.connections = 2
         args.cli_automate, args.cli_runs, args.cli_automate_runs = "smoke", 2, 1
 
@@ -629,7 +669,7 @@ def main(argv=None) -> None:
     out_path = Path(args.out)
     out = json.loads(out_path.read_text()) if out_path.exists() else {}
     fresh = {"machine": machine(), "seed": [], "daily": [], "ratio": [], "year": [], "portal": []}
-    fresh.update(cli=[], automate_shell=[])
+    fresh.update(cli=[], automate_shell=[], api=[])
     dbs = Databases(args)
     try:
         backend = args.backend
@@ -648,6 +688,11 @@ def main(argv=None) -> None:
         if "portal" in what:
             for label, services in sizes(args.portal):
                 bench_portal(dbs, label, services, backend, args, fresh)
+        if "api" in what:
+            from bench.api import bench_api
+
+            for label, services in sizes(args.portal):
+                bench_api(dbs, label, services, backend, args, fresh, sys.modules[__name__])
         if "cli" in what:
             bench_cli(dbs, args, sizes, fresh)
     finally:
@@ -672,6 +717,7 @@ def merge(old: dict, new: dict) -> dict:
         "ratio": ("backend", "size"),
         "year": ("backend", "size"),
         "portal": ("backend", "size"),
+        "api": ("backend", "size"),
         "cli": ("command",),
         "automate_shell": ("backend", "size"),
     }

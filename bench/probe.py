@@ -96,7 +96,7 @@ def measure(func) -> dict:
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.probe")
-    parser.add_argument("kind", choices=["daily", "naive", "year", "session", "count"])
+    parser.add_argument("kind", choices=["daily", "naive", "year", "session", "token", "count"])
     parser.add_argument("--date", default="2027-06-01")
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--batch-size", type=int, default=0)
@@ -143,6 +143,8 @@ def main(argv: list[str]) -> None:
         out = measure(func)
     elif args.kind == "session":
         out = {"session": _session(args.username)}
+    elif args.kind == "token":
+        out = _token(args.username)
     else:
         from kyklos.lifecycle.models import Service
 
@@ -152,6 +154,21 @@ def main(argv: list[str]) -> None:
 
 def _total(actions: dict) -> int:
     return sum(v for k, v in actions.items() if not k.endswith("_skipped"))
+
+
+def _token(username: str) -> dict:
+    """An API token of a new member of the billing staff, and the id of ``username``'s
+    customer account (``python -m bench api`` lists that customer's invoices)."""
+    from django.contrib.auth.models import Group, User
+
+    from kyklos.accounts import roles
+    from kyklos.api.services import create_token
+
+    staff = User.objects.create_user(f"{username}-api", is_staff=True)
+    staff.groups.add(Group.objects.get(name=roles.GROUPS[roles.BILLING]))
+    _row, token = create_token(staff)
+    customer = User.objects.get(username=username).customer
+    return {"token": token, "customer": customer.pk, "documents": customer.invoices.count()}
 
 
 def _session(username: str) -> str:

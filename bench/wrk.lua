@@ -1,6 +1,9 @@
 -- Load on one portal page at a fixed rate, for wrk (``python -m bench portal``).
 --
---   wrk -t1 -c16 -d60s -s bench/wrk.lua http://127.0.0.1:PORT/portal/ -- RATE COOKIE
+--   wrk -t1 -c16 -d60s -s bench/wrk.lua http://127.0.0.1:PORT/portal/ -- RATE COOKIE [AUTH]
+--
+-- COOKIE is sent as the Cookie header unless empty; AUTH, when given, as Authorization
+-- (``python -m bench api``: "Bearer <token>").
 --
 -- wrk is closed-loop: each connection sends its next request when the previous answer
 -- came. Here every request takes the next slot of a schedule of RATE requests per second
@@ -29,7 +32,12 @@ end
 
 function init(args)
    interval = 1000 / tonumber(args[1]) -- the rate of this thread (the runner uses one)
-   wrk.headers["Cookie"] = args[2]
+   if args[2] and args[2] ~= "" then
+      wrk.headers["Cookie"] = args[2]
+   end
+   if args[3] and args[3] ~= "" then
+      wrk.headers["Authorization"] = args[3]
+   end
    next_at = now_ms()
    failures = 0
 end

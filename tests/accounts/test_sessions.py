@@ -97,6 +97,25 @@ def test_disabling_a_staff_login_ends_its_sessions(staff_user):
     assert client.get("/admin/").status_code == 302
 
 
+def test_sessions_kept_in_a_shared_cache_end_everywhere_all_the_same(customer, settings):
+    """With a shared cache sessions are read from it (cached_db, decision 0040); the test
+    process's cache stands for Redis shared by the server's processes."""
+    from django.core.cache import cache
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    laptop, phone, tablet = logged_in(), logged_in(agent="Phone"), logged_in(agent="Tablet")
+    key = laptop.cookies[settings.SESSION_COOKIE_NAME].value
+    assert cache.get(f"django.contrib.sessions.cached_db{key}") is not None
+    assert is_logged_in(laptop) and is_logged_in(phone) and is_logged_in(tablet)
+
+    phone_session = UserSession.objects.get(user_agent="Phone")
+    laptop.post(reverse("accounts:end_session", args=[phone_session.pk]))
+    assert not is_logged_in(phone) and is_logged_in(laptop) and is_logged_in(tablet)
+
+    customers.lock_customer(customer, actor="tests", reason="Contract ended")
+    assert not is_logged_in(laptop) and not is_logged_in(tablet)
+
+
 def test_an_idle_session_times_out(customer, monkeypatch, settings):
     client = logged_in()
     later = time.time() + settings.KYKLOS_SESSION_IDLE_MINUTES * 60 + 1

@@ -61,14 +61,16 @@ def test_daily_run_naive_baseline_and_chart_on_sqlite(tmp_path):
 
 
 @sqlite_run_only
-def test_simulated_year_and_portal_load_on_sqlite(tmp_path):
-    results = run_bench(tmp_path, "year", "portal", "--backend=sqlite")
+def test_simulated_year_portal_and_api_load_on_sqlite(tmp_path):
+    results = run_bench(tmp_path, "year", "portal", "api", "--backend=sqlite")
 
     (year,) = results["year"]
     assert year["days"] == 10 and year["total"] > 0
     (portal,) = results["portal"]
     assert portal["endpoints"]["Aggregated"]["requests"] > 0
     assert portal["endpoints"]["Aggregated"]["failures"] == 0
+    (api,) = results["api"]
+    assert api["requests"] > 0 and api["failures"] == 0
 
 
 @sqlite_run_only

@@ -1,5 +1,6 @@
 """Queries compiled once (kyklos.core.prepared) give exactly what the ORM gives."""
 
+import json
 from datetime import date
 
 import pytest
@@ -58,3 +59,23 @@ def test_one_row_comes_back_as_the_model_instance_first_would_give(services):
     assert [getattr(got, f) for f in fields] == [getattr(orm, f) for f in fields]
     assert not got._state.adding  # saved as an update, like any loaded instance
     assert one(-1) is None
+
+
+def test_a_page_and_a_text_argument_give_what_the_orm_gives(services):
+    maria, _nikos = services
+    read = prepared(
+        "test.services.by_name",
+        lambda name: Service.objects.filter(customer__name=name).order_by("pk").values_list("pk"),
+    )
+    orm = list(Service.objects.filter(customer=maria).order_by("pk").values_list("pk"))
+    assert read("Maria") == orm and read("Nobody") == []
+    assert read.page("Maria", limit=1, offset=0) == orm[:1]
+    assert read.page("Maria", limit=5, offset=1) == orm[1:]
+    assert read.page("Maria", limit=5, offset=9) == []
+
+
+def test_json_can_stay_text_for_the_caller_to_decode(services):
+    maria, _nikos = services
+    read = prepared("test.services.json", lambda c: query(c, 0), json_as_text=True)
+    rows = read(maria.pk)
+    assert [json.loads(row[2]) for row in rows] == [row[2] for row in query(maria.pk, 0)]

@@ -19,11 +19,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    caches["fragments"].clear()
     yield
-    cache.clear()
+    caches["fragments"].clear()
 
 
 @pytest.fixture

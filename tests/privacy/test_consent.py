@@ -217,7 +217,8 @@ def test_the_banner_is_rendered_once_yet_each_browser_answers_it_with_its_own_to
     its own CSRF token, and the banner sends it back to the page it was shown on."""
     from django.test import Client
 
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    local = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    settings.CACHES = {"default": local, "fragments": local}
     notice, cookies = reverse("privacy:notice"), reverse("privacy:cookies")
     for url in (notice, cookies, notice):
         browser = Client(enforce_csrf_checks=True)

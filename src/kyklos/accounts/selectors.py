@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from kyklos.accounts import roles
+from kyklos.accounts.backends import OWNED_CUSTOMER
 from kyklos.accounts.models import (
     NOTICE_AUDIENCES,
     Contact,
@@ -17,6 +18,7 @@ from kyklos.customers.models import Customer
 from kyklos.customers.selectors import customer_for_user
 
 RECENT_EVENTS = 20
+_UNREAD = object()
 
 
 def open_sessions(user) -> list[UserSession]:
@@ -58,7 +60,10 @@ class PortalLogin:
 def portal_login(user) -> PortalLogin | None:
     """The customer account ``user`` logs in to, as owner or as a contact; None for
     staff, anonymous users and logins of no account."""
-    customer = customer_for_user(user)
+    # the session's login was read with the account it owns (accounts.backends)
+    customer = getattr(user, OWNED_CUSTOMER, _UNREAD)
+    if customer is _UNREAD:
+        customer = customer_for_user(user)
     if customer is not None:
         return PortalLogin(customer, OWNER)
     if user is None or not user.is_authenticated:

@@ -16,6 +16,7 @@ the allowed roles gets 403; the admin role may call everything.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from ninja.security import HttpBearer
 from kyklos.accounts import roles as R
 from kyklos.api import services
 from kyklos.api.models import ApiToken
+from kyklos.core.prepared import prepared
 
 
 class StaffToken(HttpBearer):
@@ -53,16 +55,7 @@ class StaffToken(HttpBearer):
         return self.authenticate(request, token.strip())
 
     def authenticate(self, request: HttpRequest, token: str):
-        # The role check rides on the token's query (no query more per request).
-        in_role = get_user_model().groups.through.objects.filter(
-            user_id=OuterRef("user_id"), group__name__in=[R.GROUPS[r] for r in self.roles]
-        )
-        api_token = (
-            ApiToken.objects.select_related("user")
-            .annotate(in_role=Exists(in_role))
-            .filter(digest=ApiToken.digest_of(token))
-            .first()
-        )
+        api_token = _token(ApiToken.digest_of(token), self.roles)
         if api_token is None:
             raise AuthenticationError(message=_("This API token is not known."))
         if api_token.revoked_at is not None:
@@ -73,6 +66,41 @@ class StaffToken(HttpBearer):
             raise HttpError(403, _("Your role does not allow this operation."))
         services.record_use(api_token)
         return api_token.user
+
+
+_TOKEN_FIELDS = [f.attname for f in ApiToken._meta.concrete_fields]
+_USER_FIELDS = [f.attname for f in get_user_model()._meta.concrete_fields]
+_token_reads: dict[frozenset[str], object] = {}
+
+
+def _token(digest: str, roles: frozenset[str]) -> ApiToken | None:
+    """The token with ``digest`` and its user, ``in_role`` when the user holds one of
+    ``roles``: one query, compiled once per connection and set of roles (core.prepared),
+    the role check riding on it."""
+    read = _token_reads.get(roles)
+    if read is None:
+        groups = sorted(R.GROUPS[r] for r in roles)
+
+        def build(digest):
+            in_role = get_user_model().groups.through.objects.filter(
+                user_id=OuterRef("user_id"), group__name__in=groups
+            )
+            return (
+                ApiToken.objects.filter(digest=digest)
+                .annotate(in_role=Exists(in_role))
+                .values_list(*_TOKEN_FIELDS, *(f"user__{name}" for name in _USER_FIELDS), "in_role")
+            )
+
+        read = _token_reads[roles] = prepared(f"api.token:{','.join(groups)}", build)
+    found = read(digest)
+    if not found:
+        return None
+    row = found[0]
+    api_token = ApiToken.from_db(DEFAULT_DB_ALIAS, _TOKEN_FIELDS, row[: len(_TOKEN_FIELDS)])
+    user = get_user_model().from_db(DEFAULT_DB_ALIAS, _USER_FIELDS, row[len(_TOKEN_FIELDS) : -1])
+    api_token.user = user
+    api_token.in_role = row[-1]
+    return api_token
 
 
 def needs(app_label: str, verb: str) -> StaffToken:

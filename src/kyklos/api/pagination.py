@@ -5,8 +5,12 @@ data: reading it writes one access event naming the rows and customers shown, wh
 of those customers finds in their access log (decision 0016).
 """
 
+import json
+
+from django.http import HttpResponse
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
+from ninja.responses import NinjaJSONEncoder
 
 from kyklos.core.audit import log_request_list_access
 
@@ -34,3 +38,30 @@ class Page(LimitOffsetPagination):
                 what=f"{model._meta.verbose_name_plural} (list)",
             )
         return page
+
+
+def paged(item_schema: type[Schema]) -> type[Schema]:
+    """``Paged<Item>``, the response schema ``@paginate(Page)`` gives a list of
+    ``item_schema`` (the same component in the OpenAPI document), for lists that
+    answer with :func:`json_page`."""
+    return type(
+        f"Paged{item_schema.__name__}",
+        (Page.Output,),
+        {"__annotations__": {Page.items_attribute: list[item_schema]}},
+    )
+
+
+def json_page(request, model, count: int, items: list[dict]) -> HttpResponse:
+    """A page already in its JSON shape (plain values, in the order of the schema's
+    fields), answered without building model instances or validating them through the
+    schema; the page's access event as :class:`Page` writes it. Each item carries its
+    ``id`` and ``customer``."""
+    if items:
+        log_request_list_access(
+            request,
+            model,
+            [(item["id"], item["customer"]) for item in items],
+            what=f"{model._meta.verbose_name_plural} (list)",
+        )
+    body = json.dumps({Page.items_attribute: items, "count": count}, cls=NinjaJSONEncoder)
+    return HttpResponse(body, content_type="application/json; charset=utf-8")

@@ -48,7 +48,10 @@ Environment variables:
 - ``KYKLOS_BACKUP_REPOSITORY`` the restic repository of the hosting backups; default
   ``$KYKLOS_HOME/backups``; ``KYKLOS_BACKUP_PASSWORD`` its password (or in the vault)
 - ``KYKLOS_CACHE_URL``   Django's cache (rendered portal lists and page parts); default
-  ``locmemcache://`` (per process), or a shared one such as ``redis://127.0.0.1:6379/1``
+  ``locmemcache://`` (per process), or a shared one such as ``redis://127.0.0.1:6379/1``,
+  which then also holds the sessions (in front of the database)
+- ``KYKLOS_FRAGMENT_CACHE_URL`` the cache of rendered portal parts; default each process's
+  memory (``locmemcache://kyklos-fragments?max_entries=2000``)
 """
 
 from datetime import timedelta
@@ -129,7 +132,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "kyklos.accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "kyklos.core.csp.CSPMiddleware",  # django-csp's, the plain policy built once
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -176,7 +179,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Rendered portal lists and page parts, keyed by what they show (kyklos.core.fragments,
 # decision 0015): a per-process cache is correct, a shared one only saves more rendering.
-CACHES = {"default": env.cache_url("KYKLOS_CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache_url("KYKLOS_CACHE_URL", default="locmemcache://"),
+    # The rendered parts themselves: read three or four times a page, so kept in each
+    # process's memory even when the default cache is shared (decision 0040).
+    "fragments": env.cache_url(
+        "KYKLOS_FRAGMENT_CACHE_URL", default="locmemcache://kyklos-fragments?max_entries=2000"
+    ),
+}
+# Sessions are read on every request: from a shared cache (Redis, memcached) when there is
+# one, the database behind it (cached_db, decision 0040). A per-process cache would keep
+# serving a session another process ended, so without a shared one they stay in the
+# database.
+if CACHES["default"]["BACKEND"] not in (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+):
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

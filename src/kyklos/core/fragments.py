@@ -2,10 +2,11 @@
 cached under a digest of everything they show.
 
 A list of a hundred services costs tens of milliseconds to render and is the same on every
-visit until something in it changes. :func:`cached` keeps the rendered HTML in Django's cache
-under a key made of the data it is rendered from (the rows as read from the database), the
-language, the day and the code's version: when a service, a proforma or a payment changes
-what a row shows, the rows read differ, so does the key, and the page is rendered afresh.
+visit until something in it changes. :func:`cached` keeps the rendered HTML in Django's
+cache ``fragments`` under a key made of the data it is rendered from (the rows as read from
+the database), the language, the day and the code's version: when a service, a proforma or
+a payment changes what a row shows, the rows read differ, so does the key, and the page is
+rendered afresh.
 Nothing has to remember to invalidate anything, and a page can never be staler than the
 query that reads its rows.
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Hashable
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.middleware.csrf import get_token
 from django.urls import get_script_prefix, reverse
 from django.utils import translation
@@ -29,7 +30,11 @@ import kyklos
 
 #: Change when a fragment's template or the meaning of its inputs changes without a new
 #: release number (the cache outlives a deploy when it is shared, e.g. Redis).
-FORMAT = 1
+FORMAT = 2
+#: The cache they are kept in: each process's own memory unless configured otherwise
+#: (``KYKLOS_FRAGMENT_CACHE_URL``). A page reads three or four fragments; from a shared
+#: cache that is as many round trips, which cost more than they save (decision 0040).
+CACHE = "fragments"
 #: A day: fragments that depend on the date carry it in their key anyway.
 TIMEOUT = 24 * 3600
 #: What the fragment's forms carry instead of the CSRF token. It contains "<", which no
@@ -53,6 +58,7 @@ def cached(
     token); ``render`` renders it with :data:`CSRF_MARKER` as ``csrf_token``.
     """
     key = f"kyklos:fragment:{name}:{owner}:{digest(inputs)}"
+    cache = caches[CACHE]
     html = cache.get(key)
     if html is None:
         html = str(render())

@@ -8,13 +8,14 @@ only when the list has to be rendered.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cache
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from kyklos.billing.models import DocumentKind, Invoice
@@ -24,6 +25,7 @@ from kyklos.core.fragments import url_maker
 from kyklos.core.prepared import prepared
 from kyklos.lifecycle import selectors as lifecycle
 from kyklos.lifecycle.models import Renewal, Service, State
+from kyklos.support.models import OutageReport
 
 #: The policy fields the "expiring" window is computed from.
 POLICY_FIELDS = lifecycle.NOTICE_POLICY_FIELDS
@@ -41,7 +43,16 @@ SERVICE_FIELDS = (
     *(f"product__policy__{name}" for name in POLICY_FIELDS),
     "open_invoice_id",
     "open_invoice_number",
+    "had_outage",
 )
+#: The policy fields stored as JSON.
+JSON_POLICY_FIELDS = tuple(
+    name
+    for name in POLICY_FIELDS
+    if LifecyclePolicy._meta.get_field(name).get_internal_type() == "JSONField"
+)
+#: Where :data:`SERVICE_FIELDS` says whether the service ever had a counted outage.
+HAD_OUTAGE = SERVICE_FIELDS.index("had_outage")
 STATES = dict(State.choices)
 CYCLES = dict(Cycle.choices)
 
@@ -94,6 +105,8 @@ def _services_query() -> QuerySet:
         .annotate(
             open_invoice_id=Subquery(open_renewals.values("invoice_id")[:1]),
             open_invoice_number=Subquery(open_renewals.values("invoice__number")[:1]),
+            # whether the dashboard's uptime block has anything to read (R5.3)
+            had_outage=Exists(OutageReport.objects.filter(service=OuterRef("pk"), exclusion="")),
         )
         .order_by(*lifecycle.SERVICE_ORDER)
         .values_list(*SERVICE_FIELDS)
@@ -102,8 +115,16 @@ def _services_query() -> QuerySet:
 
 #: Every dashboard visit reads this: compiled to SQL once per connection (core.prepared).
 _customer_services = prepared(
-    "portal.services", lambda customer_id: _services_query().filter(customer_id=customer_id)
+    "portal.services",
+    lambda customer_id: _services_query().filter(customer_id=customer_id),
+    json_as_text=True,  # the policy's lists, decoded once per policy (_row)
 )
+
+
+def had_outages(services: list[tuple]) -> bool:
+    """Whether any of :func:`read_services`' services ever had a counted outage: without
+    one there is no availability to show, whatever the year."""
+    return any(values[HAD_OUTAGE] for values in services)
 
 
 def service_rows(services: list[tuple], today: date) -> list[ServiceRow]:
@@ -132,12 +153,14 @@ def service_rows(services: list[tuple], today: date) -> list[ServiceRow]:
 
 def _row(values: tuple, today: date, policies: dict[int, LifecyclePolicy]) -> ServiceRow:
     (pk, parent_id, product_name, label, state, cycle, expires_on, auto_renew, cancelled_on,
-     policy_id, *policy_values, open_invoice_id, open_invoice_number) = values  # fmt: skip
+     policy_id, *policy_values, open_invoice_id, open_invoice_number, _outage) = values  # fmt: skip
     policy = policies.get(policy_id)
     if policy is None:
-        policy = policies[policy_id] = LifecyclePolicy(
-            pk=policy_id, **dict(zip(POLICY_FIELDS, policy_values, strict=True))
-        )
+        values = dict(zip(POLICY_FIELDS, policy_values, strict=True))
+        for name in JSON_POLICY_FIELDS:
+            if isinstance(values[name], str):  # as read by _customer_services
+                values[name] = json.loads(values[name])
+        policy = policies[policy_id] = LifecyclePolicy(pk=policy_id, **values)
     is_expiring = lifecycle.is_expiring(state, policy, cycle, expires_on, today)
     row = ServiceRow(
         pk=pk,
@@ -198,6 +221,17 @@ _document_count = prepared(
         .annotate(n=Count("pk"))
         .values_list("n")
     ),
+)
+
+
+def read_documents(customer_id: int, number: int, per_page: int) -> list[tuple]:
+    """Page ``number`` (from 1) of the invoice list, newest first, as :data:`INVOICE_FIELDS`."""
+    return _documents.page(customer_id, limit=per_page, offset=(number - 1) * per_page)
+
+
+_documents = prepared(
+    "portal.documents",
+    lambda customer_id: invoices_for_customer(customer_id).values_list(*INVOICE_FIELDS),
 )
 
 

@@ -40,7 +40,9 @@ from kyklos.portal.forms import CancelForm, ChangeRequestForm, ParticularsForm, 
 from kyklos.portal.rows import (
     INVOICE_FIELDS,
     count_documents,
+    had_outages,
     invoice_rows,
+    read_documents,
     read_services,
     service_rows,
 )
@@ -71,8 +73,9 @@ def dashboard(request, customer):
         "services",
         customer.pk,
         (today, services),
+        # the table with its caption and headings: the page around it translates less
         lambda: render_to_string(
-            "portal/_service_rows.html",
+            "portal/_services_table.html",
             {"rows": service_rows(services, today), "csrf_token": fragments.CSRF_MARKER},
         ),
     )
@@ -83,7 +86,7 @@ def dashboard(request, customer):
         "uptime_year": today.year,
         "uptime_promise": support_selectors.PROMISE.normalize(),
         "uptime": support_selectors.customer_availability(customer.pk, today.year)
-        if services
+        if had_outages(services)
         else [],
     }
     return render(request, "portal/dashboard.html", context)
@@ -166,7 +169,9 @@ def invoice_list(request, customer):
     pages = Paginator(documents, INVOICES_PER_PAGE)
     pages.count = count_documents(customer.pk)  # the count query compiled once
     page = pages.get_page(request.GET.get("page"))
-    rows, credit = list(page.object_list), credit_balances(customer.pk)
+    # the page's rows by the query compiled once (page.object_list would compile it)
+    rows = read_documents(customer.pk, page.number, INVOICES_PER_PAGE)
+    credit = credit_balances(customer.pk)
     html = fragments.cached(
         request,
         "invoices",

@@ -1,13 +1,12 @@
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
-from ninja.pagination import paginate
 
 from kyklos.api import selectors
 from kyklos.api.auth import needs
 from kyklos.api.errors import get_or_404
-from kyklos.api.pagination import Page
+from kyklos.api.pagination import Page, json_page, paged
 from kyklos.api.schemas import ERRORS_WITH_404, Id, InvoiceOut, PaymentIn, PaymentResultOut
 from kyklos.billing import selectors as billing
 from kyklos.billing.models import DocumentKind, Invoice
@@ -16,11 +15,12 @@ from kyklos.payments.services import record_payment
 router = Router(tags=["invoices"])
 
 
-@router.get("", response=list[InvoiceOut], auth=needs("billing", "view"))
-@paginate(Page)
-def list_invoices(request, customer: Id | None = None):
+@router.get("", response=paged(InvoiceOut), auth=needs("billing", "view"))
+def list_invoices(request, customer: Id | None = None, page: Query[Page.Input] = None):
     """Billing documents, optionally of one customer."""
-    return selectors.invoices(customer)
+    page = page or Page.Input()
+    count, items = selectors.invoice_page(customer, page.limit, page.offset)
+    return json_page(request, Invoice, count, items)
 
 
 def _document(invoice_id: int) -> Invoice:
