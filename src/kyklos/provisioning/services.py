@@ -1023,28 +1023,44 @@ def check_usage(day: date, account_ids: list[int] | None = None) -> Counter:
     what is over a limit (R2.5): the customer and the technical department are told once
     a month per limit, and nothing is suspended. A server that does not answer is skipped
     until its next turn."""
+    counts = Counter()
+    ids = sorted(usage_due(day) if account_ids is None else account_ids)
+    configs = {c.product_id: c for c in ProductModule.objects.all()}  # one per product
+    for start in range(0, len(ids), USAGE_BATCH):
+        for account in _usage_batch(ids[start : start + USAGE_BATCH]):
+            _check_account(account, configs.get(account.service.product_id), day, counts)
+    return counts
+
+
+#: Accounts read from the database at a time by :func:`check_usage`.
+USAGE_BATCH = 500
+
+
+def _usage_batch(ids: list[int]):
+    return (
+        Account.objects.select_related("server", "service__customer")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+
+
+def _check_account(account: Account, config, day: date, counts: Counter) -> None:
     from kyklos.provisioning import selectors
 
-    counts = Counter()
-    ids = usage_due(day) if account_ids is None else account_ids
-    accounts = Account.objects.select_related("server", "service__customer").filter(pk__in=ids)
-    for account in accounts.order_by("pk"):
-        config = ProductModule.objects.filter(product_id=account.service.product_id).first()
-        if config is None:
+    if config is None:
+        return
+    usage = selectors.fresh_reading(account, config)
+    if usage is None:
+        counts["provisioning_usage_unanswered"] += 1
+        return
+    counts["provisioning_usage_read"] += 1
+    limits = {**config.settings, **config.limits, **account.limits}
+    for measure, (field, limit_key, _unit) in LIMIT_OF.items():
+        used, limit = getattr(usage, field), limits.get(limit_key)
+        if used is None or not limit or Decimal(str(used)) <= Decimal(str(limit)):
             continue
-        usage = selectors.fresh_reading(account, config)
-        if usage is None:
-            counts["provisioning_usage_unanswered"] += 1
-            continue
-        counts["provisioning_usage_read"] += 1
-        limits = {**config.settings, **config.limits, **account.limits}
-        for measure, (field, limit_key, _unit) in LIMIT_OF.items():
-            used, limit = getattr(usage, field), limits.get(limit_key)
-            if used is None or not limit or Decimal(str(used)) <= Decimal(str(limit)):
-                continue
-            if record_over_usage(account, measure, Decimal(str(used)), Decimal(str(limit)), day):
-                counts["provisioning_over_usage"] += 1
-    return counts
+        if record_over_usage(account, measure, Decimal(str(used)), Decimal(str(limit)), day):
+            counts["provisioning_over_usage"] += 1
 
 
 @transaction.atomic
